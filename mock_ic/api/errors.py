@@ -1,0 +1,89 @@
+"""Every 4xx/5xx the server sends is a OneRoster body in the version's style (OR-ERRORS).
+
+Connexion's own errors (problem+json by default) — validation, security, routing — are turned
+into OneRoster bodies here, keeping the headers they carry (``Allow``, ``WWW-Authenticate``).
+The token endpoint keeps the RFC 6749 error body instead.
+"""
+
+from __future__ import annotations
+
+import logging
+
+import orjson
+from connexion import FlaskApp
+from connexion.exceptions import ProblemException
+from connexion.lifecycle import ConnexionRequest, ConnexionResponse
+from starlette.exceptions import HTTPException
+from starlette.responses import Response
+
+from mock_ic import errors
+
+log = logging.getLogger("mock_ic.errors")
+
+_TOKEN_PATH = "/campus/oauth2"
+_OAUTH_ERRORS = {400: "invalid_request", 401: "invalid_client", 415: "invalid_request"}
+
+
+def version_of_path(path: str) -> errors.Version:
+    return "1.1" if "/v1p1" in path else "1.2"
+
+
+def _body(error: errors.OneRosterError, path: str) -> bytes:
+    if path.startswith(_TOKEN_PATH):
+        code = _OAUTH_ERRORS.get(error.status, "invalid_request" if error.status < 500 else "server_error")
+        return orjson.dumps({"error": code, "error_description": error.description})
+    return orjson.dumps(errors.body_for(error, version_of_path(path)))
+
+
+def error_response(error: errors.OneRosterError, version: errors.Version) -> Response:
+    path = "/v1p1" if version == "1.1" else "/"
+    return Response(_body(error, path), status_code=error.status, headers=error.headers,
+                    media_type="application/json")
+
+
+def _connexion_response(request: ConnexionRequest, error: errors.OneRosterError) -> ConnexionResponse:
+    path = request.scope.get("mock_ic.original_path") or request.url.path
+    return ConnexionResponse(status_code=error.status, body=_body(error, path), headers=error.headers,
+                             content_type="application/json")
+
+
+def _from_problem(status: int, detail: str | None, title: str | None,
+                  headers: dict[str, str] | None) -> errors.OneRosterError:
+    description = detail or title or "Request refused"
+    error = errors.for_status(status, description, dict(headers or {}))
+    if status == 401:
+        error.headers.setdefault("WWW-Authenticate", "Bearer")
+    return error
+
+
+def on_oneroster_error(request: ConnexionRequest, exc: Exception) -> ConnexionResponse:
+    assert isinstance(exc, errors.OneRosterError)
+    return _connexion_response(request, exc)
+
+
+def on_problem(request: ConnexionRequest, exc: Exception) -> ConnexionResponse:
+    assert isinstance(exc, ProblemException)
+    return _connexion_response(request, _from_problem(exc.status, exc.detail, exc.title, exc.headers))
+
+
+def on_http_exception(request: ConnexionRequest, exc: Exception) -> ConnexionResponse:
+    assert isinstance(exc, HTTPException)
+    detail = exc.detail if exc.status_code != 404 else f"No such endpoint: {request.method} {request.url.path}"
+    return _connexion_response(request, _from_problem(exc.status_code, detail, None, dict(exc.headers or {})))
+
+
+def on_undecodable(request: ConnexionRequest, exc: Exception) -> ConnexionResponse:
+    return _connexion_response(request, errors.InvalidData(f"The request body is not valid UTF-8 JSON: {exc}"))
+
+
+def on_unexpected(request: ConnexionRequest, exc: Exception) -> ConnexionResponse:
+    log.exception("Unexpected error on %s %s", request.method, request.url.path)
+    return _connexion_response(request, errors.InternalError(f"Internal server error ({type(exc).__name__})"))
+
+
+def register_error_handlers(app: FlaskApp) -> None:
+    app.add_error_handler(errors.OneRosterError, on_oneroster_error)
+    app.add_error_handler(ProblemException, on_problem)
+    app.add_error_handler(HTTPException, on_http_exception)
+    app.add_error_handler(UnicodeDecodeError, on_undecodable)
+    app.add_error_handler(Exception, on_unexpected)

@@ -1,0 +1,46 @@
+"""The Infinite Campus token endpoint, ``POST /campus/oauth2/token`` (IC-AUTH-TOKEN, RFC 6749 §4.4)."""
+
+from __future__ import annotations
+
+import math
+
+import flask
+from connexion import context
+
+from mock_ic.api.rendering import dumps, json_response
+from mock_ic.auth import TokenError, authenticate_client, client_credentials, scope_uris
+from mock_ic.runtime import runtime_of
+
+_NO_STORE = {"Cache-Control": "no-store", "Pragma": "no-cache"}
+
+
+def issueToken(appName: str | None = None) -> flask.Response:  # noqa: N802, N803 - names from the spec
+    try:
+        return _issue(appName)
+    except TokenError as exc:
+        body = {"error": exc.error, "error_description": exc.description}
+        return json_response(dumps(body), status=exc.status, headers={**exc.headers, **_NO_STORE})
+
+
+def _issue(app_name: str | None) -> flask.Response:
+    rt = runtime_of(context.scope)
+    form = {k: v for k, v in flask.request.form.items()}
+    client_id, secret, used_basic = client_credentials(flask.request.headers.get("Authorization"), form)
+    grant_type = form.get("grant_type")
+    if not grant_type:
+        raise TokenError(400, "invalid_request", "grant_type is required; use grant_type=client_credentials")
+    if grant_type != "client_credentials":
+        raise TokenError(400, "unsupported_grant_type",
+                         f"grant_type {grant_type!r} is not supported; use client_credentials")
+    if not client_id:
+        raise TokenError(401, "invalid_client", "Client authentication is required: HTTP Basic or "
+                         "client_id/client_secret form fields", {"WWW-Authenticate": 'Basic realm="mock-ic"'})
+    tenant = authenticate_client(rt, client_id, secret, app_name, used_basic)
+    token, grant = rt.tokens.issue(tenant, form.get("scope"), now=rt.clock())
+    body = {
+        "access_token": token,
+        "token_type": "Bearer",
+        "expires_in": max(0, math.floor(grant.expires_at - rt.clock())),
+        "scope": " ".join(uri for uri in scope_uris(grant.scopes) if "/v1p2/" in uri),
+    }
+    return json_response(dumps(body), headers=_NO_STORE)

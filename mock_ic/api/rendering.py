@@ -1,0 +1,87 @@
+"""Turning stored documents into HTTP answers: envelopes, absolute hrefs, field selection, paging headers.
+
+Stored documents are compact JSON text; with no ``fields`` selection the envelope is built by
+joining those texts (no parse, no re-serialise). Hrefs are stored server-relative and made
+absolute here for the base the request came through (docs/data-model.md).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+import flask
+import orjson
+from connexion import context
+
+from mock_ic import query
+from mock_ic.errors import status_info
+from mock_ic.oneroster.reading import CollectionPage
+from mock_ic.runtime import runtime_of
+
+_STORED_HREF = '"href":"/ims/oneroster/'
+
+
+def request_origin() -> str:
+    """scheme://host[:port] as the client addressed us (or the configured public URL)."""
+    scope = context.scope
+    public = runtime_of(scope).settings.public_url
+    if public:
+        return public.rstrip("/")
+    return flask.request.host_url.rstrip("/")
+
+
+def href_prefix() -> str:
+    """The part of the request path before ``/ims/oneroster/`` (e.g. ``/campus/api``)."""
+    path = context.scope.get("mock_ic.original_path") or flask.request.path
+    cut = path.find("/ims/oneroster/")
+    return path[:cut] if cut > 0 else ""
+
+
+def absolutise(text: str) -> str:
+    return text.replace(_STORED_HREF, f'"href":"{request_origin()}{href_prefix()}/ims/oneroster/')
+
+
+def project(text: str, fields: Sequence[str] | None) -> str:
+    if not fields:
+        return text
+    doc = orjson.loads(text)
+    return orjson.dumps({k: doc[k] for k in fields if k in doc}).decode()
+
+
+def json_response(body: str, status: int = 200, headers: dict[str, str] | None = None) -> flask.Response:
+    return flask.Response(body, status=status, headers=headers or {}, mimetype="application/json")
+
+
+def collection_response(wrapper: str, page: CollectionPage, *, version: str = "1.2") -> flask.Response:
+    items = ",".join(project(t, page.fields) for t in page.texts)
+    body = absolutise(f'{{"{wrapper}":[{items}]')
+    if page.warnings:
+        infos = [status_info(w.code_minor, w.description, version=version, major="success", severity="warning")
+                 for w in page.warnings]
+        body += ',"statusInfoSet":' + orjson.dumps(infos).decode()
+    body += "}"
+    url = f"{request_origin()}{_request_path()}"
+    headers = {
+        "X-Total-Count": str(page.total),
+        "Link": query.link_header(url, dict(flask.request.args.items()), page.params, page.total),
+    }
+    return json_response(body, headers=headers)
+
+
+def _request_path() -> str:
+    return context.scope.get("mock_ic.original_path") or flask.request.path
+
+
+def single_response(wrapper: str, text: str, fields: Sequence[str] | None = None, status: int = 200,
+                    warnings: Sequence[query.Warning_] = (), version: str = "1.2") -> flask.Response:
+    body = absolutise(f'{{"{wrapper}":{project(text, fields)}')
+    if warnings:
+        infos = [status_info(w.code_minor, w.description, version=version, major="success", severity="warning")
+                 for w in warnings]
+        body += ',"statusInfoSet":' + orjson.dumps(infos).decode()
+    return json_response(body + "}", status=status)
+
+
+def dumps(value: Any) -> str:
+    return orjson.dumps(value).decode()

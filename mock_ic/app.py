@@ -1,0 +1,88 @@
+"""create_app(settings) -> a connexion FlaskApp serving every spec at its Infinite Campus base paths.
+
+Mounts (IC-URL-1P2, IC-URL-STD): the rostering and gradebook specs at
+``/campus/api/ims/oneroster/{rostering,gradebook}/v1p2`` and ``/ims/oneroster/{...}/v1p2``; the
+app-scoped form ``/campus/api/oneroster/v1p2/{appName}/ims/oneroster/...`` is rewritten to the
+first by :class:`PathMiddleware` (connexion cannot route a parameter inside a base path).
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from typing import Any
+
+import flask
+from connexion import FlaskApp
+from connexion.jsonifier import Jsonifier
+from connexion.middleware import MiddlewarePosition
+from connexion.resolver import RelativeResolver
+
+from mock_ic.api.errors import register_error_handlers
+from mock_ic.api.validation import VALIDATORS
+from mock_ic.auth import TokenService, VendorKeySecurityHandler
+from mock_ic.middleware import PathMiddleware
+from mock_ic.resources import openapi_dir
+from mock_ic.runtime import Runtime, signing_secret
+from mock_ic.settings import Settings
+from mock_ic.store.engine import Database
+from mock_ic.tenants import DEMO_APP, DEMO_CREDENTIALS, TenantExists, TenantRegistry
+
+log = logging.getLogger("mock_ic")
+
+ROSTERING_BASES = ("/campus/api/ims/oneroster/rostering/v1p2", "/ims/oneroster/rostering/v1p2")
+GRADEBOOK_BASES = ("/campus/api/ims/oneroster/gradebook/v1p2", "/ims/oneroster/gradebook/v1p2")
+TOKEN_BASE = "/campus/oauth2"
+ADMIN_BASE = "/_mock"
+
+
+def build_runtime(settings: Settings) -> Runtime:
+    db = Database(settings.database_url)
+    db.create_schema()
+    registry = TenantRegistry(db)
+    registry.load()
+    rt = Runtime(settings=settings, db=db, tenants=registry, tokens=TokenService(signing_secret(db)))
+    if settings.demo_tenant and registry.get(DEMO_APP) is None:
+        try:
+            registry.create(DEMO_APP, credentials=dict(DEMO_CREDENTIALS), recipe="demo")
+        except TenantExists:  # another worker made it first
+            registry.load()
+    return rt
+
+
+def create_app(settings: Settings | None = None, runtime: Runtime | None = None) -> FlaskApp:
+    settings = settings or Settings.from_env()
+    rt = runtime or build_runtime(settings)
+
+    @asynccontextmanager
+    async def lifespan(_app: Any) -> AsyncIterator[None]:
+        yield
+        rt.db.dispose()
+
+    app = FlaskApp(
+        __name__,
+        specification_dir=str(openapi_dir()),
+        jsonifier=Jsonifier(flask.json, indent=None),
+        lifespan=lifespan,
+        validate_responses=settings.validate_responses,
+        security_map={"apiKey": VendorKeySecurityHandler},
+        validator_map=VALIDATORS,
+    )
+    app.add_middleware(PathMiddleware, position=MiddlewarePosition.BEFORE_EXCEPTION, runtime=rt)
+    for base in ROSTERING_BASES:
+        app.add_api("oneroster-v1p2-rostering.yaml", base_path=base, name=f"rostering{base}",
+                    resolver=RelativeResolver("mock_ic.api.v1p2"))
+    for base in GRADEBOOK_BASES:
+        app.add_api("oneroster-v1p2-gradebook.yaml", base_path=base, name=f"gradebook{base}",
+                    resolver=RelativeResolver("mock_ic.api.v1p2"))
+    app.add_api("ic-oauth.yaml", base_path=TOKEN_BASE, name="oauth", resolver=RelativeResolver("mock_ic.api.oauth"))
+    app.add_api("mock-admin.yaml", base_path=ADMIN_BASE, name="admin", resolver=RelativeResolver("mock_ic.api.admin"))
+    register_error_handlers(app)
+    app.app.config["MOCK_IC_RUNTIME"] = rt
+    return app
+
+
+def runtime_of_app(app: FlaskApp) -> Runtime:
+    return app.app.config["MOCK_IC_RUNTIME"]
+

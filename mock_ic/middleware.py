@@ -1,0 +1,48 @@
+"""The outermost ASGI middleware: runtime in scope, path guard, app-scoped URL rewrite.
+
+It runs before connexion's exception handling, so it answers its own errors instead of raising.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+from starlette.types import ASGIApp, Receive, Scope, Send
+
+from mock_ic.api.errors import error_response, version_of_path
+from mock_ic.errors import InvalidData
+from mock_ic.runtime import SCOPE_KEY, Runtime
+
+# IC-URL-1P2: /campus/api/oneroster/v1p2/{appName}/ims/oneroster/{rostering|gradebook}/v1p2/...
+_APP_SCOPED = re.compile(r"^/campus/api/oneroster/v1p2/(?P<app>[^/]+)(?P<rest>/ims/oneroster/.*)$")
+_CONTROL = re.compile(r"[\x00-\x1f\x7f]")
+
+
+class PathMiddleware:
+    def __init__(self, app: ASGIApp, runtime: Runtime) -> None:
+        self.app = app
+        self.runtime = runtime
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] not in ("http", "websocket"):
+            await self.app(scope, receive, send)
+            return
+        scope[SCOPE_KEY] = self.runtime
+        path: str = scope["path"]
+        if _CONTROL.search(path):
+            # connexion 3.3 answers 500 for control characters in a path parameter (DESIGN.md).
+            error = InvalidData(f"The request path contains a control character: {path!r}")
+            await error_response(error, version_of_path(path))(scope, receive, send)
+            return
+        match = _APP_SCOPED.match(path)
+        if match:
+            scope["mock_ic.app_name"] = match["app"]
+            scope["mock_ic.original_path"] = path
+            scope["path"] = "/campus/api" + match["rest"]
+            scope["raw_path"] = scope["path"].encode()
+        await self.app(scope, receive, send)
+
+
+def app_name_of(scope: dict[str, Any]) -> str | None:
+    return scope.get("mock_ic.app_name")

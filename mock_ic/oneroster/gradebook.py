@@ -1,0 +1,283 @@
+"""Gradebook writes: categories, line items, results, score scales (IC-LI-UPSERT, IC-RES-UPSERT).
+
+Input is lenient (IC-LENIENT-IN): references may carry only a sourcedId, status and
+dateLastModified may be missing, integers stand for floats, scoreDate may be a date-time. The
+stored document is always complete and valid against the strict response schema. Every check
+runs inside the caller's write transaction, so a rejected request changes nothing.
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Any
+
+import sqlalchemy as sa
+
+from mock_ic.errors import Forbidden, InvalidData, UnknownObject, Unprocessable
+from mock_ic.store import documents
+from mock_ic.store.tables import KINDS
+
+HREF_BASES = {"rostering": "/ims/oneroster/rostering/v1p2", "gradebook": "/ims/oneroster/gradebook/v1p2"}
+
+
+def ref(kind: str, sourced_id: str) -> dict[str, str]:
+    spec = KINDS[kind]
+    return {"href": f"{HREF_BASES[spec.service]}/{kind}/{sourced_id}", "sourcedId": sourced_id, "type": spec.type}
+
+
+@dataclass(frozen=True)
+class WriteContext:
+    conn: sa.Connection
+    tenant: str
+    version: str  # "1.1" | "1.2"
+
+
+def _ref_id(body: dict[str, Any], name: str, *, required: bool, what: str) -> str | None:
+    value = body.get(name)
+    if value is None:
+        if required:
+            raise Unprocessable(f"{what}.{name} is required: give a reference {{\"sourcedId\": \"...\"}}")
+        return None
+    if not isinstance(value, dict) or not isinstance(value.get("sourcedId"), str) or not value["sourcedId"]:
+        raise Unprocessable(f"{what}.{name} must be a reference object with a non-empty sourcedId, got {value!r}")
+    return value["sourcedId"]
+
+
+def _text(body: dict[str, Any], name: str, *, required: bool, what: str) -> str | None:
+    value = body.get(name)
+    if value is None:
+        if required:
+            raise Unprocessable(f"{what}.{name} is required")
+        return None
+    if not isinstance(value, str):
+        raise Unprocessable(f"{what}.{name} must be a string, got {value!r}")
+    return value
+
+
+def _number(body: dict[str, Any], name: str, *, what: str) -> float | None:
+    value = body.get(name)
+    if value is None:
+        return None
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        raise Unprocessable(f"{what}.{name} must be a number, got {value!r}")
+    return float(value)
+
+
+def _datetime(body: dict[str, Any], name: str, *, required: bool, what: str) -> str | None:
+    """A date-time, normalised to UTC ``YYYY-MM-DDTHH:MM:SS.mmmZ``; a bare date means midnight UTC."""
+    raw = _text(body, name, required=required, what=what)
+    if raw is None:
+        return None
+    try:
+        parsed = datetime.fromisoformat(raw.replace("Z", "+00:00"))
+    except ValueError:
+        raise Unprocessable(f"{what}.{name} must be an ISO-8601 date-time such as "
+                            f"2026-09-15T23:59:00Z, got {raw!r}") from None
+    if parsed.tzinfo is None:
+        parsed = parsed.replace(tzinfo=UTC)
+    parsed = parsed.astimezone(UTC)
+    return parsed.strftime("%Y-%m-%dT%H:%M:%S.") + f"{parsed.microsecond // 1000:03d}Z"
+
+
+def _date(body: dict[str, Any], name: str, *, what: str) -> str | None:
+    """IC-LENIENT-IN: scoreDate may come as a date-time; the stored value is its date."""
+    raw = _text(body, name, required=False, what=what)
+    if raw is None:
+        return None
+    stamp = _datetime({name: raw}, name, required=True, what=what)
+    return stamp[:10] if stamp else None
+
+
+def _base(body: dict[str, Any], sourced_id: str, what: str) -> dict[str, Any]:
+    body_id = body.get("sourcedId")
+    if body_id not in (None, sourced_id):
+        raise Unprocessable(f"{what}.sourcedId {body_id!r} differs from the sourcedId in the URL {sourced_id!r}")
+    status = body.get("status") or "active"
+    if status not in ("active", "tobedeleted"):
+        raise Unprocessable(f"{what}.status must be 'active' or 'tobedeleted', got {status!r}")
+    doc: dict[str, Any] = {"sourcedId": sourced_id, "status": status, "dateLastModified": documents.now_stamp()}
+    metadata = body.get("metadata")
+    if metadata is not None:
+        if not isinstance(metadata, dict):
+            raise Unprocessable(f"{what}.metadata must be an object, got {metadata!r}")
+        doc["metadata"] = metadata
+    return doc
+
+
+def _require_object(ctx: WriteContext, kind: str, sourced_id: str, label: str, what: str) -> dict[str, Any]:
+    found = documents.get_doc(ctx.conn, ctx.tenant, kind, sourced_id)
+    if found is None:
+        raise Unprocessable(f"{what} refers to {label} {sourced_id!r}, which does not exist")
+    return found
+
+
+def _without_ic_origin(doc: dict[str, Any]) -> None:
+    """A vendor cannot mark its own objects as made inside Infinite Campus."""
+    ic = doc.get("metadata", {}).get("ic")
+    if isinstance(ic, dict):
+        ic.pop("origin", None)
+
+
+def normalise_line_item(ctx: WriteContext, sourced_id: str, body: dict[str, Any]) -> dict[str, Any]:
+    what = "lineItem"
+    doc = _base(body, sourced_id, what)
+    _without_ic_origin(doc)
+    doc["title"] = _text(body, "title", required=True, what=what)
+    description = _text(body, "description", required=False, what=what)
+    if description is not None:
+        doc["description"] = description
+    due = _datetime(body, "dueDate", required=True, what=what)
+    doc["assignDate"] = _datetime(body, "assignDate", required=False, what=what) or doc["dateLastModified"]
+    doc["dueDate"] = due
+    class_id = _ref_id(body, "class", required=True, what=what)
+    klass = _require_object(ctx, "classes", class_id or "", "class", what)
+    doc["class"] = ref("classes", klass["sourcedId"])
+    school_id = _ref_id(body, "school", required=False, what=what) or klass["school"]["sourcedId"]
+    doc["school"] = ref("orgs", school_id)
+    category_id = _ref_id(body, "category", required=True, what=what)
+    doc["category"] = ref("categories", category_id or "")
+    for name in ("gradingPeriod", "academicSession"):
+        session = _ref_id(body, name, required=False, what=what)
+        if session:
+            doc[name] = ref("academicSessions", session)
+    scale = _ref_id(body, "scoreScale", required=False, what=what)
+    if scale:
+        doc["scoreScale"] = ref("scoreScales", scale)
+    for name in ("resultValueMin", "resultValueMax"):
+        value = _number(body, name, what=what)
+        if value is not None:
+            doc[name] = value
+    if body.get("learningObjectiveSet") is not None:
+        doc["learningObjectiveSet"] = body["learningObjectiveSet"]
+    return doc
+
+
+def normalise_result(ctx: WriteContext, sourced_id: str, body: dict[str, Any]) -> dict[str, Any]:
+    what = "result"
+    doc = _base(body, sourced_id, what)
+    line_item_id = _ref_id(body, "lineItem", required=True, what=what) or ""
+    line_item = _require_object(ctx, "lineItems", line_item_id, "lineItem", what)
+    student_id = _ref_id(body, "student", required=True, what=what) or ""
+    class_id = line_item["class"]["sourcedId"]
+    _require_enrolled(ctx, student_id, class_id)
+    doc["lineItem"] = ref("lineItems", line_item_id)
+    doc["student"] = ref("users", student_id)
+    doc["class"] = ref("classes", class_id)
+    scale = _ref_id(body, "scoreScale", required=False, what=what)
+    if scale:
+        doc["scoreScale"] = ref("scoreScales", scale)
+    score = _number(body, "score", what=what)
+    status = _text(body, "scoreStatus", required=False, what=what)
+    doc["scoreStatus"] = status or ("fully graded" if score is not None else "not submitted")
+    if score is not None:
+        doc["score"] = score
+    for name in ("textScore", "comment", "inProgress", "incomplete", "late", "missing"):
+        value = _text(body, name, required=False, what=what)
+        if value is not None:
+            doc[name] = value
+    doc["scoreDate"] = _date(body, "scoreDate", what=what) or doc["dateLastModified"][:10]
+    if body.get("learningObjectiveSet") is not None:
+        doc["learningObjectiveSet"] = body["learningObjectiveSet"]
+    return doc
+
+
+def _require_enrolled(ctx: WriteContext, student_id: str, class_id: str) -> None:
+    """IC-RES-UPSERT: the student must be actively enrolled as a student in the line item's class."""
+    e = KINDS["enrollments"].table.c
+    enrolled = ctx.conn.execute(
+        sa.select(sa.literal(1)).where(
+            e.tenant == ctx.tenant, e["class"] == class_id, e.user == student_id, e.role == "student",
+            e.status == "active", sa.or_(e.no_show.is_(None), e.no_show != "true"),
+        )
+    ).first()
+    if not enrolled:
+        raise Unprocessable(f"Student {student_id!r} is not actively enrolled as a student in class {class_id!r}")
+
+
+def normalise_category(ctx: WriteContext, sourced_id: str, body: dict[str, Any]) -> dict[str, Any]:
+    what = "category"
+    doc = _base(body, sourced_id, what)
+    doc["title"] = _text(body, "title", required=True, what=what)
+    weight = _number(body, "weight", what=what)
+    if weight is not None:
+        doc["weight"] = weight
+    return doc
+
+
+def normalise_score_scale(ctx: WriteContext, sourced_id: str, body: dict[str, Any]) -> dict[str, Any]:
+    what = "scoreScale"
+    doc = _base(body, sourced_id, what)
+    doc["title"] = _text(body, "title", required=True, what=what)
+    doc["type"] = _text(body, "type", required=True, what=what)
+    class_id = _ref_id(body, "class", required=True, what=what) or ""
+    _require_object(ctx, "classes", class_id, "class", what)
+    doc["class"] = ref("classes", class_id)
+    course = _ref_id(body, "course", required=False, what=what)
+    if course:
+        doc["course"] = ref("courses", course)
+    values = body.get("scoreScaleValue")
+    if not isinstance(values, list) or not values or not all(
+            isinstance(v, dict) and isinstance(v.get("itemValueLHS"), str) and isinstance(v.get("itemValueRHS"), str)
+            for v in values):
+        raise Unprocessable("scoreScale.scoreScaleValue must be a non-empty list of "
+                            "{\"itemValueLHS\": \"...\", \"itemValueRHS\": \"...\"}")
+    doc["scoreScaleValue"] = [{"itemValueLHS": v["itemValueLHS"], "itemValueRHS": v["itemValueRHS"]} for v in values]
+    return doc
+
+
+NORMALISERS: dict[str, Callable[[WriteContext, str, dict[str, Any]], dict[str, Any]]] = {
+    "lineItems": normalise_line_item,
+    "results": normalise_result,
+    "categories": normalise_category,
+    "scoreScales": normalise_score_scale,
+}
+
+
+def unwrap(body: Any, wrapper: str) -> dict[str, Any]:
+    if not isinstance(body, dict) or not isinstance(body.get(wrapper), dict):
+        raise InvalidData(f"The request body must be a JSON object {{\"{wrapper}\": {{...}}}}")
+    return body[wrapper]
+
+
+def put(ctx: WriteContext, kind: str, sourced_id: str, body: dict[str, Any]) -> tuple[dict[str, Any], bool]:
+    """Create or replace one object (IC-LI-UPSERT / IC-RES-UPSERT): (stored document, created?)."""
+    existing = documents.get_doc(ctx.conn, ctx.tenant, kind, sourced_id)
+    _require_vendor_owned(kind, sourced_id, existing)
+    doc = NORMALISERS[kind](ctx, sourced_id, body)
+    created = documents.put(ctx.conn, ctx.tenant, kind, doc)
+    return doc, created
+
+
+def delete(ctx: WriteContext, kind: str, sourced_id: str) -> None:
+    """IC-LI-DELETE: the object is gone afterwards; a line item takes its results with it."""
+    existing = documents.get_doc(ctx.conn, ctx.tenant, kind, sourced_id)
+    if existing is None:
+        raise UnknownObject(f"Unknown {KINDS[kind].singular} {sourced_id!r}: nothing to delete")
+    _require_vendor_owned(kind, sourced_id, existing)
+    documents.delete(ctx.conn, ctx.tenant, kind, sourced_id)
+    if kind == "lineItems":
+        documents.delete_where(ctx.conn, ctx.tenant, "results", KINDS["results"].table.c.line_item == sourced_id)
+
+
+def _require_vendor_owned(kind: str, sourced_id: str, existing: dict[str, Any] | None) -> None:
+    """IC-LI-OWNER: line items made inside Infinite Campus are read-only for a vendor."""
+    if kind == "lineItems" and existing and existing.get("metadata", {}).get("ic", {}).get("origin") == "campus":
+        raise Forbidden(f"Line item {sourced_id!r} was created in Infinite Campus and is read-only for vendors")
+
+
+def post_many(ctx: WriteContext, kind: str, items: list[Any], fixed: dict[str, dict[str, str]]) -> list[dict[str, str]]:
+    """POST bulk create: the server allocates sourcedIds; ``fixed`` references come from the URL."""
+    pairs = []
+    for index, item in enumerate(items):
+        if not isinstance(item, dict):
+            raise InvalidData(f"{kind}[{index}] must be an object")
+        supplied = item.get("sourcedId") or f"new-{index}"
+        allocated = str(uuid.uuid4())
+        body = {**item, **fixed, "sourcedId": allocated}
+        doc = NORMALISERS[kind](ctx, allocated, body)
+        documents.put(ctx.conn, ctx.tenant, kind, doc)
+        pairs.append({"suppliedSourcedId": str(supplied), "allocatedSourcedId": allocated})
+    return pairs

@@ -1,0 +1,97 @@
+"""What the project's own openapi/ files say about each kind's fields (read once, cached).
+
+The query layer uses it to know which fields may be filtered, sorted and selected, and how to
+compare them (OR-FILTER, OR-SORT, OR-FIELDS): one source of truth, the contract itself.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from enum import Enum
+from functools import cache
+from typing import Any
+
+import yaml
+
+from mock_ic.resources import openapi_dir
+
+SPEC_FILES = {
+    "rostering": "oneroster-v1p2-rostering.yaml",
+    "gradebook": "oneroster-v1p2-gradebook.yaml",
+}
+
+# kind -> (spec, output schema component)
+KIND_SCHEMAS = {
+    "orgs": ("rostering", "OrgDType"),
+    "academicSessions": ("rostering", "AcademicSessionDType"),
+    "courses": ("rostering", "CourseDType"),
+    "classes": ("rostering", "ClassDType"),
+    "users": ("rostering", "UserDType"),
+    "enrollments": ("rostering", "EnrollmentDType"),
+    "demographics": ("rostering", "DemographicsDType"),
+    "categories": ("gradebook", "CategoryDType"),
+    "lineItems": ("gradebook", "LineItemDType"),
+    "results": ("gradebook", "ResultDType"),
+    "scoreScales": ("gradebook", "ScoreScaleDType"),
+}
+
+
+class Shape(Enum):
+    STRING = "string"
+    NUMBER = "number"
+    DATE = "date"  # date or date-time: compared as ISO-8601 strings
+    REF = "ref"  # a GUIDRef object
+    REF_LIST = "ref_list"  # an array of GUIDRefs
+    STRING_LIST = "string_list"
+    OBJECT = "object"  # metadata and other open objects
+    OBJECT_LIST = "object_list"  # e.g. roles, userIds
+
+
+@dataclass(frozen=True)
+class Property:
+    name: str
+    shape: Shape
+
+
+@cache
+def spec(name: str) -> dict[str, Any]:
+    with open(openapi_dir() / SPEC_FILES[name], encoding="utf-8") as fh:
+        return yaml.safe_load(fh)
+
+
+def _resolve(doc: dict[str, Any], node: dict[str, Any]) -> dict[str, Any]:
+    while "$ref" in node:
+        target: Any = doc
+        for part in node["$ref"].lstrip("#/").split("/"):
+            target = target[part]
+        node = target
+    return node
+
+
+def _shape(doc: dict[str, Any], raw: dict[str, Any]) -> Shape:
+    ref = raw.get("$ref", "")
+    node = _resolve(doc, raw)
+    if ref.endswith("GUIDRefDType"):
+        return Shape.REF
+    if node.get("type") == "array":
+        items_ref = node.get("items", {}).get("$ref", "")
+        if items_ref.endswith("GUIDRefDType"):
+            return Shape.REF_LIST
+        items = _resolve(doc, node.get("items", {}))
+        return Shape.STRING_LIST if items.get("type") == "string" else Shape.OBJECT_LIST
+    if node.get("type") == "object":
+        return Shape.OBJECT
+    if node.get("type") == "number" or node.get("type") == "integer":
+        return Shape.NUMBER
+    if node.get("format") in {"date", "date-time"}:
+        return Shape.DATE
+    return Shape.STRING
+
+
+@cache
+def properties(kind: str) -> dict[str, Property]:
+    """The output schema's top-level properties of a kind, in schema order."""
+    spec_name, component = KIND_SCHEMAS[kind]
+    doc = spec(spec_name)
+    schema = doc["components"]["schemas"][component]
+    return {name: Property(name, _shape(doc, raw)) for name, raw in schema["properties"].items()}

@@ -1,0 +1,51 @@
+"""The live parts of one server: settings, database, tenants and token service.
+
+The path middleware puts the Runtime into every ASGI scope, so handlers and security functions
+find it without module-level globals (several apps can live in one process, e.g. in tests).
+"""
+
+from __future__ import annotations
+
+import secrets
+import time
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
+
+import sqlalchemy as sa
+
+from mock_ic.settings import Settings
+from mock_ic.store.engine import Database
+from mock_ic.store.tables import server_meta
+
+if TYPE_CHECKING:
+    from mock_ic.auth import TokenService
+    from mock_ic.tenants import TenantRegistry
+
+SCOPE_KEY = "mock_ic.runtime"
+
+
+@dataclass
+class Runtime:
+    settings: Settings
+    db: Database
+    tenants: TenantRegistry
+    tokens: TokenService
+    clock_offset: float = 0.0  # seconds added to the wall clock (token expiry tests)
+    extras: dict[str, Any] = field(default_factory=dict)
+
+    def clock(self) -> float:
+        return time.time() + self.clock_offset
+
+
+def runtime_of(scope: Any) -> Runtime:
+    return scope[SCOPE_KEY]
+
+
+def signing_secret(db: Database) -> str:
+    """The server's token-signing secret, created once and shared by every worker via the database."""
+    with db.write() as conn:
+        value = conn.execute(sa.select(server_meta.c.value).where(server_meta.c.key == "token_secret")).scalar()
+        if value is None:
+            value = secrets.token_urlsafe(32)
+            conn.execute(sa.insert(server_meta).values(key="token_secret", value=value))
+    return value

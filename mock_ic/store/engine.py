@@ -1,0 +1,101 @@
+"""Opening the database: SQLite (file in WAL mode, or in memory) or PostgreSQL.
+
+SQLite facts measured here (DESIGN.md): WAL, ``synchronous=NORMAL``, a busy timeout, and
+``BEGIN IMMEDIATE`` for every transaction that writes — a deferred read-then-write transaction
+fails with "database is locked" under concurrency whatever the timeout.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
+
+import orjson
+import sqlalchemy as sa
+from sqlalchemy import event
+from sqlalchemy.pool import StaticPool
+
+from mock_ic.store.tables import metadata
+
+WRITE = "mock_ic_write"
+
+
+def _json_serializer(obj: Any) -> str:
+    return orjson.dumps(obj).decode()
+
+
+class Database:
+    """An engine plus the one rule of how to open read and write transactions on it."""
+
+    def __init__(self, url: str) -> None:
+        self.url = sa.make_url(url)
+        self.is_sqlite = self.url.get_backend_name() == "sqlite"
+        self.in_memory = self.is_sqlite and self.url.database in (None, "", ":memory:")
+        # One shared connection for an in-memory database: serialise its use across threads.
+        self._lock = threading.RLock() if self.in_memory else None
+        self.engine = self._create_engine()
+
+    def _create_engine(self) -> sa.Engine:
+        kwargs: dict[str, Any] = {"json_serializer": _json_serializer, "json_deserializer": orjson.loads}
+        if self.is_sqlite:
+            if not self.in_memory:
+                Path(self.url.database or "").expanduser().parent.mkdir(parents=True, exist_ok=True)
+            kwargs["connect_args"] = {"check_same_thread": False, "timeout": 10}
+            if self.in_memory:
+                kwargs["poolclass"] = StaticPool
+        else:
+            kwargs["pool_size"] = 10
+            kwargs["pool_pre_ping"] = True
+        engine = sa.create_engine(self.url, **kwargs)
+        if self.is_sqlite:
+            _configure_sqlite(engine, wal=not self.in_memory)
+        return engine
+
+    def create_schema(self) -> None:
+        with self.write() as conn:
+            metadata.create_all(conn)
+
+    @contextmanager
+    def read(self) -> Iterator[sa.Connection]:
+        with self._locked(), self.engine.connect() as conn, conn.begin():
+            yield conn
+
+    @contextmanager
+    def write(self) -> Iterator[sa.Connection]:
+        """A transaction that writes: committed when the block ends, rolled back on any error."""
+        with self._locked(), self.engine.connect() as conn:
+            conn = conn.execution_options(**{WRITE: True})
+            with conn.begin():
+                yield conn
+
+    @contextmanager
+    def _locked(self) -> Iterator[None]:
+        if self._lock is None:
+            yield
+        else:
+            with self._lock:
+                yield
+
+    def dispose(self) -> None:
+        self.engine.dispose()
+
+
+def _configure_sqlite(engine: sa.Engine, *, wal: bool) -> None:
+    @event.listens_for(engine, "connect")
+    def on_connect(dbapi_conn: Any, _record: Any) -> None:
+        # Let SQLAlchemy's "begin" event emit BEGIN itself (pysqlite's own is always DEFERRED).
+        dbapi_conn.isolation_level = None
+        cursor = dbapi_conn.cursor()
+        if wal:
+            cursor.execute("PRAGMA journal_mode=WAL")
+        cursor.execute("PRAGMA synchronous=NORMAL")
+        cursor.execute("PRAGMA busy_timeout=10000")
+        cursor.close()
+
+    @event.listens_for(engine, "begin")
+    def on_begin(conn: sa.Connection) -> None:
+        immediate = conn.get_execution_options().get(WRITE, False)
+        conn.exec_driver_sql("BEGIN IMMEDIATE" if immediate else "BEGIN")

@@ -1,0 +1,197 @@
+"""SQLAlchemy tables: one per OneRoster kind, plus tenants, link tables and server metadata.
+
+Each kind row: tenant, sourced_id, status, date_last_modified, the indexed reference columns that
+nested endpoints and common filters need, and the full 1.2 document as compact JSON text
+(docs/data-model.md). Every reference column has a composite index (tenant, col, sourced_id) so
+that filtered pages come straight off the index, sourced_id being the tie-breaker.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from functools import cached_property
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy.dialects import postgresql
+
+metadata = sa.MetaData()
+
+
+class DocJSON(sa.types.TypeDecorator[str]):
+    """A JSON column that is written and read as the stored text, untouched.
+
+    Documents are serialised once (orjson) when written and joined into response envelopes as
+    they are, which is ~100x cheaper than parsing and re-serialising them (DESIGN.md, Store facts).
+    PostgreSQL uses ``JSON`` (not JSONB) so the text comes back exactly as written.
+    """
+
+    impl = sa.JSON
+    cache_ok = True
+
+    def load_dialect_impl(self, dialect: sa.Dialect) -> sa.types.TypeEngine[Any]:
+        if dialect.name == "postgresql":
+            return dialect.type_descriptor(postgresql.JSON())
+        return dialect.type_descriptor(sa.Text())
+
+    def bind_processor(self, dialect: sa.Dialect) -> None:
+        return None
+
+    def result_processor(self, dialect: sa.Dialect, coltype: object) -> None:
+        return None
+
+
+def _ref(path: str) -> Callable[[dict[str, Any]], str | None]:
+    """Extract ``doc[path].sourcedId`` (or a plain scalar for dotted metadata paths)."""
+    keys = path.split(".")
+
+    def extract(doc: dict[str, Any]) -> str | None:
+        value: Any = doc
+        for key in keys:
+            if not isinstance(value, dict):
+                return None
+            value = value.get(key)
+        if isinstance(value, dict):
+            value = value.get("sourcedId")
+        return None if value is None else str(value)
+
+    return extract
+
+
+def _primary_role(doc: dict[str, Any]) -> str | None:
+    roles = doc.get("roles") or []
+    for role in roles:
+        if role.get("roleType") == "primary":
+            return role.get("role")
+    return roles[0].get("role") if roles else None
+
+
+@dataclass(frozen=True)
+class Kind:
+    """A OneRoster kind as stored: its table name and the document path behind each reference column."""
+
+    name: str  # the plural used in URLs and envelopes, e.g. "lineItems"
+    singular: str  # the single-object wrapper, e.g. "lineItem"
+    type: str  # the GUIDRef type, e.g. "lineItem"
+    service: str  # "rostering" | "gradebook"
+    paths: dict[str, str]  # column -> dotted document path (a GUIDRef path means its sourcedId)
+
+    @property
+    def table(self) -> sa.Table:
+        return TABLES[self.name]
+
+    @cached_property
+    def extractors(self) -> dict[str, Callable[[dict[str, Any]], str | None]]:
+        return {col: _primary_role if path == "roles" else _ref(path) for col, path in self.paths.items()}
+
+
+KINDS: dict[str, Kind] = {
+    k.name: k
+    for k in (
+        Kind("orgs", "org", "org", "rostering", {"type": "type", "parent": "parent"}),
+        Kind("academicSessions", "academicSession", "academicSession", "rostering",
+             {"type": "type", "parent": "parent", "school": "metadata.ic.school"}),
+        Kind("courses", "course", "course", "rostering", {"org": "org", "school_year": "schoolYear"}),
+        Kind("classes", "class", "class", "rostering", {"course": "course", "school": "school"}),
+        Kind("users", "user", "user", "rostering",
+             {"role": "roles", "primary_org": "primaryOrg", "email": "email",
+              "portal": "metadata.ic.portalAccount"}),
+        Kind("enrollments", "enrollment", "enrollment", "rostering",
+             {"user": "user", "class": "class", "school": "school", "role": "role",
+              "no_show": "metadata.ic.noShow"}),
+        Kind("demographics", "demographics", "demographics", "rostering", {}),
+        Kind("categories", "category", "category", "gradebook", {"class": "metadata.ic.class"}),
+        Kind("lineItems", "lineItem", "lineItem", "gradebook",
+             {"class": "class", "school": "school", "category": "category",
+              "grading_period": "gradingPeriod", "origin": "metadata.ic.origin"}),
+        Kind("results", "result", "result", "gradebook",
+             {"line_item": "lineItem", "student": "student", "class": "class"}),
+        Kind("scoreScales", "scoreScale", "scoreScale", "gradebook", {"class": "class", "course": "course"}),
+    )
+}
+
+# Columns that only mark rows out (IC-USERS) and never need an index of their own.
+_UNINDEXED = {"portal", "no_show", "origin", "email"}
+
+
+def _kind_table(kind: Kind) -> sa.Table:
+    table_name = "or_" + "".join("_" + c.lower() if c.isupper() else c for c in kind.name)
+    cols = [
+        sa.Column("tenant", sa.String(64), nullable=False),
+        sa.Column("sourced_id", sa.String(255), nullable=False),
+        sa.Column("status", sa.String(16), nullable=False),
+        sa.Column("date_last_modified", sa.String(32), nullable=False),
+        *(sa.Column(name, sa.String(255)) for name in kind.paths),
+        sa.Column("doc", DocJSON(), nullable=False),
+        sa.PrimaryKeyConstraint("tenant", "sourced_id"),
+    ]
+    table = sa.Table(table_name, metadata, *cols)
+    sa.Index(f"ix_{table_name}_dlm", table.c.tenant, table.c.date_last_modified, table.c.sourced_id)
+    sa.Index(f"ix_{table_name}_status", table.c.tenant, table.c.status, table.c.sourced_id)
+    for name in kind.paths:
+        if name not in _UNINDEXED:
+            sa.Index(f"ix_{table_name}_{name}", table.c.tenant, table.c[name], table.c.sourced_id)
+    if "email" in kind.paths:
+        sa.Index(f"ix_{table_name}_email", table.c.tenant, table.c.email)
+    return table
+
+
+TABLES: dict[str, sa.Table] = {name: _kind_table(kind) for name, kind in KINDS.items()}
+
+# Many-valued references: a class's terms and a user's orgs (with the role held there).
+class_terms = sa.Table(
+    "or_class_terms", metadata,
+    sa.Column("tenant", sa.String(64), nullable=False),
+    sa.Column("class_id", sa.String(255), nullable=False),
+    sa.Column("term_id", sa.String(255), nullable=False),
+    sa.PrimaryKeyConstraint("tenant", "class_id", "term_id"),
+    sa.Index("ix_or_class_terms_term", "tenant", "term_id", "class_id"),
+)
+
+user_orgs = sa.Table(
+    "or_user_orgs", metadata,
+    sa.Column("tenant", sa.String(64), nullable=False),
+    sa.Column("user_id", sa.String(255), nullable=False),
+    sa.Column("org_id", sa.String(255), nullable=False),
+    sa.Column("role", sa.String(64), nullable=False),
+    sa.PrimaryKeyConstraint("tenant", "user_id", "org_id", "role"),
+    sa.Index("ix_or_user_orgs_org", "tenant", "org_id", "role", "user_id"),
+)
+
+
+def links_for(kind: str, doc: dict[str, Any]) -> list[tuple[sa.Table, dict[str, str]]]:
+    """Link-table rows implied by a document (without the tenant)."""
+    sid = doc["sourcedId"]
+    if kind == "classes":
+        return [(class_terms, {"class_id": sid, "term_id": t["sourcedId"]}) for t in doc.get("terms") or []]
+    if kind == "users":
+        return [
+            (user_orgs, {"user_id": sid, "org_id": r["org"]["sourcedId"], "role": r["role"]})
+            for r in doc.get("roles") or []
+        ]
+    return []
+
+
+LINK_TABLES: dict[str, tuple[sa.Table, str]] = {
+    "classes": (class_terms, "class_id"),
+    "users": (user_orgs, "user_id"),
+}
+
+tenants = sa.Table(
+    "mock_tenants", metadata,
+    sa.Column("app_name", sa.String(64), primary_key=True),
+    sa.Column("client_id", sa.String(255), nullable=False, unique=True),
+    sa.Column("client_secret", sa.String(255), nullable=False),
+    sa.Column("vendor_key", sa.String(255), nullable=False),
+    sa.Column("vendor_secret", sa.String(255), nullable=False),
+    sa.Column("settings", sa.JSON, nullable=False),
+    sa.Column("recipe", sa.JSON, nullable=False),
+    sa.Column("created_at", sa.String(32), nullable=False),
+)
+
+server_meta = sa.Table(
+    "mock_server_meta", metadata,
+    sa.Column("key", sa.String(64), primary_key=True),
+    sa.Column("value", sa.Text, nullable=False),
+)

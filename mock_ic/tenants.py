@@ -1,0 +1,185 @@
+"""Tenants (IC-TENANT): one Infinite Campus application connection each — credentials, settings, data.
+
+The registry keeps the tenants in memory (token checks run on the event loop and must not touch
+the database) and in the ``mock_tenants`` table, the source of truth shared by every worker.
+"""
+
+from __future__ import annotations
+
+import secrets
+import threading
+from dataclasses import asdict, dataclass, field, fields, replace
+from datetime import date
+from typing import Any, Literal
+
+import sqlalchemy as sa
+
+from mock_ic import seed
+from mock_ic.store import documents
+from mock_ic.store.engine import Database
+from mock_ic.store.tables import tenants as tenants_table
+
+DEMO_APP = "demo"
+DEMO_CREDENTIALS = {
+    "client_id": "mock-ic-demo",
+    "client_secret": "mock-ic-demo-secret",
+    "vendor_key": "mock-ic-vendor",
+    "vendor_secret": "mock-ic-vendor-secret",
+}
+
+
+@dataclass(frozen=True)
+class TenantSettings:
+    """Per-tenant switches for the [model] rules of IC_BEHAVIOUR.md, with the catalogue's defaults."""
+
+    token_lifetime: int = 3600  # IC-AUTH-TOKEN, seconds
+    vendor_header_required: bool = True  # IC-VENDOR-OPTIONAL
+    gradebook_sync: bool = True  # IC-GRADEBOOK-SYNC: False = roster-only credentials
+    strict_input: bool = False  # IC-LENIENT-IN
+    title_max_length_v1p1: int = 50  # IC-LI-TITLE-LEN on 1.1 connections
+    title_max_length_v1p2: int = 30  # IC-LI-TITLE-LEN on 1.2 connections
+    title_over_limit: Literal["reject", "truncate"] = "reject"  # IC-TITLE-OVER
+    duplicate_title_check: bool = True  # IC-LI-DUP-TITLE
+    closed_grading_periods: tuple[str, ...] = ()  # IC-LI-GRADING-WINDOW
+    schools: tuple[str, ...] | None = None  # IC-SCHOOL-SCOPE: None = every school
+    max_concurrent: int | None = None  # IC-LOAD
+    limit_cap: int = 50_000  # OR-PAGING
+
+    @classmethod
+    def from_dict(cls, values: dict[str, Any]) -> TenantSettings:
+        known = {f.name for f in fields(cls)}
+        unknown = sorted(set(values) - known)
+        if unknown:
+            raise ValueError(f"Unknown tenant setting(s) {unknown}; allowed: {sorted(known)}")
+        coerced = {k: tuple(v) if isinstance(v, list) else v for k, v in values.items()}
+        return cls(**coerced)
+
+    def to_dict(self) -> dict[str, Any]:
+        return {k: list(v) if isinstance(v, tuple) else v for k, v in asdict(self).items()}
+
+
+@dataclass(frozen=True)
+class Tenant:
+    app_name: str
+    client_id: str
+    client_secret: str
+    vendor_key: str
+    vendor_secret: str
+    settings: TenantSettings = field(default_factory=TenantSettings)
+    recipe: dict[str, Any] = field(default_factory=lambda: {"name": "demo"})
+
+    def public(self) -> dict[str, Any]:
+        """The tenant as shown to its owner (admin API, CLI) — secrets included, never logged."""
+        return {
+            "appName": self.app_name,
+            "clientId": self.client_id,
+            "clientSecret": self.client_secret,
+            "vendorKey": self.vendor_key,
+            "vendorSecret": self.vendor_secret,
+            "settings": self.settings.to_dict(),
+            "recipe": self.recipe,
+        }
+
+
+class TenantExists(ValueError):
+    pass
+
+
+class TenantRegistry:
+    def __init__(self, db: Database) -> None:
+        self._db = db
+        self._lock = threading.Lock()
+        self._by_app: dict[str, Tenant] = {}
+        self._by_client: dict[str, Tenant] = {}
+
+    def load(self) -> None:
+        with self._db.read() as conn:
+            rows = conn.execute(sa.select(tenants_table)).mappings().all()
+        with self._lock:
+            self._by_app = {row["app_name"]: _from_row(row) for row in rows}
+            self._by_client = {t.client_id: t for t in self._by_app.values()}
+
+    def get(self, app_name: str) -> Tenant | None:
+        return self._by_app.get(app_name)
+
+    def by_client_id(self, client_id: str) -> Tenant | None:
+        return self._by_client.get(client_id)
+
+    def all(self) -> list[Tenant]:
+        return sorted(self._by_app.values(), key=lambda t: t.app_name)
+
+    def create(self, app_name: str, *, credentials: dict[str, str] | None = None,
+               settings: TenantSettings | None = None, recipe: dict[str, Any] | str = "demo",
+               today: date | None = None) -> Tenant:
+        """Create the tenant and seed its district in one transaction."""
+        creds = {k: secrets.token_urlsafe(24) for k in DEMO_CREDENTIALS} | {"client_id": f"{app_name}-client"}
+        creds |= credentials or {}
+        recipe_dict = {"name": recipe} if isinstance(recipe, str) else dict(recipe)
+        tenant = Tenant(app_name=app_name, settings=settings or TenantSettings(), recipe=recipe_dict, **creds)
+        district = seed.generate(seed.load_recipe(_recipe_source(recipe_dict)), today=today or date.today())
+        with self._db.write() as conn:
+            if conn.execute(sa.select(tenants_table.c.app_name).where(
+                    (tenants_table.c.app_name == app_name) | (tenants_table.c.client_id == tenant.client_id)
+            )).first():
+                raise TenantExists(f"A tenant with appName {app_name!r} or clientId {tenant.client_id!r} exists")
+            conn.execute(sa.insert(tenants_table).values(**_to_row(tenant)))
+            documents.bulk_load(conn, app_name, district)
+        self._remember(tenant)
+        return tenant
+
+    def update_settings(self, app_name: str, settings: TenantSettings) -> Tenant:
+        tenant = replace(self._require(app_name), settings=settings)
+        with self._db.write() as conn:
+            conn.execute(sa.update(tenants_table).where(tenants_table.c.app_name == app_name)
+                         .values(settings=settings.to_dict()))
+        self._remember(tenant)
+        return tenant
+
+    def delete(self, app_name: str) -> None:
+        tenant = self._require(app_name)
+        with self._db.write() as conn:
+            documents.drop_tenant(conn, app_name)
+            conn.execute(sa.delete(tenants_table).where(tenants_table.c.app_name == app_name))
+        with self._lock:
+            self._by_app.pop(app_name, None)
+            self._by_client.pop(tenant.client_id, None)
+
+    def _require(self, app_name: str) -> Tenant:
+        tenant = self.get(app_name)
+        if tenant is None:
+            raise KeyError(app_name)
+        return tenant
+
+    def _remember(self, tenant: Tenant) -> None:
+        with self._lock:
+            self._by_app[tenant.app_name] = tenant
+            self._by_client[tenant.client_id] = tenant
+
+
+def _recipe_source(recipe: dict[str, Any]) -> str | dict[str, Any]:
+    return recipe["name"] if set(recipe) == {"name"} else recipe
+
+
+def _to_row(tenant: Tenant) -> dict[str, Any]:
+    return {
+        "app_name": tenant.app_name,
+        "client_id": tenant.client_id,
+        "client_secret": tenant.client_secret,
+        "vendor_key": tenant.vendor_key,
+        "vendor_secret": tenant.vendor_secret,
+        "settings": tenant.settings.to_dict(),
+        "recipe": tenant.recipe,
+        "created_at": documents.now_stamp(),
+    }
+
+
+def _from_row(row: Any) -> Tenant:
+    return Tenant(
+        app_name=row["app_name"],
+        client_id=row["client_id"],
+        client_secret=row["client_secret"],
+        vendor_key=row["vendor_key"],
+        vendor_secret=row["vendor_secret"],
+        settings=TenantSettings.from_dict(row["settings"]),
+        recipe=row["recipe"],
+    )
