@@ -23,6 +23,7 @@ from mock_ic.api.errors import register_error_handlers
 from mock_ic.api.validation import VALIDATORS
 from mock_ic.auth import TokenService, VendorKeySecurityHandler
 from mock_ic.middleware import PathMiddleware
+from mock_ic.mounts import MOUNTS
 from mock_ic.resources import openapi_dir
 from mock_ic.runtime import Runtime, signing_secret
 from mock_ic.settings import Settings
@@ -31,10 +32,6 @@ from mock_ic.tenants import DEMO_APP, DEMO_CREDENTIALS, TenantExists, TenantRegi
 
 log = logging.getLogger("mock_ic")
 
-ROSTERING_BASES = ("/campus/api/ims/oneroster/rostering/v1p2", "/ims/oneroster/rostering/v1p2")
-GRADEBOOK_BASES = ("/campus/api/ims/oneroster/gradebook/v1p2", "/ims/oneroster/gradebook/v1p2")
-TOKEN_BASE = "/campus/oauth2"
-ADMIN_BASE = "/_mock"
 
 
 def build_runtime(settings: Settings) -> Runtime:
@@ -70,14 +67,8 @@ def create_app(settings: Settings | None = None, runtime: Runtime | None = None)
         validator_map=VALIDATORS,
     )
     app.add_middleware(PathMiddleware, position=MiddlewarePosition.BEFORE_EXCEPTION, runtime=rt)
-    for base in ROSTERING_BASES:
-        app.add_api("oneroster-v1p2-rostering.yaml", base_path=base, name=f"rostering{base}",
-                    resolver=RelativeResolver("mock_ic.api.v1p2"))
-    for base in GRADEBOOK_BASES:
-        app.add_api("oneroster-v1p2-gradebook.yaml", base_path=base, name=f"gradebook{base}",
-                    resolver=RelativeResolver("mock_ic.api.v1p2"))
-    app.add_api("ic-oauth.yaml", base_path=TOKEN_BASE, name="oauth", resolver=RelativeResolver("mock_ic.api.oauth"))
-    app.add_api("mock-admin.yaml", base_path=ADMIN_BASE, name="admin", resolver=RelativeResolver("mock_ic.api.admin"))
+    for mount in MOUNTS:
+        app.add_api(mount.spec, base_path=mount.base, name=mount.name, resolver=RelativeResolver(mount.handlers))
     register_error_handlers(app)
     app.app.config["MOCK_IC_RUNTIME"] = rt
     return app

@@ -17,6 +17,7 @@ from starlette.exceptions import HTTPException
 from starlette.responses import Response
 
 from mock_ic import errors
+from mock_ic.mounts import allowed_methods
 
 log = logging.getLogger("mock_ic.errors")
 
@@ -68,8 +69,16 @@ def on_problem(request: ConnexionRequest, exc: Exception) -> ConnexionResponse:
 
 def on_http_exception(request: ConnexionRequest, exc: Exception) -> ConnexionResponse:
     assert isinstance(exc, HTTPException)
-    detail = exc.detail if exc.status_code != 404 else f"No such endpoint: {request.method} {request.url.path}"
-    return _connexion_response(request, _from_problem(exc.status_code, detail, None, dict(exc.headers or {})))
+    path = request.scope.get("mock_ic.original_path") or request.url.path
+    headers = dict(exc.headers or {})
+    detail = exc.detail
+    if exc.status_code == 404:
+        detail = f"No such endpoint: {request.method} {path}"
+    elif exc.status_code == 405:
+        allowed = allowed_methods(request.url.path)
+        headers["Allow"] = ", ".join(allowed)
+        detail = f"Method {request.method} is not allowed on {path}; allowed: {', '.join(allowed)}"
+    return _connexion_response(request, _from_problem(exc.status_code, detail, None, headers))
 
 
 def on_undecodable(request: ConnexionRequest, exc: Exception) -> ConnexionResponse:
@@ -77,7 +86,7 @@ def on_undecodable(request: ConnexionRequest, exc: Exception) -> ConnexionRespon
 
 
 def on_unexpected(request: ConnexionRequest, exc: Exception) -> ConnexionResponse:
-    log.exception("Unexpected error on %s %s", request.method, request.url.path)
+    log.error("Unexpected error on %s %s", request.method, request.url.path, exc_info=exc)
     return _connexion_response(request, errors.InternalError(f"Internal server error ({type(exc).__name__})"))
 
 

@@ -83,5 +83,11 @@ def single_response(wrapper: str, text: str, fields: Sequence[str] | None = None
     return json_response(body + "}", status=status)
 
 
+def no_content() -> flask.Response:
+    response = flask.Response(status=204)
+    del response.headers["Content-Type"]
+    return response
+
+
 def dumps(value: Any) -> str:
     return orjson.dumps(value).decode()

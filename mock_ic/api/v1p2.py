@@ -8,6 +8,7 @@ handlers are written out: there are few, and each names its kind.
 from __future__ import annotations
 
 import inspect
+import re
 from collections.abc import Callable
 from typing import Any
 
@@ -32,10 +33,10 @@ def current_tenant() -> Tenant:
 
 
 def _path_params(spec_name: str, operation_id: str) -> list[str]:
-    for item in spec(spec_name)["paths"].values():
+    for path, item in spec(spec_name)["paths"].items():
         for op in item.values():
             if isinstance(op, dict) and op.get("operationId") == operation_id:
-                return [p["name"] for p in op.get("parameters", []) if p.get("in") == "path"]
+                return re.findall(r"{(\w+)}", path)
     raise KeyError(operation_id)
 
 
@@ -96,7 +97,7 @@ def _put(kind: str, wrapper: str, sourced_id: str, body: Any) -> flask.Response:
 def _delete(kind: str, sourced_id: str) -> flask.Response:
     with runtime_of(context.scope).db.write() as conn:
         gradebook.delete(_write_context(conn), kind, sourced_id)
-    return flask.Response(status=204)
+    return rendering.no_content()
 
 
 def putLineItem(sourcedId: str, body: Any) -> flask.Response:

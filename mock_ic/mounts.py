@@ -1,0 +1,56 @@
+"""Which spec is served at which base path, and by which handler module (IC-URL-1P2, IC-URL-STD)."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from functools import cache
+
+import yaml
+
+from mock_ic.resources import openapi_dir
+
+
+@dataclass(frozen=True)
+class Mount:
+    spec: str  # file in openapi/
+    base: str
+    handlers: str  # module the operationIds resolve in
+    name: str
+
+
+MOUNTS: tuple[Mount, ...] = (
+    Mount("oneroster-v1p2-rostering.yaml", "/campus/api/ims/oneroster/rostering/v1p2", "mock_ic.api.v1p2", "rostering-ic"),
+    Mount("oneroster-v1p2-rostering.yaml", "/ims/oneroster/rostering/v1p2", "mock_ic.api.v1p2", "rostering-std"),
+    Mount("oneroster-v1p2-gradebook.yaml", "/campus/api/ims/oneroster/gradebook/v1p2", "mock_ic.api.v1p2", "gradebook-ic"),
+    Mount("oneroster-v1p2-gradebook.yaml", "/ims/oneroster/gradebook/v1p2", "mock_ic.api.v1p2", "gradebook-std"),
+    Mount("ic-oauth.yaml", "/campus/oauth2", "mock_ic.api.oauth", "oauth"),
+    Mount("mock-admin.yaml", "/_mock", "mock_ic.api.admin", "admin"),
+)
+
+_METHODS = ("get", "put", "post", "delete", "patch", "head", "options")
+
+
+@cache
+def _routes() -> tuple[tuple[re.Pattern[str], frozenset[str]], ...]:
+    routes = []
+    for mount in MOUNTS:
+        with open(openapi_dir() / mount.spec, encoding="utf-8") as fh:
+            paths = yaml.safe_load(fh)["paths"]
+        for path, item in paths.items():
+            pattern = re.escape(mount.base + path)
+            pattern = re.sub(r"\\\{[^}]+\\\}", "[^/]+", pattern)
+            methods = frozenset(m.upper() for m in item if m in _METHODS)
+            routes.append((re.compile(f"^{pattern}$"), methods))
+    return tuple(routes)
+
+
+def allowed_methods(path: str) -> list[str]:
+    """Every method any spec serves at this path (connexion's 405 names only one route's methods)."""
+    found: set[str] = set()
+    for pattern, methods in _routes():
+        if pattern.match(path):
+            found |= methods
+    if "GET" in found:
+        found.add("HEAD")
+    return sorted(found)

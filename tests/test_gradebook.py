@@ -1,0 +1,238 @@
+"""Gradebook writes and reads: IC-LI-UPSERT, IC-RES-UPSERT, IC-LI-DELETE, IC-LI-OWNER, IC-LENIENT-IN, bulk POST."""
+
+from __future__ import annotations
+
+import itertools
+from typing import Any
+
+import pytest
+from starlette.testclient import TestClient
+
+from tests.conftest import GRADEBOOK, ROSTER, code_minor
+
+_ids = itertools.count(1)
+
+
+def new_id(prefix: str = "canvas-li") -> str:
+    return f"{prefix}-{next(_ids)}"
+
+
+@pytest.fixture(scope="module")
+def klass(client: TestClient, auth: dict[str, str]) -> dict[str, Any]:
+    """A demo class with its term, a category, a student and a student of another class."""
+    classes = client.get(f"{ROSTER}/classes", headers=auth, params={"limit": 2}).json()["classes"]
+    first, other = classes
+    term = client.get(f"{ROSTER}/terms/{first['terms'][0]['sourcedId']}", headers=auth).json()["academicSession"]
+    students = client.get(f"{ROSTER}/classes/{first['sourcedId']}/students", headers=auth).json()["users"]
+    enrolled = {s["sourcedId"] for s in students}
+    others = client.get(f"{ROSTER}/classes/{other['sourcedId']}/students", headers=auth).json()["users"]
+    outsider = next(s for s in others if s["sourcedId"] not in enrolled)
+    return {"class": first, "term": term, "student": students[0], "outsider": outsider}
+
+
+@pytest.fixture(scope="module")
+def category(client: TestClient, gb_auth: dict[str, str], klass: dict[str, Any]) -> dict[str, Any]:
+    cid = klass["class"]["sourcedId"]
+    response = client.get(f"{GRADEBOOK}/classes/{cid}/categories", headers=gb_auth)
+    assert response.status_code == 200
+    return response.json()["categories"][0]
+
+
+def line_item_body(klass: dict[str, Any], category: dict[str, Any], **overrides: Any) -> dict[str, Any]:
+    """What Canvas sends: references with sourcedId only, no status, no dateLastModified (IC-LENIENT-IN)."""
+    due = klass["term"]["startDate"] + "T23:59:00Z"
+    body = {
+        "title": "Quiz 1",
+        "description": "Chapter 1 quiz",
+        "assignDate": klass["term"]["startDate"] + "T08:00:00Z",
+        "dueDate": due,
+        "class": {"sourcedId": klass["class"]["sourcedId"]},
+        "category": {"sourcedId": category["sourcedId"]},
+        "resultValueMin": 0,
+        "resultValueMax": 20,
+    }
+    body.update(overrides)
+    return {"lineItem": body}
+
+
+def test_ic_li_upsert_201_then_200_and_get_returns_what_was_stored(client: TestClient, gb_auth: dict[str, str],
+                                                                   klass: dict, category: dict) -> None:
+    sid = new_id()
+    created = client.put(f"{GRADEBOOK}/lineItems/{sid}", json=line_item_body(klass, category), headers=gb_auth)
+    assert created.status_code == 201, created.text
+    first = client.get(f"{GRADEBOOK}/lineItems/{sid}", headers=gb_auth).json()["lineItem"]
+    assert first["title"] == "Quiz 1" and first["status"] == "active"
+    assert first["resultValueMax"] == 20.0
+    assert first["class"]["type"] == "class" and first["class"]["href"].endswith(f"/classes/{klass['class']['sourcedId']}")
+    assert first["school"]["sourcedId"] == klass["class"]["school"]["sourcedId"]  # filled in from the class
+    replaced = client.put(f"{GRADEBOOK}/lineItems/{sid}", json=line_item_body(klass, category, title="Quiz 1b"),
+                          headers=gb_auth)
+    assert replaced.status_code == 200
+    second = client.get(f"{GRADEBOOK}/lineItems/{sid}", headers=gb_auth).json()["lineItem"]
+    assert second["title"] == "Quiz 1b"
+    assert second["dateLastModified"] > first["dateLastModified"]  # OR-STATUS
+    listed = client.get(f"{GRADEBOOK}/classes/{klass['class']['sourcedId']}/lineItems", headers=gb_auth,
+                        params={"filter": f"sourcedId='{sid}'"}).json()["lineItems"]
+    assert listed == [second]
+
+
+def test_ic_li_upsert_same_object_on_every_base_path(client: TestClient, gb_auth: dict[str, str],
+                                                     klass: dict, category: dict) -> None:
+    sid = new_id()
+    assert client.put(f"/ims/oneroster/gradebook/v1p2/lineItems/{sid}", json=line_item_body(klass, category),
+                      headers=gb_auth).status_code == 201
+    for base in ("/campus/api/ims/oneroster/gradebook/v1p2", GRADEBOOK):
+        assert client.get(f"{base}/lineItems/{sid}", headers=gb_auth).json()["lineItem"]["sourcedId"] == sid
+
+
+def test_ic_li_delete_204_then_404_and_results_go_too(client: TestClient, gb_auth: dict[str, str],
+                                                      klass: dict, category: dict) -> None:
+    sid, rid = new_id(), new_id("canvas-res")
+    client.put(f"{GRADEBOOK}/lineItems/{sid}", json=line_item_body(klass, category), headers=gb_auth)
+    result = {"result": {"lineItem": {"sourcedId": sid}, "student": {"sourcedId": klass["student"]["sourcedId"]},
+                         "score": 15, "scoreStatus": "fully graded"}}
+    assert client.put(f"{GRADEBOOK}/results/{rid}", json=result, headers=gb_auth).status_code == 201
+    assert client.delete(f"{GRADEBOOK}/lineItems/{sid}", headers=gb_auth).status_code == 204
+    gone = client.get(f"{GRADEBOOK}/lineItems/{sid}", headers=gb_auth)
+    assert gone.status_code == 404 and code_minor(gone.json()) == "unknownobject"
+    assert client.get(f"{GRADEBOOK}/results/{rid}", headers=gb_auth).status_code == 404
+    again = client.delete(f"{GRADEBOOK}/lineItems/{sid}", headers=gb_auth)
+    assert again.status_code == 404
+
+
+def test_ic_res_upsert_201_then_200_with_lenient_input(client: TestClient, gb_auth: dict[str, str],
+                                                       klass: dict, category: dict) -> None:
+    sid, rid = new_id(), new_id("canvas-res")
+    client.put(f"{GRADEBOOK}/lineItems/{sid}", json=line_item_body(klass, category), headers=gb_auth)
+    body = {"result": {"lineItem": {"sourcedId": sid}, "student": {"sourcedId": klass["student"]["sourcedId"]},
+                       "score": 10, "scoreDate": "2026-09-15T14:00:00Z", "scoreStatus": "fully graded"}}
+    assert client.put(f"{GRADEBOOK}/results/{rid}", json=body, headers=gb_auth).status_code == 201
+    stored = client.get(f"{GRADEBOOK}/results/{rid}", headers=gb_auth).json()["result"]
+    assert stored["score"] == 10.0 and stored["scoreDate"] == "2026-09-15"
+    assert stored["class"]["sourcedId"] == klass["class"]["sourcedId"]
+    body["result"]["score"] = 10.5
+    assert client.put(f"{GRADEBOOK}/results/{rid}", json=body, headers=gb_auth).status_code == 200
+    assert client.get(f"{GRADEBOOK}/results/{rid}", headers=gb_auth).json()["result"]["score"] == 10.5
+    for_line_item = client.get(f"{GRADEBOOK}/classes/{klass['class']['sourcedId']}/lineItems/{sid}/results",
+                               headers=gb_auth).json()["results"]
+    assert [r["sourcedId"] for r in for_line_item] == [rid]
+
+
+def test_ic_res_upsert_student_not_enrolled_is_422_and_nothing_stored(client: TestClient, gb_auth: dict[str, str],
+                                                                      klass: dict, category: dict) -> None:
+    sid, rid = new_id(), new_id("canvas-res")
+    client.put(f"{GRADEBOOK}/lineItems/{sid}", json=line_item_body(klass, category), headers=gb_auth)
+    body = {"result": {"lineItem": {"sourcedId": sid}, "student": {"sourcedId": klass["outsider"]["sourcedId"]},
+                       "score": 3, "scoreStatus": "fully graded"}}
+    response = client.put(f"{GRADEBOOK}/results/{rid}", json=body, headers=gb_auth)
+    assert response.status_code == 422
+    assert klass["outsider"]["sourcedId"] in response.json()["imsx_description"]
+    assert client.get(f"{GRADEBOOK}/results/{rid}", headers=gb_auth).status_code == 404
+
+
+def test_ic_res_upsert_unknown_line_item_is_422(client: TestClient, gb_auth: dict[str, str], klass: dict) -> None:
+    body = {"result": {"lineItem": {"sourcedId": "nope"}, "student": {"sourcedId": klass["student"]["sourcedId"]},
+                       "score": 1, "scoreStatus": "fully graded"}}
+    response = client.put(f"{GRADEBOOK}/results/{new_id('r')}", json=body, headers=gb_auth)
+    assert response.status_code == 422
+    assert "'nope'" in response.json()["imsx_description"]
+
+
+def test_rejected_replace_changes_nothing(client: TestClient, gb_auth: dict[str, str], klass: dict,
+                                          category: dict) -> None:
+    sid = new_id()
+    client.put(f"{GRADEBOOK}/lineItems/{sid}", json=line_item_body(klass, category), headers=gb_auth)
+    before = client.get(f"{GRADEBOOK}/lineItems/{sid}", headers=gb_auth).content
+    bad = line_item_body(klass, category, dueDate="next tuesday")
+    response = client.put(f"{GRADEBOOK}/lineItems/{sid}", json=bad, headers=gb_auth)
+    assert response.status_code in (400, 422)
+    assert "dueDate" in response.json()["imsx_description"]
+    assert client.get(f"{GRADEBOOK}/lineItems/{sid}", headers=gb_auth).content == before
+
+
+@pytest.mark.parametrize("body,fragment", [
+    ({"lineItem": {"title": "x"}}, "dueDate"),
+    ({"notALineItem": {}}, "lineItem"),
+    ([], "object"),
+])
+def test_incomplete_or_wrong_body_is_a_clear_error(client: TestClient, gb_auth: dict[str, str], body: Any,
+                                                   fragment: str) -> None:
+    response = client.put(f"{GRADEBOOK}/lineItems/{new_id()}", json=body, headers=gb_auth)
+    assert response.status_code in (400, 422)
+    assert fragment in response.json()["imsx_description"]
+
+
+def test_ic_li_owner_campus_line_items_are_read_only(client: TestClient, gb_auth: dict[str, str],
+                                                     klass: dict, category: dict) -> None:
+    items = client.get(f"{GRADEBOOK}/lineItems", headers=gb_auth,
+                       params={"filter": "metadata.ic.origin='campus'", "limit": 1}).json()["lineItems"]
+    assert items, "the demo district has IC-made line items"
+    native = items[0]
+    before = client.get(f"{GRADEBOOK}/lineItems/{native['sourcedId']}", headers=gb_auth).content
+    put = client.put(f"{GRADEBOOK}/lineItems/{native['sourcedId']}", json=line_item_body(klass, category),
+                     headers=gb_auth)
+    assert put.status_code == 403 and code_minor(put.json()) == "forbidden"
+    delete = client.delete(f"{GRADEBOOK}/lineItems/{native['sourcedId']}", headers=gb_auth)
+    assert delete.status_code == 403
+    assert client.get(f"{GRADEBOOK}/lineItems/{native['sourcedId']}", headers=gb_auth).content == before
+
+
+def test_post_line_items_for_class_allocates_ids(client: TestClient, gb_auth: dict[str, str], klass: dict,
+                                                 category: dict) -> None:
+    items = [line_item_body(klass, category, title=f"Bulk {i}", sourcedId=f"mine-{i}")["lineItem"] for i in range(2)]
+    for item in items:
+        item.pop("class")
+    response = client.post(f"{GRADEBOOK}/classes/{klass['class']['sourcedId']}/lineItems",
+                           json={"lineItems": items}, headers=gb_auth)
+    assert response.status_code == 201, response.text
+    pairs = response.json()["sourcedIdPairs"]
+    assert [p["suppliedSourcedId"] for p in pairs] == ["mine-0", "mine-1"]
+    for pair in pairs:
+        stored = client.get(f"{GRADEBOOK}/lineItems/{pair['allocatedSourcedId']}", headers=gb_auth)
+        assert stored.status_code == 200
+        assert stored.json()["lineItem"]["class"]["sourcedId"] == klass["class"]["sourcedId"]
+
+
+def test_post_results_for_line_item(client: TestClient, gb_auth: dict[str, str], klass: dict,
+                                    category: dict) -> None:
+    sid = new_id()
+    client.put(f"{GRADEBOOK}/lineItems/{sid}", json=line_item_body(klass, category), headers=gb_auth)
+    results = [{"student": {"sourcedId": klass["student"]["sourcedId"]}, "score": 7, "scoreStatus": "fully graded"}]
+    response = client.post(f"{GRADEBOOK}/lineItems/{sid}/results", json={"results": results}, headers=gb_auth)
+    assert response.status_code == 201
+    allocated = response.json()["sourcedIdPairs"][0]["allocatedSourcedId"]
+    assert client.get(f"{GRADEBOOK}/results/{allocated}", headers=gb_auth).json()["result"]["score"] == 7.0
+
+
+def test_post_for_unknown_class_is_404(client: TestClient, gb_auth: dict[str, str]) -> None:
+    response = client.post(f"{GRADEBOOK}/classes/no-such-class/lineItems", json={"lineItems": []}, headers=gb_auth)
+    assert response.status_code == 404
+
+
+def test_categories_and_score_scales_put_get_delete(client: TestClient, gb_auth: dict[str, str],
+                                                    klass: dict) -> None:
+    cat = new_id("cat")
+    assert client.put(f"{GRADEBOOK}/categories/{cat}", json={"category": {"title": "Labs", "weight": 10}},
+                      headers=gb_auth).status_code == 201
+    assert client.get(f"{GRADEBOOK}/categories/{cat}", headers=gb_auth).json()["category"]["weight"] == 10.0
+    scale = new_id("scale")
+    body = {"scoreScale": {"title": "Letter", "type": "letter", "class": {"sourcedId": klass["class"]["sourcedId"]},
+                           "scoreScaleValue": [{"itemValueLHS": "90", "itemValueRHS": "A"}]}}
+    assert client.put(f"{GRADEBOOK}/scoreScales/{scale}", json=body, headers=gb_auth).status_code == 201
+    scales = client.get(f"{GRADEBOOK}/classes/{klass['class']['sourcedId']}/scoreScales", headers=gb_auth).json()
+    assert [s["sourcedId"] for s in scales["scoreScales"]] == [scale]
+    school = klass["class"]["school"]["sourcedId"]
+    assert scale in {s["sourcedId"] for s in client.get(f"{GRADEBOOK}/schools/{school}/scoreScales",
+                                                        headers=gb_auth).json()["scoreScales"]}
+    assert client.delete(f"{GRADEBOOK}/scoreScales/{scale}", headers=gb_auth).status_code == 204
+    assert client.delete(f"{GRADEBOOK}/categories/{cat}", headers=gb_auth).status_code == 204
+    assert client.get(f"{GRADEBOOK}/categories/{cat}", headers=gb_auth).status_code == 404
+
+
+def test_or_nested_gradebook_parent_exists_without_children(client: TestClient, gb_auth: dict[str, str],
+                                                            klass: dict) -> None:
+    other = client.get(f"{ROSTER}/classes", headers=gb_auth, params={"limit": 1, "offset": 50}).json()["classes"][0]
+    response = client.get(f"{GRADEBOOK}/classes/{other['sourcedId']}/results", headers=gb_auth)
+    assert response.status_code == 200 and response.json() == {"results": []}
+    missing = client.get(f"{GRADEBOOK}/classes/no-such-class/results", headers=gb_auth)
+    assert missing.status_code == 404 and code_minor(missing.json()) == "unknownobject"

@@ -1,0 +1,117 @@
+"""`mock-ic serve` as a real process on a free port, spoken to over real HTTP (and curl, as in the README)."""
+
+from __future__ import annotations
+
+import os
+import re
+import signal
+import socket
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+import pytest
+import requests
+
+from mock_ic.tenants import DEMO_CREDENTIALS
+
+README = Path(__file__).resolve().parents[1] / "README.md"
+VENDOR = f"{DEMO_CREDENTIALS['vendor_key']}:{DEMO_CREDENTIALS['vendor_secret']}"
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+@contextmanager
+def serving(data_dir: Path, port: int) -> Iterator[tuple[str, subprocess.Popen[str]]]:
+    cmd = [sys.executable, "-m", "mock_ic.cli", "serve", "--port", str(port), "--data-dir", str(data_dir)]
+    proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    base = f"http://127.0.0.1:{port}"
+    try:
+        deadline = time.monotonic() + 60
+        while True:
+            try:
+                if requests.get(f"{base}/_mock/health", timeout=1).status_code == 200:
+                    break
+            except requests.ConnectionError:
+                pass
+            if proc.poll() is not None or time.monotonic() > deadline:
+                out = proc.stdout.read() if proc.stdout else ""
+                raise AssertionError(f"mock-ic serve did not come up:\n{out}")
+            time.sleep(0.1)  # polling interval of a deadline-bounded wait, not a fixed delay
+        yield base, proc
+    finally:
+        proc.send_signal(signal.SIGINT)
+        try:
+            proc.wait(timeout=20)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+
+
+def token(base: str) -> str:
+    response = requests.post(f"{base}/campus/oauth2/token?appName=demo", data={"grant_type": "client_credentials"},
+                             auth=(DEMO_CREDENTIALS["client_id"], DEMO_CREDENTIALS["client_secret"]), timeout=10)
+    response.raise_for_status()
+    return response.json()["access_token"]
+
+
+def readme_example() -> str:
+    text = README.read_text(encoding="utf-8")
+    blocks = re.findall(r"```sh\n(.*?)```", text, flags=re.S)
+    example = next(b for b in blocks if "TOKEN=" in b)
+    return example
+
+
+@pytest.fixture(scope="module")
+def served(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, Path, subprocess.Popen[str]]]:
+    data_dir = tmp_path_factory.mktemp("served")
+    with serving(data_dir, free_port()) as (base, proc):
+        yield base, data_dir, proc
+
+
+def test_serve_answers_real_http(served: tuple[str, Path, subprocess.Popen[str]]) -> None:
+    base, _, _ = served
+    headers = {"Authorization": f"Bearer {token(base)}"}
+    response = requests.get(f"{base}/campus/api/oneroster/v1p2/demo/ims/oneroster/rostering/v1p2/schools",
+                            headers=headers, timeout=10)
+    assert response.status_code == 200
+    assert len(response.json()["orgs"]) == 3
+
+
+def test_readme_curl_example_works_as_printed(served: tuple[str, Path, subprocess.Popen[str]]) -> None:
+    base, _, _ = served
+    script = readme_example().replace("http://127.0.0.1:8080", base)
+    env = {**os.environ, "PATH": f"{Path(sys.executable).parent}:{os.environ.get('PATH', '')}"}
+    result = subprocess.run(["bash", "-euo", "pipefail", "-c", script], capture_output=True, text=True,
+                            timeout=60, env=env)
+    assert result.returncode == 0, result.stderr
+    assert '"orgs":[' in result.stdout and '"type":"school"' in result.stdout
+
+
+def test_restart_with_same_data_dir_keeps_a_written_line_item(tmp_path: Path) -> None:
+    port = free_port()
+    gradebook = f"http://127.0.0.1:{port}/campus/api/oneroster/v1p2/demo/ims/oneroster/gradebook/v1p2"
+    roster = f"http://127.0.0.1:{port}/campus/api/oneroster/v1p2/demo/ims/oneroster/rostering/v1p2"
+    with serving(tmp_path, port) as (base, _):
+        headers = {"Authorization": f"Bearer {token(base)}", "x-vendor-authorization": VENDOR}
+        klass = requests.get(f"{roster}/classes?limit=1", headers=headers, timeout=10).json()["classes"][0]
+        term = requests.get(f"{roster}/terms/{klass['terms'][0]['sourcedId']}", headers=headers,
+                            timeout=10).json()["academicSession"]
+        category = requests.get(f"{gradebook}/classes/{klass['sourcedId']}/categories", headers=headers,
+                                timeout=10).json()["categories"][0]
+        body = {"lineItem": {"title": "Survives restart", "dueDate": f"{term['startDate']}T12:00:00Z",
+                             "class": {"sourcedId": klass["sourcedId"]}, "category": {"sourcedId": category["sourcedId"]},
+                             "resultValueMax": 10}}
+        put = requests.put(f"{gradebook}/lineItems/persist-1", json=body, headers=headers, timeout=10)
+        assert put.status_code == 201, put.text
+    with serving(tmp_path, port) as (base, _):
+        headers = {"Authorization": f"Bearer {token(base)}", "x-vendor-authorization": VENDOR}
+        again = requests.get(f"{gradebook}/lineItems/persist-1", headers=headers, timeout=10)
+        assert again.status_code == 200
+        assert again.json()["lineItem"]["title"] == "Survives restart"
