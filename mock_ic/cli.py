@@ -105,7 +105,8 @@ demo tenant '{DEMO_APP}':
 
 try:
   TOKEN=$(curl -s -u {c['client_id']}:{c['client_secret']} -d grant_type=client_credentials \\
-      "{base}/campus/oauth2/token?appName={DEMO_APP}" | python3 -c 'import json,sys; print(json.load(sys.stdin)["access_token"])')
+      "{base}/campus/oauth2/token?appName={DEMO_APP}" \\
+      | python3 -c 'import json,sys; print(json.load(sys.stdin)["access_token"])')
   curl -s -H "Authorization: Bearer $TOKEN" \\
       "{base}/campus/api/oneroster/v1p2/{DEMO_APP}/ims/oneroster/rostering/v1p2/schools"
 """, flush=True)

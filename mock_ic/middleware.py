@@ -40,8 +40,21 @@ class PathMiddleware:
             scope["mock_ic.app_name"] = match["app"]
             scope["mock_ic.original_path"] = path
             scope["path"] = "/campus/api" + match["rest"]
-            scope["raw_path"] = scope["path"].encode()
-        await self.app(scope, receive, send)
+            raw = scope.get("raw_path")
+            if raw:
+                raw_match = _APP_SCOPED.match(raw.decode("latin-1"))
+                scope["raw_path"] = ("/campus/api" + raw_match["rest"]).encode("latin-1") if raw_match else raw
+        await self.app(scope, receive, self._watch(scope, send))
+
+    def _watch(self, scope: Scope, send: Send) -> Send:
+        """Count 5xx answers per server, so a test suite can prove none happened."""
+
+        async def watched(message: dict[str, Any]) -> None:
+            if message["type"] == "http.response.start" and message["status"] >= 500:
+                self.runtime.server_errors.append(f"{scope.get('method')} {scope.get('path')} -> {message['status']}")
+            await send(message)
+
+        return watched
 
 
 def app_name_of(scope: dict[str, Any]) -> str | None:

@@ -19,11 +19,14 @@ class Mount:
     name: str
 
 
+ROSTERING_V1P2 = "oneroster-v1p2-rostering.yaml"
+GRADEBOOK_V1P2 = "oneroster-v1p2-gradebook.yaml"
+
 MOUNTS: tuple[Mount, ...] = (
-    Mount("oneroster-v1p2-rostering.yaml", "/campus/api/ims/oneroster/rostering/v1p2", "mock_ic.api.v1p2", "rostering-ic"),
-    Mount("oneroster-v1p2-rostering.yaml", "/ims/oneroster/rostering/v1p2", "mock_ic.api.v1p2", "rostering-std"),
-    Mount("oneroster-v1p2-gradebook.yaml", "/campus/api/ims/oneroster/gradebook/v1p2", "mock_ic.api.v1p2", "gradebook-ic"),
-    Mount("oneroster-v1p2-gradebook.yaml", "/ims/oneroster/gradebook/v1p2", "mock_ic.api.v1p2", "gradebook-std"),
+    Mount(ROSTERING_V1P2, "/campus/api/ims/oneroster/rostering/v1p2", "mock_ic.api.v1p2", "rostering-ic"),
+    Mount(ROSTERING_V1P2, "/ims/oneroster/rostering/v1p2", "mock_ic.api.v1p2", "rostering-std"),
+    Mount(GRADEBOOK_V1P2, "/campus/api/ims/oneroster/gradebook/v1p2", "mock_ic.api.v1p2", "gradebook-ic"),
+    Mount(GRADEBOOK_V1P2, "/ims/oneroster/gradebook/v1p2", "mock_ic.api.v1p2", "gradebook-std"),
     Mount("ic-oauth.yaml", "/campus/oauth2", "mock_ic.api.oauth", "oauth"),
     Mount("mock-admin.yaml", "/_mock", "mock_ic.api.admin", "admin"),
 )

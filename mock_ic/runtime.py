@@ -32,6 +32,7 @@ class Runtime:
     tokens: TokenService
     clock_offset: float = 0.0  # seconds added to the wall clock (token expiry tests)
     extras: dict[str, Any] = field(default_factory=dict)
+    server_errors: list[str] = field(default_factory=list)  # "METHOD path -> status" of each 5xx sent
 
     def clock(self) -> float:
         return time.time() + self.clock_offset

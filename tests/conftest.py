@@ -36,8 +36,11 @@ def test_settings(tmp_path_factory: pytest.TempPathFactory) -> Settings:
 
 
 @pytest.fixture(scope="session")
-def runtime(test_settings: Settings) -> Runtime:
-    return build_runtime(test_settings)
+def runtime(test_settings: Settings) -> Iterator[Runtime]:
+    rt = build_runtime(test_settings)
+    yield rt
+    # OR-ERRORS: no request of the whole suite may get a 5xx (fault-injection tests use their own runtime).
+    assert rt.server_errors == [], f"5xx answers during the test session: {rt.server_errors}"
 
 
 @pytest.fixture(scope="session")

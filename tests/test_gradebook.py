@@ -63,7 +63,8 @@ def test_ic_li_upsert_201_then_200_and_get_returns_what_was_stored(client: TestC
     first = client.get(f"{GRADEBOOK}/lineItems/{sid}", headers=gb_auth).json()["lineItem"]
     assert first["title"] == "Quiz 1" and first["status"] == "active"
     assert first["resultValueMax"] == 20.0
-    assert first["class"]["type"] == "class" and first["class"]["href"].endswith(f"/classes/{klass['class']['sourcedId']}")
+    assert first["class"]["type"] == "class"
+    assert first["class"]["href"].endswith(f"/classes/{klass['class']['sourcedId']}")
     assert first["school"]["sourcedId"] == klass["class"]["school"]["sourcedId"]  # filled in from the class
     replaced = client.put(f"{GRADEBOOK}/lineItems/{sid}", json=line_item_body(klass, category, title="Quiz 1b"),
                           headers=gb_auth)

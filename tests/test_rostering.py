@@ -35,7 +35,8 @@ def ids(client: TestClient, auth: dict[str, str]) -> dict[str, str]:
     grading_period = _get(client, auth, f"/terms/{term}/gradingPeriods").json()["academicSessions"][0]
     demographics = _get(client, auth, "/demographics", limit=1).json()["demographics"][0]
     return {
-        "schoolSourcedId": school, "classSourcedId": klass["sourcedId"], "courseSourcedId": klass["course"]["sourcedId"],
+        "schoolSourcedId": school, "classSourcedId": klass["sourcedId"],
+        "courseSourcedId": klass["course"]["sourcedId"],
         "studentSourcedId": student["sourcedId"], "teacherSourcedId": teacher["sourcedId"],
         "userSourcedId": student["sourcedId"], "termSourcedId": term,
         "enrollment": enrollment["sourcedId"], "gradingPeriod": grading_period["sourcedId"],

@@ -106,7 +106,8 @@ def test_restart_with_same_data_dir_keeps_a_written_line_item(tmp_path: Path) ->
         category = requests.get(f"{gradebook}/classes/{klass['sourcedId']}/categories", headers=headers,
                                 timeout=10).json()["categories"][0]
         body = {"lineItem": {"title": "Survives restart", "dueDate": f"{term['startDate']}T12:00:00Z",
-                             "class": {"sourcedId": klass["sourcedId"]}, "category": {"sourcedId": category["sourcedId"]},
+                             "class": {"sourcedId": klass["sourcedId"]},
+                             "category": {"sourcedId": category["sourcedId"]},
                              "resultValueMax": 10}}
         put = requests.put(f"{gradebook}/lineItems/persist-1", json=body, headers=headers, timeout=10)
         assert put.status_code == 201, put.text

@@ -14,7 +14,7 @@ from mock_ic.runtime import runtime_of
 _NO_STORE = {"Cache-Control": "no-store", "Pragma": "no-cache"}
 
 
-def issueToken(appName: str | None = None) -> flask.Response:  # noqa: N802, N803 - names from the spec
+def issueToken(appName: str | None = None) -> flask.Response:
     try:
         return _issue(appName)
     except TokenError as exc:

@@ -17,8 +17,8 @@ from connexion import context
 
 from mock_ic import query
 from mock_ic.api import rendering
-from mock_ic.oneroster import gradebook, reading
 from mock_ic.errors import InvalidData
+from mock_ic.oneroster import gradebook, reading
 from mock_ic.oneroster.endpoints import CLASS, GRADEBOOK_READS, ROSTERING, SCHOOL, Endpoint, Parent
 from mock_ic.oneroster.schemas import spec
 from mock_ic.runtime import runtime_of

@@ -23,7 +23,7 @@ class Parent:
     param: str
     kind: str
     label: str  # how the error names it, e.g. "class"
-    where: Where = lambda tenant, p: []  # noqa: E731 - extra conditions, e.g. an org of type school
+    where: Where = lambda tenant, p: []
 
 
 @dataclass(frozen=True)
@@ -31,7 +31,7 @@ class Endpoint:
     kind: str
     wrapper: str  # the envelope key (collection plural or single-object name)
     single: bool = False
-    where: Where = lambda tenant, p: []  # noqa: E731
+    where: Where = lambda tenant, p: []
     parents: tuple[Parent, ...] = field(default_factory=tuple)
     label: str | None = None  # how a 404 of a single object names it, e.g. "student"
 
