@@ -82,10 +82,12 @@ _REF_PARTS = ("sourcedId", "href", "type")
 
 
 @cache
-def _columns_by_path(kind: str) -> dict[str, str]:
+def _columns_by_path(kind: str, version: str) -> dict[str, str]:
     """Document path of a reference column -> column name (e.g. 'class.sourcedId' -> 'class')."""
     out: dict[str, str] = {"sourcedId": "sourced_id", "status": "status", "dateLastModified": "date_last_modified"}
-    props = properties(kind)
+    if version == "1.1" and kind == "users":
+        out |= {"sourcedId": "legacy_id", "role": "role"}  # IC-IDS: 1.1 user ids carry the role prefix
+    props = properties(kind, version)
     for column, path in KINDS[kind].paths.items():
         top = path.split(".")[0]
         if top in props and props[top].shape is Shape.REF:
@@ -96,10 +98,10 @@ def _columns_by_path(kind: str) -> dict[str, str]:
 
 
 @cache
-def filterable_fields(kind: str) -> tuple[str, ...]:
+def filterable_fields(kind: str, version: str = "1.2") -> tuple[str, ...]:
     """Field names a filter or sort may name: scalars, reference parts, string lists, link paths."""
     names: list[str] = []
-    for name, prop in properties(kind).items():
+    for name, prop in properties(kind, version).items():
         if prop.shape in (Shape.STRING, Shape.NUMBER, Shape.DATE, Shape.STRING_LIST):
             names.append(name)
         elif prop.shape is Shape.REF:
@@ -107,26 +109,26 @@ def filterable_fields(kind: str) -> tuple[str, ...]:
     if kind == "classes":
         names.append("terms.sourcedId")
     if kind == "users":
-        names.extend(["roles.role", "roles.org.sourcedId"])
+        names.extend(["roles.role", "roles.org.sourcedId"] if version == "1.2" else ["orgs.sourcedId"])
     return tuple(names)
 
 
-def resolve_field(kind: str, name: str) -> filters.Field | None:
+def resolve_field(kind: str, name: str, version: str = "1.2") -> filters.Field | None:
     """The SQL expression behind a field name, or None when the kind has no such field."""
     table = KINDS[kind].table
-    column = _columns_by_path(kind).get(name)
-    kind_of = _field_kind(kind, name)
+    column = _columns_by_path(kind, version).get(name)
+    kind_of = _field_kind(kind, name, version)
     if column is not None:
         return filters.Field(table.c[column], kind_of)
     if name.startswith("metadata.") and filters.is_identifier_path(name):
         return filters.Field(filters.json_text(table.c.doc, name.split(".")), filters.FieldKind.STRING)
-    if name not in filterable_fields(kind):
+    if name not in filterable_fields(kind, version):
         return None
-    link = _link_field(kind, name)
+    link = _link_field(kind, name) or (_legacy_user_field(kind, name) if version == "1.1" else None)
     if link is not None:
         return link
     path = name.split(".")
-    prop = properties(kind)[path[0]]
+    prop = properties(kind, version)[path[0]]
     if prop.shape is Shape.STRING_LIST:
         return filters.Field(filters.json_text(table.c.doc, path), filters.FieldKind.STRING, many=True,
                              doc=table.c.doc, path=tuple(path))
@@ -135,8 +137,8 @@ def resolve_field(kind: str, name: str) -> filters.Field | None:
     return filters.Field(filters.json_text(table.c.doc, path), kind_of)
 
 
-def _field_kind(kind: str, name: str) -> filters.FieldKind:
-    prop = properties(kind).get(name.split(".")[0])
+def _field_kind(kind: str, name: str, version: str) -> filters.FieldKind:
+    prop = properties(kind, version).get(name.split(".")[0])
     if prop is None:
         return filters.FieldKind.STRING
     if prop.shape is Shape.NUMBER and "." not in name:
@@ -152,19 +154,35 @@ def _link_field(kind: str, name: str) -> filters.Field | None:
     if kind == "classes" and name == "terms.sourcedId":
         return filters.Field(class_terms.c.term_id, filters.FieldKind.STRING, many=True,
                              link=(class_terms, class_terms.c.class_id, table.c.sourced_id))
-    if kind == "users" and name in ("roles.role", "roles.org.sourcedId"):
+    if kind == "users" and name in ("roles.role", "roles.org.sourcedId", "orgs.sourcedId"):
         column = user_orgs.c.role if name == "roles.role" else user_orgs.c.org_id
         return filters.Field(column, filters.FieldKind.STRING, many=True,
                              link=(user_orgs, user_orgs.c.user_id, table.c.sourced_id))
     return None
 
 
+_USER_REF_COLUMNS = {("enrollments", "user.sourcedId"): "user", ("results", "student.sourcedId"): "student"}
+
+
+def _legacy_user_field(kind: str, name: str) -> filters.Field | None:
+    """1.1 references to users compare with the prefixed 1.1 id (IC-IDS), looked up in SQL."""
+    column = _USER_REF_COLUMNS.get((kind, name))
+    if column is None:
+        return None
+    users, table = KINDS["users"].table, KINDS[kind].table
+    legacy = (sa.select(users.c.legacy_id)
+              .where(users.c.tenant == table.c.tenant, users.c.sourced_id == table.c[column])
+              .scalar_subquery())
+    return filters.Field(legacy, filters.FieldKind.STRING)
+
+
 # --- building the SQL --------------------------------------------------------------------------
 
-def filter_clause(kind: str, text: str) -> sa.ColumnElement[bool]:
+def filter_clause(kind: str, text: str, version: str = "1.2") -> sa.ColumnElement[bool]:
     try:
         node = filters.parse_filter(text)
-        return filters.compile_filter(node, lambda name: resolve_field(kind, name), filterable_fields(kind))
+        return filters.compile_filter(node, lambda name: resolve_field(kind, name, version),
+                                      filterable_fields(kind, version))
     except filters.UnknownFilterField as exc:
         raise InvalidFilterField(exc.message) from None
     except filters.FilterError as exc:
@@ -173,9 +191,10 @@ def filter_clause(kind: str, text: str) -> sa.ColumnElement[bool]:
 
 def sort_expression(kind: str, sort: str, *, version: str) -> tuple[sa.ColumnElement[Any] | None, Warning_ | None]:
     """The ORDER BY expression for a sort field; unknown: 1.2 -> 400, 1.1 -> unsorted + warning."""
-    field = resolve_field(kind, sort) if sort in filterable_fields(kind) or sort == "sourcedId" else None
+    known = sort in filterable_fields(kind, version) or sort == "sourcedId"
+    field = resolve_field(kind, sort, version) if known else None
     if field is None or field.many:
-        allowed = ", ".join(f for f in filterable_fields(kind) if not _is_many(kind, f))
+        allowed = ", ".join(f for f in filterable_fields(kind, version) if not _is_many(kind, f, version))
         message = f"Unknown sort field {sort!r} for {kind}; sortable fields: {allowed}"
         if version == "1.1":
             return None, Warning_("invalid_sort_field", message)
@@ -183,17 +202,17 @@ def sort_expression(kind: str, sort: str, *, version: str) -> tuple[sa.ColumnEle
     return field.expr, None
 
 
-def _is_many(kind: str, name: str) -> bool:
-    field = resolve_field(kind, name)
+def _is_many(kind: str, name: str, version: str) -> bool:
+    field = resolve_field(kind, name, version)
     return field is None or field.many
 
 
-def selection(kind: str, fields: Sequence[str] | None, *, version: str,
-              allowed: Sequence[str] | None = None) -> tuple[tuple[str, ...] | None, Warning_ | None]:
+def selection(kind: str, fields: Sequence[str] | None, *,
+              version: str) -> tuple[tuple[str, ...] | None, Warning_ | None]:
     """Validate ``fields`` (OR-FIELDS): 1.2 -> 400 on an unknown field; 1.1 -> all fields + warning."""
     if not fields:
         return None, None
-    known = list(allowed) if allowed is not None else list(properties(kind))
+    known = list(properties(kind, version))
     unknown = [f for f in fields if f not in known]
     if unknown:
         message = f"Unknown field(s) {', '.join(map(repr, unknown))} in fields; allowed: {', '.join(known)}"
@@ -210,11 +229,11 @@ class Page:
 
 
 def page_query(kind: str, tenant: str, where: Sequence[sa.ColumnElement[bool]], params: ListParams,
-               order: sa.ColumnElement[Any] | None) -> Page:
+               order: sa.ColumnElement[Any] | None, version: str = "1.2") -> Page:
     table = KINDS[kind].table
     conditions = [table.c.tenant == tenant, *where]
     if params.filter:
-        conditions.append(filter_clause(kind, params.filter))
+        conditions.append(filter_clause(kind, params.filter, version))
     ordering: list[Any] = []
     if order is not None:
         ordering.append(order.desc() if params.descending else order.asc())

@@ -42,7 +42,7 @@ def line_item_body(klass: dict[str, Any], category: dict[str, Any], **overrides:
     """What Canvas sends: references with sourcedId only, no status, no dateLastModified (IC-LENIENT-IN)."""
     due = klass["term"]["startDate"] + "T23:59:00Z"
     body = {
-        "title": "Quiz 1",
+        "title": f"Quiz {next(_ids)}",
         "description": "Chapter 1 quiz",
         "assignDate": klass["term"]["startDate"] + "T08:00:00Z",
         "dueDate": due,
@@ -58,19 +58,20 @@ def line_item_body(klass: dict[str, Any], category: dict[str, Any], **overrides:
 def test_ic_li_upsert_201_then_200_and_get_returns_what_was_stored(client: TestClient, gb_auth: dict[str, str],
                                                                    klass: dict, category: dict) -> None:
     sid = new_id()
-    created = client.put(f"{GRADEBOOK}/lineItems/{sid}", json=line_item_body(klass, category), headers=gb_auth)
+    created = client.put(f"{GRADEBOOK}/lineItems/{sid}", json=line_item_body(klass, category, title="Quiz A"),
+                         headers=gb_auth)
     assert created.status_code == 201, created.text
     first = client.get(f"{GRADEBOOK}/lineItems/{sid}", headers=gb_auth).json()["lineItem"]
-    assert first["title"] == "Quiz 1" and first["status"] == "active"
+    assert first["title"] == "Quiz A" and first["status"] == "active"
     assert first["resultValueMax"] == 20.0
     assert first["class"]["type"] == "class"
     assert first["class"]["href"].endswith(f"/classes/{klass['class']['sourcedId']}")
     assert first["school"]["sourcedId"] == klass["class"]["school"]["sourcedId"]  # filled in from the class
-    replaced = client.put(f"{GRADEBOOK}/lineItems/{sid}", json=line_item_body(klass, category, title="Quiz 1b"),
+    replaced = client.put(f"{GRADEBOOK}/lineItems/{sid}", json=line_item_body(klass, category, title="Quiz A2"),
                           headers=gb_auth)
     assert replaced.status_code == 200
     second = client.get(f"{GRADEBOOK}/lineItems/{sid}", headers=gb_auth).json()["lineItem"]
-    assert second["title"] == "Quiz 1b"
+    assert second["title"] == "Quiz A2"
     assert second["dateLastModified"] > first["dateLastModified"]  # OR-STATUS
     listed = client.get(f"{GRADEBOOK}/classes/{klass['class']['sourcedId']}/lineItems", headers=gb_auth,
                         params={"filter": f"sourcedId='{sid}'"}).json()["lineItems"]

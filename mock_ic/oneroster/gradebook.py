@@ -17,8 +17,10 @@ from typing import Any
 import sqlalchemy as sa
 
 from mock_ic.errors import Forbidden, InvalidData, UnknownObject, Unprocessable
+from mock_ic.ic import rules
 from mock_ic.store import documents
 from mock_ic.store.tables import KINDS
+from mock_ic.tenants import TenantSettings
 
 HREF_BASES = {"rostering": "/ims/oneroster/rostering/v1p2", "gradebook": "/ims/oneroster/gradebook/v1p2"}
 
@@ -33,6 +35,11 @@ class WriteContext:
     conn: sa.Connection
     tenant: str
     version: str  # "1.1" | "1.2"
+    settings: TenantSettings
+
+    @property
+    def rules(self) -> rules.RuleContext:
+        return rules.RuleContext(self.conn, self.tenant, self.version, self.settings)
 
 
 def _ref_id(body: dict[str, Any], name: str, *, required: bool, what: str) -> str | None:
@@ -247,8 +254,20 @@ def put(ctx: WriteContext, kind: str, sourced_id: str, body: dict[str, Any]) -> 
     existing = documents.get_doc(ctx.conn, ctx.tenant, kind, sourced_id)
     _require_vendor_owned(kind, sourced_id, existing)
     doc = NORMALISERS[kind](ctx, sourced_id, body)
+    apply_rules(ctx, kind, doc, existing)
     created = documents.put(ctx.conn, ctx.tenant, kind, doc)
     return doc, created
+
+
+def apply_rules(ctx: WriteContext, kind: str, doc: dict[str, Any], existing: dict[str, Any] | None) -> None:
+    """The Infinite Campus rules of mock_ic/ic/rules.py for this kind of write."""
+    if kind == "lineItems":
+        if existing is not None:
+            rules.check_grading_window(ctx.rules, existing)  # nor can an item leave a closed period
+        rules.check_line_item(ctx.rules, doc)
+    elif kind == "results":
+        line_item = documents.get_doc(ctx.conn, ctx.tenant, "lineItems", doc["lineItem"]["sourcedId"]) or {}
+        rules.check_result(ctx.rules, doc, line_item)
 
 
 def delete(ctx: WriteContext, kind: str, sourced_id: str) -> None:
@@ -257,6 +276,8 @@ def delete(ctx: WriteContext, kind: str, sourced_id: str) -> None:
     if existing is None:
         raise UnknownObject(f"Unknown {KINDS[kind].singular} {sourced_id!r}: nothing to delete")
     _require_vendor_owned(kind, sourced_id, existing)
+    if kind == "lineItems":
+        rules.check_grading_window(ctx.rules, existing)
     documents.delete(ctx.conn, ctx.tenant, kind, sourced_id)
     if kind == "lineItems":
         documents.delete_where(ctx.conn, ctx.tenant, "results", KINDS["results"].table.c.line_item == sourced_id)
@@ -278,6 +299,7 @@ def post_many(ctx: WriteContext, kind: str, items: list[Any], fixed: dict[str, d
         allocated = str(uuid.uuid4())
         body = {**item, **fixed, "sourcedId": allocated}
         doc = NORMALISERS[kind](ctx, allocated, body)
+        apply_rules(ctx, kind, doc, None)
         documents.put(ctx.conn, ctx.tenant, kind, doc)
         pairs.append({"suppliedSourcedId": str(supplied), "allocatedSourcedId": allocated})
     return pairs

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -36,16 +37,17 @@ def require_parent(conn: sa.Connection, tenant: str, parent: Parent, path: dict[
 
 def read_collection(conn: sa.Connection, tenant: str, endpoint: Endpoint, path: dict[str, str],
                     params: query.ListParams, *, version: str = "1.2",
-                    allowed_fields: list[str] | None = None) -> CollectionPage:
+                    extra_where: Sequence[sa.ColumnElement[bool]] = ()) -> CollectionPage:
     check_parents(conn, tenant, endpoint, path)
     warnings: list[query.Warning_] = []
     order = None
     if params.sort:
         order, warning = query.sort_expression(endpoint.kind, params.sort, version=version)
         warnings += [warning] if warning else []
-    fields, warning = query.selection(endpoint.kind, params.fields, version=version, allowed=allowed_fields)
+    fields, warning = query.selection(endpoint.kind, params.fields, version=version)
     warnings += [warning] if warning else []
-    page = query.page_query(endpoint.kind, tenant, endpoint.where(tenant, path), params, order)
+    where = [*endpoint.where(tenant, path), *extra_where]
+    page = query.page_query(endpoint.kind, tenant, where, params, order, version)
     texts = documents.texts(conn, page.select)
     total = _total(conn, page, params, len(texts))
     return CollectionPage(texts, total, params, fields, warnings)
@@ -59,11 +61,11 @@ def _total(conn: sa.Connection, page: query.Page, params: query.ListParams, serv
 
 
 def read_single(conn: sa.Connection, tenant: str, endpoint: Endpoint, sourced_id: str,
-                path: dict[str, Any] | None = None) -> str:
+                path: dict[str, Any] | None = None, extra_where: Sequence[sa.ColumnElement[bool]] = ()) -> str:
     table = KINDS[endpoint.kind].table
     text = conn.execute(
         sa.select(table.c.doc).where(table.c.tenant == tenant, table.c.sourced_id == sourced_id,
-                                     *endpoint.where(tenant, path or {}))
+                                     *endpoint.where(tenant, path or {}), *extra_where)
     ).scalar_one_or_none()
     if text is None:
         label = endpoint.label or endpoint.wrapper

@@ -18,6 +18,7 @@ from mock_ic.resources import openapi_dir
 SPEC_FILES = {
     "rostering": "oneroster-v1p2-rostering.yaml",
     "gradebook": "oneroster-v1p2-gradebook.yaml",
+    "v1p1": "oneroster-v1p1.yaml",
 }
 
 # kind -> (spec, output schema component)
@@ -89,9 +90,9 @@ def _shape(doc: dict[str, Any], raw: dict[str, Any]) -> Shape:
 
 
 @cache
-def properties(kind: str) -> dict[str, Property]:
+def properties(kind: str, version: str = "1.2") -> dict[str, Property]:
     """The output schema's top-level properties of a kind, in schema order."""
     spec_name, component = KIND_SCHEMAS[kind]
-    doc = spec(spec_name)
+    doc = spec("v1p1" if version == "1.1" else spec_name)
     schema = doc["components"]["schemas"][component]
     return {name: Property(name, _shape(doc, raw)) for name, raw in schema["properties"].items()}

@@ -96,7 +96,7 @@ KINDS: dict[str, Kind] = {
         Kind("classes", "class", "class", "rostering", {"course": "course", "school": "school"}),
         Kind("users", "user", "user", "rostering",
              {"role": "roles", "primary_org": "primaryOrg", "email": "email",
-              "portal": "metadata.ic.portalAccount"}),
+              "portal": "metadata.ic.portalAccount", "legacy_id": "metadata.ic.legacySourcedId"}),
         Kind("enrollments", "enrollment", "enrollment", "rostering",
              {"user": "user", "class": "class", "school": "school", "role": "role",
               "no_show": "metadata.ic.noShow"}),

@@ -1,0 +1,41 @@
+"""Handlers of the OneRoster 1.1 spec (rostering and gradebook on one base; operationIds resolve here)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import flask
+
+from mock_ic.api import handlers
+from mock_ic.oneroster.endpoints import GRADEBOOK_READS, ROSTERING
+
+V1P1 = handlers.Flavour("1.1", "v1p1")
+
+handlers.install_reads(globals(), V1P1, {**ROSTERING, **GRADEBOOK_READS})
+# An IMS-generated 1.1 client spells this path with a lower-case i.
+getLineItemsForClassLowercase = handlers.read_handler(V1P1, "getLineItemsForClassLowercase",
+                                                      GRADEBOOK_READS["getLineItemsForClass"])
+
+
+def putLineItem(sourcedId: str, body: Any) -> flask.Response:
+    return handlers.put(V1P1, "lineItems", sourcedId, body)
+
+
+def putResult(sourcedId: str, body: Any) -> flask.Response:
+    return handlers.put(V1P1, "results", sourcedId, body)
+
+
+def putCategory(sourcedId: str, body: Any) -> flask.Response:
+    return handlers.put(V1P1, "categories", sourcedId, body)
+
+
+def deleteLineItem(sourcedId: str) -> flask.Response:
+    return handlers.delete(V1P1, "lineItems", sourcedId)
+
+
+def deleteResult(sourcedId: str) -> flask.Response:
+    return handlers.delete(V1P1, "results", sourcedId)
+
+
+def deleteCategory(sourcedId: str) -> flask.Response:
+    return handlers.delete(V1P1, "categories", sourcedId)

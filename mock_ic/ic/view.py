@@ -1,0 +1,240 @@
+"""The teacher's view of one class's grade book in Infinite Campus (IC-VIEW).
+
+What a teacher sees is not what the API returns: the grid shows the whole-number part of a score
+(IC-RES-DECIMAL), caps it at the maximum and marks the rest as extra credit (IC-RES-EXTRA-CREDIT),
+leaves a result without a numeric score blank (IC-RES-BLANK) and shows flag letters
+(IC-RES-FLAGS). The cell functions are pure; :func:`gradebook_view` gathers one class with a
+handful of indexed queries (by class column or primary key, never a scan of the tenant).
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, replace
+from decimal import Decimal
+from typing import Any
+
+import orjson
+import sqlalchemy as sa
+
+from mock_ic.errors import UnknownObject
+from mock_ic.ic.rules import UNCATEGORIZED  # IC-LI-CATEGORY-1P1: the 1.1 placeholder category
+from mock_ic.store import documents
+from mock_ic.store.tables import KINDS, tenants
+
+UNCATEGORIZED_TITLE = "Uncategorized"
+
+Doc = dict[str, Any]
+
+
+# --- one cell ------------------------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class Cell:
+    """One grid cell: what the teacher sees (display, flags) and the detail behind it."""
+
+    display: str
+    score: float | None = None
+    extra_credit: float | None = None
+    flags: tuple[str, ...] = ()
+    score_status: str | None = None
+    comment: str | None = None
+    result_sourced_id: str | None = None
+
+    def as_json(self) -> Doc:
+        return {
+            "display": self.display,
+            "score": self.score,
+            "extraCredit": self.extra_credit,
+            "flags": list(self.flags),
+            "scoreStatus": self.score_status,
+            "comment": self.comment,
+            "resultSourcedId": self.result_sourced_id,
+        }
+
+
+EMPTY_CELL = Cell(display="")
+
+
+def whole_part(value: float) -> str:
+    """IC-RES-DECIMAL: the grid shows the whole-number part, truncated toward zero (10.5 -> "10", 0.9 -> "0")."""
+    return str(math.trunc(value))
+
+
+def extra_credit(score: float, max_points: float | None) -> float | None:
+    """IC-RES-EXTRA-CREDIT: the part of a score above the line item's maximum (30 of 20 -> 10), else None.
+
+    Computed in decimal so that 20.1 of 20 is 0.1, not 0.10000000000000142.
+    """
+    if max_points is None or score <= max_points:
+        return None
+    return float(Decimal(repr(score)) - Decimal(repr(max_points)))
+
+
+def flags_of(score_status: str | None, late: str | None, missing: str | None) -> tuple[str, ...]:
+    """IC-RES-FLAGS: exempt -> X, late "true" -> L, missing "true" -> M, in that order.
+
+    The 1.1 connection never stores ``late`` (IC-RES-FLAGS on 1.1), so 1.1 results never show L.
+    """
+    marks = (("X", score_status == "exempt"), ("L", late == "true"), ("M", missing == "true"))
+    return tuple(letter for letter, on in marks if on)
+
+
+def display_cell(score: float | None, max_points: float | None, score_status: str | None,
+                 late: str | None = None, missing: str | None = None) -> Cell:
+    """The grid cell of one result (IC-RES-DECIMAL, IC-RES-EXTRA-CREDIT, IC-RES-BLANK, IC-RES-FLAGS).
+
+    ``score`` stays the exact stored value: the grid rounds down, the detail shows 10.5.
+    """
+    flags = flags_of(score_status, late, missing)
+    if score is None:  # IC-RES-BLANK: no numeric score (missing, letter or text score) shows blank
+        return Cell(display="", flags=flags, score_status=score_status)
+    bonus = extra_credit(score, max_points)
+    shown = max_points if bonus is not None and max_points is not None else score
+    return Cell(display=whole_part(shown), score=score, extra_credit=bonus, flags=flags, score_status=score_status)
+
+
+def result_cell(result: Doc, max_points: float | None) -> Cell:
+    score = result.get("score")
+    cell = display_cell(None if score is None else float(score), max_points, result.get("scoreStatus"),
+                        result.get("late"), result.get("missing"))
+    return replace(cell, comment=result.get("comment"), result_sourced_id=result["sourcedId"])
+
+
+# --- one class -----------------------------------------------------------------------------------
+
+def require_tenant(conn: sa.Connection, tenant: str) -> None:
+    """The database, not a worker's tenant cache, decides: another worker may have made the tenant."""
+    found = conn.execute(sa.select(tenants.c.app_name).where(tenants.c.app_name == tenant)).first()
+    if found is None:
+        raise UnknownObject(f"Unknown tenant {tenant!r}")
+
+
+def require_class(conn: sa.Connection, tenant: str, class_id: str) -> Doc:
+    require_tenant(conn, tenant)
+    klass = documents.get_doc(conn, tenant, "classes", class_id)
+    if klass is None:
+        raise UnknownObject(f"Unknown class {class_id!r} in tenant {tenant!r}")
+    return klass
+
+
+def _docs(conn: sa.Connection, query: sa.Select[Any]) -> list[Doc]:
+    return [orjson.loads(text) for text in conn.execute(query).scalars()]
+
+
+def _of_class(conn: sa.Connection, tenant: str, kind: str, class_id: str) -> list[Doc]:
+    """Active documents of one class, off the (tenant, class, sourced_id) index, in sourcedId order."""
+    table = KINDS[kind].table
+    return _docs(conn, sa.select(table.c.doc).where(
+        table.c.tenant == tenant, table.c["class"] == class_id, table.c.status == "active",
+    ).order_by(table.c.sourced_id))
+
+
+def class_students(conn: sa.Connection, tenant: str, class_id: str) -> list[Doc]:
+    """The class's actively enrolled students, no-shows excluded (IC-USERS), by family then given name."""
+    e, u = KINDS["enrollments"].table.c, KINDS["users"].table.c
+    query = sa.select(u.doc).join_from(
+        KINDS["enrollments"].table, KINDS["users"].table, (u.tenant == e.tenant) & (u.sourced_id == e.user),
+    ).where(
+        e.tenant == tenant, e["class"] == class_id, e.role == "student", e.status == "active",
+        sa.or_(e.no_show.is_(None), e.no_show != "true"),
+    ).distinct()
+    return sorted(_docs(conn, query), key=_name_key)
+
+
+def _name_key(user: Doc) -> tuple[str, str, str]:
+    return (user.get("familyName", "").casefold(), user.get("givenName", "").casefold(), user["sourcedId"])
+
+
+def column(line_item: Doc) -> Doc:
+    origin = (line_item.get("metadata") or {}).get("ic", {}).get("origin")
+    return {
+        "sourcedId": line_item["sourcedId"],
+        "title": line_item["title"],
+        "dueDate": line_item["dueDate"],
+        "gradingPeriod": (line_item.get("gradingPeriod") or {}).get("sourcedId"),
+        "maxPoints": line_item.get("resultValueMax"),
+        "origin": "campus" if origin == "campus" else "vendor",
+    }
+
+
+def group_columns(categories: list[Doc], line_items: list[Doc]) -> list[Doc]:
+    """IC-VIEW: columns grouped by category, Uncategorized first, then the class's categories in
+    sourcedId order (the order ``GET /classes/{id}/categories`` lists them); inside a group by due
+    date, then title. An item whose category is the 1.1 placeholder (IC-LI-CATEGORY-1P1) or not a
+    category of this class has nowhere else to go in IC, so it is Uncategorized too."""
+    known = {c["sourcedId"] for c in categories}
+    groups: dict[str, list[Doc]] = {UNCATEGORIZED: [], **{c["sourcedId"]: [] for c in categories}}
+    for item in line_items:
+        category = (item.get("category") or {}).get("sourcedId")
+        groups[category if category in known else UNCATEGORIZED].append(item)
+    titled = [{"sourcedId": c["sourcedId"], "title": c["title"]} for c in categories]
+    # The placeholder group only exists when something is in it; empty real categories stay listed.
+    if groups[UNCATEGORIZED]:
+        titled.insert(0, {"sourcedId": UNCATEGORIZED, "title": UNCATEGORIZED_TITLE})
+    return [
+        {**group, "lineItems": [column(i) for i in sorted(groups[group["sourcedId"]], key=_column_key)]}
+        for group in titled
+    ]
+
+
+def _column_key(line_item: Doc) -> tuple[str, str, str]:
+    return (line_item["dueDate"], line_item["title"].casefold(), line_item["sourcedId"])
+
+
+def latest_results(results: list[Doc]) -> dict[tuple[str, str], Doc]:
+    """(lineItem, student) -> result. IC keeps one score per student and assignment; when a vendor
+    wrote two results for the same pair, the one written last is what the teacher sees."""
+    chosen: dict[tuple[str, str], Doc] = {}
+    for result in sorted(results, key=lambda r: r["dateLastModified"]):
+        chosen[(result["lineItem"]["sourcedId"], result["student"]["sourcedId"])] = result
+    return chosen
+
+
+def student_row(student: Doc, columns: list[Doc], results: dict[tuple[str, str], Doc]) -> Doc:
+    cells = {}
+    for col in columns:
+        result = results.get((col["sourcedId"], student["sourcedId"]))
+        cells[col["sourcedId"]] = (EMPTY_CELL if result is None else result_cell(result, col["maxPoints"])).as_json()
+    return {
+        "sourcedId": student["sourcedId"],
+        "name": f"{student.get('familyName', '')}, {student.get('givenName', '')}",
+        "cells": cells,
+    }
+
+
+def gradebook_view(conn: sa.Connection, tenant: str, class_id: str) -> Doc:
+    """IC-VIEW: the teacher's grid of one class, as served by ``GET /_mock/tenants/{app}/classes/{id}/gradebook``."""
+    klass = require_class(conn, tenant, class_id)
+    categories = group_columns(_of_class(conn, tenant, "categories", class_id),
+                               _of_class(conn, tenant, "lineItems", class_id))
+    columns = [col for group in categories for col in group["lineItems"]]
+    results = latest_results(_of_class(conn, tenant, "results", class_id))
+    students = class_students(conn, tenant, class_id)
+    return {
+        "class": {"sourcedId": klass["sourcedId"], "title": klass["title"],
+                  "school": klass["school"]["sourcedId"]},
+        "categories": categories,
+        "students": [student_row(s, columns, results) for s in students],
+    }
+
+
+def tenant_classes(conn: sa.Connection, tenant: str) -> list[Doc]:
+    """The tenant's classes with their school's name, by school name then class title (class list page)."""
+    require_tenant(conn, tenant)
+    classes, orgs = KINDS["classes"].table.c, KINDS["orgs"].table.c
+    query = sa.select(classes.doc, orgs.doc).outerjoin_from(
+        KINDS["classes"].table, KINDS["orgs"].table,
+        (orgs.tenant == classes.tenant) & (orgs.sourced_id == classes.school),
+    ).where(classes.tenant == tenant)
+    listed = []
+    for class_text, school_text in conn.execute(query):
+        klass = orjson.loads(class_text)
+        school = orjson.loads(school_text) if school_text else {}
+        listed.append({"sourcedId": klass["sourcedId"], "title": klass["title"],
+                       "school": klass["school"]["sourcedId"], "schoolName": school.get("name", "")})
+    return sorted(listed, key=lambda c: (c["schoolName"].casefold(), c["title"].casefold(), c["sourcedId"]))
+
+
+def tenant_names(conn: sa.Connection) -> list[str]:
+    return list(conn.execute(sa.select(tenants.c.app_name).order_by(tenants.c.app_name)).scalars())
