@@ -14,8 +14,13 @@ from mock_ic.api.errors import error_response, version_of_path
 from mock_ic.errors import InvalidData
 from mock_ic.runtime import SCOPE_KEY, Runtime
 
+# App-scoped IC URLs -> (pattern, the mounted base their rest is served under):
 # IC-URL-1P2: /campus/api/oneroster/v1p2/{appName}/ims/oneroster/{rostering|gradebook}/v1p2/...
-_APP_SCOPED = re.compile(r"^/campus/api/oneroster/v1p2/(?P<app>[^/]+)(?P<rest>/ims/oneroster/.*)$")
+# IC-URL-1P1: /campus/oneroster/{appName}/ims/oneroster/v1p1/...
+_APP_SCOPED = (
+    (re.compile(r"^/campus/api/oneroster/v1p2/(?P<app>[^/]+)(?P<rest>/ims/oneroster/.*)$"), "/campus/api"),
+    (re.compile(r"^/campus/oneroster/(?P<app>[^/]+)(?P<rest>/ims/oneroster/v1p1(?:/.*)?)$"), ""),
+)
 _CONTROL = re.compile(r"[\x00-\x1f\x7f]")
 
 
@@ -35,15 +40,11 @@ class PathMiddleware:
             error = InvalidData(f"The request path contains a control character: {path!r}")
             await error_response(error, version_of_path(path))(scope, receive, send)
             return
-        match = _APP_SCOPED.match(path)
-        if match:
-            scope["mock_ic.app_name"] = match["app"]
-            scope["mock_ic.original_path"] = path
-            scope["path"] = "/campus/api" + match["rest"]
-            raw = scope.get("raw_path")
-            if raw:
-                raw_match = _APP_SCOPED.match(raw.decode("latin-1"))
-                scope["raw_path"] = ("/campus/api" + raw_match["rest"]).encode("latin-1") if raw_match else raw
+        for pattern, base in _APP_SCOPED:
+            match = pattern.match(path)
+            if match:
+                _rewrite(scope, pattern, base, match)
+                break
         await self.app(scope, receive, self._watch(scope, send))
 
     def _watch(self, scope: Scope, send: Send) -> Send:
@@ -57,5 +58,11 @@ class PathMiddleware:
         return watched
 
 
-def app_name_of(scope: dict[str, Any]) -> str | None:
-    return scope.get("mock_ic.app_name")
+def _rewrite(scope: Scope, pattern: re.Pattern[str], base: str, match: re.Match[str]) -> None:
+    """Serve an app-scoped URL from the plain mount, remembering the app and the path the client used."""
+    scope["mock_ic.app_name"] = match["app"]
+    scope["mock_ic.original_path"] = scope["path"]
+    scope["path"] = base + match["rest"]
+    raw = scope.get("raw_path")
+    raw_match = pattern.match(raw.decode("latin-1")) if raw else None
+    scope["raw_path"] = (base + raw_match["rest"]).encode("latin-1") if raw_match else scope["path"].encode()

@@ -144,8 +144,9 @@ def normalise_line_item(ctx: WriteContext, sourced_id: str, body: dict[str, Any]
     doc["class"] = ref("classes", klass["sourcedId"])
     school_id = _ref_id(body, "school", required=False, what=what) or klass["school"]["sourcedId"]
     doc["school"] = ref("orgs", school_id)
-    category_id = _ref_id(body, "category", required=True, what=what)
-    doc["category"] = ref("categories", category_id or "")
+    category_id = _ref_id(body, "category", required=False, what=what)
+    if category_id:  # required on 1.2, replaced on 1.1: decided by the IC rules (IC-LI-CATEGORY-*)
+        doc["category"] = ref("categories", category_id)
     for name in ("gradingPeriod", "academicSession"):
         session = _ref_id(body, name, required=False, what=what)
         if session:
