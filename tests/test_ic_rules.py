@@ -380,3 +380,19 @@ def test_ic_ids_1p1_result_names_prefixed_student_same_user_as_1p2(api: Api, sch
     assert api.get(f"{V11}/results/ids-1").json()["result"]["student"]["sourcedId"] == legacy
     found = api.get(f"{V11}/results", filter=f"student.sourcedId='{legacy}'").json()["results"]
     assert [r["sourcedId"] for r in found] == ["ids-1"]
+
+
+# --- IC-LENIENT-IN --------------------------------------------------------------------------------
+
+def test_ic_lenient_in_strict_input_refuses_what_lenient_mode_accepts(api: Api, school_class: dict,
+                                                                       settings: Any) -> None:
+    lenient = body(school_class)  # references by sourcedId only, no status, no dateLastModified
+    assert api.put(f"{GRADEBOOK}/lineItems/{new_id()}", lenient).status_code == 201
+    settings(strict_input=True)
+    sid = new_id()
+    response = api.put(f"{GRADEBOOK}/lineItems/{sid}", body(school_class))
+    assert response.status_code == 400
+    assert code_minor(response.json()) == "invaliddata"
+    for fragment in ("strict_input", "status", "href"):
+        assert fragment in response.json()["imsx_description"]
+    assert api.get(f"{GRADEBOOK}/lineItems/{sid}").status_code == 404

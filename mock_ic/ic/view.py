@@ -123,23 +123,32 @@ def _docs(conn: sa.Connection, query: sa.Select[Any]) -> list[Doc]:
 
 
 def _of_class(conn: sa.Connection, tenant: str, kind: str, class_id: str) -> list[Doc]:
-    """Active documents of one class, off the (tenant, class, sourced_id) index, in sourcedId order."""
+    """Active documents of one class, off the (tenant, class, sourced_id) index, in sourcedId order.
+
+    The status test runs here, not in SQL: with ``status = 'active'`` in the WHERE clause SQLite may
+    pick the (tenant, status) index and walk every active row of the tenant.
+    """
     table = KINDS[kind].table
-    return _docs(conn, sa.select(table.c.doc).where(
-        table.c.tenant == tenant, table.c["class"] == class_id, table.c.status == "active",
-    ).order_by(table.c.sourced_id))
+    docs = _docs(conn, sa.select(table.c.doc).where(table.c.tenant == tenant, table.c["class"] == class_id)
+                 .order_by(table.c.sourced_id))
+    return [doc for doc in docs if doc.get("status", "active") == "active"]
 
 
 def class_students(conn: sa.Connection, tenant: str, class_id: str) -> list[Doc]:
-    """The class's actively enrolled students, no-shows excluded (IC-USERS), by family then given name."""
-    e, u = KINDS["enrollments"].table.c, KINDS["users"].table.c
-    query = sa.select(u.doc).join_from(
-        KINDS["enrollments"].table, KINDS["users"].table, (u.tenant == e.tenant) & (u.sourced_id == e.user),
-    ).where(
-        e.tenant == tenant, e["class"] == class_id, e.role == "student", e.status == "active",
-        sa.or_(e.no_show.is_(None), e.no_show != "true"),
-    ).distinct()
-    return sorted(_docs(conn, query), key=_name_key)
+    """The class's actively enrolled students, no-shows excluded (IC-USERS), by family then given name.
+
+    Enrollments come off the class index and are filtered here: with role or status in the WHERE
+    clause SQLite may choose the (tenant, status) index and walk every enrollment of the tenant.
+    """
+    e = KINDS["enrollments"].table.c
+    rows = conn.execute(sa.select(e.user, e.role, e.status, e.no_show)
+                        .where(e.tenant == tenant, e["class"] == class_id))
+    ids = sorted({row.user for row in rows
+                  if row.role == "student" and row.status == "active" and row.no_show != "true"})
+    if not ids:
+        return []
+    u = KINDS["users"].table.c
+    return sorted(_docs(conn, sa.select(u.doc).where(u.tenant == tenant, u.sourced_id.in_(ids))), key=_name_key)
 
 
 def _name_key(user: Doc) -> tuple[str, str, str]:

@@ -18,6 +18,7 @@ import sqlalchemy as sa
 
 from mock_ic.errors import Forbidden, InvalidData, UnknownObject, Unprocessable
 from mock_ic.ic import rules
+from mock_ic.oneroster.schemas import output_validator
 from mock_ic.store import documents
 from mock_ic.store.tables import KINDS
 from mock_ic.tenants import TenantSettings
@@ -145,7 +146,7 @@ def normalise_line_item(ctx: WriteContext, sourced_id: str, body: dict[str, Any]
     school_id = _ref_id(body, "school", required=False, what=what) or klass["school"]["sourcedId"]
     doc["school"] = ref("orgs", school_id)
     category_id = _ref_id(body, "category", required=False, what=what)
-    if category_id:  # required on 1.2, replaced on 1.1: decided by the IC rules (IC-LI-CATEGORY-*)
+    if category_id:  # required on 1.2, replaced on 1.1: decided by IC-LI-CATEGORY-1P1 and IC-LI-CATEGORY-1P2
         doc["category"] = ref("categories", category_id)
     for name in ("gradingPeriod", "academicSession"):
         session = _ref_id(body, name, required=False, what=what)
@@ -254,6 +255,8 @@ def put(ctx: WriteContext, kind: str, sourced_id: str, body: dict[str, Any]) -> 
     """Create or replace one object (IC-LI-UPSERT / IC-RES-UPSERT): (stored document, created?)."""
     existing = documents.get_doc(ctx.conn, ctx.tenant, kind, sourced_id)
     _require_vendor_owned(kind, sourced_id, existing)
+    if ctx.settings.strict_input:
+        _require_strict(kind, body, ctx.version)
     doc = NORMALISERS[kind](ctx, sourced_id, body)
     apply_rules(ctx, kind, doc, existing)
     created = documents.put(ctx.conn, ctx.tenant, kind, doc)
@@ -282,6 +285,16 @@ def delete(ctx: WriteContext, kind: str, sourced_id: str) -> None:
     documents.delete(ctx.conn, ctx.tenant, kind, sourced_id)
     if kind == "lineItems":
         documents.delete_where(ctx.conn, ctx.tenant, "results", KINDS["results"].table.c.line_item == sourced_id)
+
+
+def _require_strict(kind: str, body: dict[str, Any], version: str) -> None:
+    """IC-LENIENT-IN with ``strict_input`` on: the body must already be a complete, strictly valid object."""
+    errors = sorted(output_validator(kind, version).iter_errors(body), key=lambda e: list(e.absolute_path))
+    if errors:
+        problems = "; ".join(f"{'.'.join(map(str, e.absolute_path)) or KINDS[kind].singular}: {e.message}"
+                             for e in errors[:20])
+        raise InvalidData(f"strict_input is on for this tenant and the {KINDS[kind].singular} is not a complete "
+                          f"OneRoster {version} object: {problems}")
 
 
 def _require_vendor_owned(kind: str, sourced_id: str, existing: dict[str, Any] | None) -> None:

@@ -12,6 +12,7 @@ from functools import cache
 from typing import Any
 
 import yaml
+from jsonschema import Draft4Validator
 
 from mock_ic.resources import openapi_dir
 
@@ -87,6 +88,15 @@ def _shape(doc: dict[str, Any], raw: dict[str, Any]) -> Shape:
     if node.get("format") in {"date", "date-time"}:
         return Shape.DATE
     return Shape.STRING
+
+
+@cache
+def output_validator(kind: str, version: str = "1.2") -> Draft4Validator:
+    """A validator of a kind's strict (response) schema, for IC-LENIENT-IN's ``strict_input`` mode."""
+    spec_name, component = KIND_SCHEMAS[kind]
+    doc = spec("v1p1" if version == "1.1" else spec_name)
+    return Draft4Validator({**doc, "$ref": f"#/components/schemas/{component}"},
+                           format_checker=Draft4Validator.FORMAT_CHECKER)
 
 
 @cache
