@@ -46,7 +46,8 @@ def ids(client: TestClient, headers: dict[str, str]) -> dict[str, str]:
     category = client.get(f"{V11}/categories", headers=headers, params={"limit": 1}).json()["categories"][0]
     line_item = first(f"/classes/{klass['sourcedId']}/lineItems", "lineItems")
     return {
-        "schoolSourcedId": school, "classSourcedId": klass["sourcedId"], "courseSourcedId": klass["course"]["sourcedId"],
+        "schoolSourcedId": school, "classSourcedId": klass["sourcedId"],
+        "courseSourcedId": klass["course"]["sourcedId"],
         "studentSourcedId": student, "teacherSourcedId": teacher, "userSourcedId": student, "termSourcedId": term,
         "lineItemSourcedId": line_item["sourcedId"],
         "single": {
