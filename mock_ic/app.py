@@ -17,6 +17,7 @@ import flask
 from connexion import FlaskApp
 from connexion.jsonifier import Jsonifier
 from connexion.middleware import MiddlewarePosition
+from connexion.options import SwaggerUIOptions
 from connexion.resolver import RelativeResolver
 
 from mock_ic.api.errors import register_error_handlers
@@ -68,7 +69,8 @@ def create_app(settings: Settings | None = None, runtime: Runtime | None = None)
     )
     app.add_middleware(PathMiddleware, position=MiddlewarePosition.BEFORE_EXCEPTION, runtime=rt)
     for mount in MOUNTS:
-        app.add_api(mount.spec, base_path=mount.base, name=mount.name, resolver=RelativeResolver(mount.handlers))
+        app.add_api(mount.spec, base_path=mount.base, name=mount.name, resolver=RelativeResolver(mount.handlers),
+                    swagger_ui_options=SwaggerUIOptions(swagger_ui_path=mount.docs_path))
     register_error_handlers(app)
     app.app.config["MOCK_IC_RUNTIME"] = rt
     return app

@@ -17,6 +17,7 @@ class Mount:
     base: str
     handlers: str  # module the operationIds resolve in
     name: str
+    docs_path: str = "/ui"  # Swagger UI under the base; the admin's /ui belongs to the teacher pages
 
 
 ROSTERING_V1P2 = "oneroster-v1p2-rostering.yaml"
@@ -28,7 +29,7 @@ MOUNTS: tuple[Mount, ...] = (
     Mount(GRADEBOOK_V1P2, "/campus/api/ims/oneroster/gradebook/v1p2", "mock_ic.api.v1p2", "gradebook-ic"),
     Mount(GRADEBOOK_V1P2, "/ims/oneroster/gradebook/v1p2", "mock_ic.api.v1p2", "gradebook-std"),
     Mount("ic-oauth.yaml", "/campus/oauth2", "mock_ic.api.oauth", "oauth"),
-    Mount("mock-admin.yaml", "/_mock", "mock_ic.api.admin", "admin"),
+    Mount("mock-admin.yaml", "/_mock", "mock_ic.api.admin", "admin", docs_path="/docs"),
 )
 
 _METHODS = ("get", "put", "post", "delete", "patch", "head", "options")

@@ -12,10 +12,11 @@ from connexion import context
 
 from mock_ic.api import rendering
 from mock_ic.ic import teacher, view
+from mock_ic.mounts import MOUNTS
 from mock_ic.runtime import runtime_of
 from mock_ic.store import documents
 
-ADMIN_BASE = "/_mock"  # where mounts.py serves this spec; links in the pages are built on it
+ADMIN_BASE = next(m.base for m in MOUNTS if m.handlers == __name__)  # "/_mock": the pages link on it
 
 
 def health() -> dict[str, Any]:

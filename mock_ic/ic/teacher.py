@@ -58,7 +58,7 @@ def teacher_edit(conn: sa.Connection, tenant: str, result_id: str, score: float 
     stamp = documents.now_stamp()
     result["dateLastModified"] = stamp
     result["scoreDate"] = stamp[:10]
-    result["scoreStatus"] = _new_status(result["scoreStatus"], score, score_status)
+    result["scoreStatus"] = _new_status(result.get("scoreStatus", "not submitted"), score, score_status)
     if score is None:
         result.pop("score", None)
     else:
