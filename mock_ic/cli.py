@@ -95,8 +95,10 @@ mock-ic — a mock Infinite Campus OneRoster server
   token        POST {base}/campus/oauth2/token?appName={DEMO_APP}
   rostering    {base}/campus/api/oneroster/v1p2/{DEMO_APP}/ims/oneroster/rostering/v1p2
   gradebook    {base}/campus/api/oneroster/v1p2/{DEMO_APP}/ims/oneroster/gradebook/v1p2
+  1.1          {base}/campus/oneroster/{DEMO_APP}/ims/oneroster/v1p1
   also         {base}/campus/api/ims/oneroster/... and {base}/ims/oneroster/... (tenant from the token)
-  API docs     {base}/ims/oneroster/rostering/v1p2/ui/
+  teacher view {base}/_mock/ui/{DEMO_APP}
+  API docs     {base}/ims/oneroster/rostering/v1p2/ui/  (admin API: {base}/_mock/docs/)
   health       {base}/_mock/health
 
 demo tenant '{DEMO_APP}':
