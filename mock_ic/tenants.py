@@ -17,6 +17,7 @@ import sqlalchemy as sa
 from mock_ic import seed
 from mock_ic.store import documents
 from mock_ic.store.engine import Database
+from mock_ic.store.tables import snapshots
 from mock_ic.store.tables import tenants as tenants_table
 
 DEMO_APP = "demo"
@@ -139,6 +140,7 @@ class TenantRegistry:
         tenant = self._require(app_name)
         with self._db.write() as conn:
             documents.drop_tenant(conn, app_name)
+            conn.execute(sa.delete(snapshots).where(snapshots.c.tenant == app_name))
             conn.execute(sa.delete(tenants_table).where(tenants_table.c.app_name == app_name))
         with self._lock:
             self._by_app.pop(app_name, None)

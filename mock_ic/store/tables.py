@@ -195,3 +195,12 @@ server_meta = sa.Table(
     sa.Column("key", sa.String(64), primary_key=True),
     sa.Column("value", sa.Text, nullable=False),
 )
+
+snapshots = sa.Table(
+    "mock_snapshots", metadata,
+    sa.Column("tenant", sa.String(64), nullable=False),
+    sa.Column("name", sa.String(128), nullable=False),
+    sa.Column("created_at", sa.String(32), nullable=False),
+    sa.Column("data", sa.LargeBinary, nullable=False),  # zlib-compressed JSON of every document by kind
+    sa.PrimaryKeyConstraint("tenant", "name"),
+)

@@ -1,0 +1,623 @@
+"""Benchmark of the two grade-passback hot paths of mock-ic against a bare Flask baseline.
+
+In one run on one machine, over loopback:
+
+1. start ``mock-ic serve`` as a real process on a free port with a fresh data dir (response
+   validation off, the default) and wait for ``/_mock/health``;
+2. prepare data through the real API: a token, a demo class, 100 line items PUT into it (so the GET
+   returns a full page of 100), an enrolled student list, result bodies over a bounded id set;
+3. capture one GET and one PUT answer and start ``benchmarks/bare_flask.py``, served the same way
+   (uvicorn, one worker, Flask behind a2wsgi), replaying those bytes without database or auth;
+4. drive ``GET .../classes/{id}/lineItems?limit=100`` and ``PUT .../results/{id}`` on both servers
+   with the same closed-loop client (fixed concurrency, keep-alive connections), interleaved;
+5. report requests/s, p50 and p99 latency, the CPU each side used, and the ratio mock / bare;
+6. time the demo tenant's generation and creation and measure its peak memory in subprocesses.
+
+    python benchmarks/passback_paths.py [--seconds N] [--concurrency C] [--json out.json]
+
+The figures and how to read them: benchmarks/BENCHMARKS.md.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import base64
+import contextlib
+import functools
+import itertools
+import json
+import math
+import os
+import platform
+import resource
+import signal
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+from collections import Counter
+from collections.abc import Callable, Iterator
+from dataclasses import asdict, dataclass, field
+from datetime import date, datetime
+from importlib import metadata
+from pathlib import Path
+from typing import Any
+
+import httpx
+
+HERE = Path(__file__).resolve().parent
+ROOT = HERE.parent
+HOST = "127.0.0.1"
+APP = "demo"
+CLIENT_ID, CLIENT_SECRET = "mock-ic-demo", "mock-ic-demo-secret"
+VENDOR = "mock-ic-vendor:mock-ic-vendor-secret"
+ROSTER = f"/campus/api/oneroster/v1p2/{APP}/ims/oneroster/rostering/v1p2"
+GRADEBOOK = f"/campus/api/oneroster/v1p2/{APP}/ims/oneroster/gradebook/v1p2"
+LINE_ITEMS = 100  # PUT into the class, so that ?limit=100 returns a full page
+RESULT_IDS = 200  # the bounded set of result sourcedIds the PUT load cycles through
+TARGET_RATIO = 0.5  # the issue's target: mock-ic >= 0.5 x bare Flask on both paths
+REPLAYED_HEADERS = ("content-type", "x-total-count", "link")
+CLK_TCK = os.sysconf("SC_CLK_TCK")
+
+
+# --------------------------------------------------------------------------------------------------
+# Server processes
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind((HOST, 0))
+        return sock.getsockname()[1]
+
+
+@dataclass
+class Server:
+    name: str
+    proc: subprocess.Popen[bytes]
+    port: int
+    log: Path
+    ready_s: float = 0.0  # process start -> first healthy answer
+
+    @property
+    def base(self) -> str:
+        return f"http://{HOST}:{self.port}"
+
+    def cpu_seconds(self) -> float:
+        """user + system CPU of the server process (all its threads), from /proc."""
+        stat = Path(f"/proc/{self.proc.pid}/stat").read_text()
+        after_comm = stat[stat.rindex(")") + 2:].split()
+        return (int(after_comm[11]) + int(after_comm[12])) / CLK_TCK
+
+    def peak_rss_mib(self) -> float | None:
+        for line in Path(f"/proc/{self.proc.pid}/status").read_text().splitlines():
+            if line.startswith("VmHWM:"):
+                return int(line.split()[1]) / 1024
+        return None
+
+
+def wait_healthy(server: Server, started: float, deadline_s: float = 120.0) -> None:
+    """Poll /_mock/health until it answers 200, the process dies or the deadline passes."""
+    deadline = started + deadline_s
+    with httpx.Client(timeout=2.0) as client:
+        while True:
+            try:
+                if client.get(f"{server.base}/_mock/health").status_code == 200:
+                    server.ready_s = time.monotonic() - started
+                    return
+            except httpx.TransportError:
+                pass
+            if server.proc.poll() is not None or time.monotonic() > deadline:
+                raise RuntimeError(f"{server.name} did not come up; its log:\n{server.log.read_text()}")
+            time.sleep(0.05)  # polling interval of a deadline-bounded wait
+
+
+@contextlib.contextmanager
+def serving(name: str, cmd: list[str], port: int, workdir: Path) -> Iterator[Server]:
+    log = workdir / f"{name}.log"
+    with log.open("wb") as out:
+        started = time.monotonic()
+        proc = subprocess.Popen(cmd, stdout=out, stderr=subprocess.STDOUT, cwd=ROOT)
+    server = Server(name, proc, port, log)
+    try:
+        wait_healthy(server, started)
+        yield server
+    finally:
+        proc.send_signal(signal.SIGINT)
+        try:
+            proc.wait(timeout=20)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            proc.wait()
+
+
+# --------------------------------------------------------------------------------------------------
+# Preparing data through the real API
+
+
+@dataclass(frozen=True)
+class Request:
+    method: str
+    path: str
+    body: bytes = b""
+    headers: tuple[tuple[str, str], ...] = ()
+
+    def raw(self, host: str) -> bytes:
+        lines = [f"{self.method} {self.path} HTTP/1.1", f"Host: {host}", *(f"{k}: {v}" for k, v in self.headers)]
+        if self.body or self.method in ("PUT", "POST"):
+            lines.append(f"Content-Length: {len(self.body)}")
+        return ("\r\n".join(lines) + "\r\n\r\n").encode("latin-1") + self.body
+
+
+@dataclass
+class Workload:
+    class_id: str
+    student_count: int
+    get_line_items: Request
+    put_results: list[Request]  # the measured PUTs: RESULT_IDS distinct sourcedIds, cycled
+    put_warmup: list[Request]  # other sourcedIds, so the measured window starts with creates
+
+
+def _json(response: httpx.Response, expected: tuple[int, ...] = (200,)) -> Any:
+    if response.status_code not in expected:
+        raise RuntimeError(f"{response.request.method} {response.request.url} -> {response.status_code}: "
+                           f"{response.text[:500]}")
+    return response.json()
+
+
+def prepare(base: str) -> Workload:
+    with httpx.Client(base_url=base, timeout=30.0) as client:
+        token = _json(client.post(f"/campus/oauth2/token?appName={APP}", data={"grant_type": "client_credentials"},
+                                  auth=(CLIENT_ID, CLIENT_SECRET)))["access_token"]
+        auth = {"Authorization": f"Bearer {token}", "x-vendor-authorization": VENDOR}
+        client.headers.update(auth)
+        klass = _json(client.get(f"{ROSTER}/classes", params={"limit": 1}))["classes"][0]
+        class_id = klass["sourcedId"]
+        term = _json(client.get(f"{ROSTER}/terms/{klass['terms'][0]['sourcedId']}"))["academicSession"]
+        category = _json(client.get(f"{GRADEBOOK}/classes/{class_id}/categories"))["categories"][0]
+        students = [s["sourcedId"] for s in _json(client.get(f"{ROSTER}/classes/{class_id}/students"))["users"]]
+        if not students:
+            raise RuntimeError(f"class {class_id} has no students")
+        line_items = [f"bench-li-{i:03d}" for i in range(LINE_ITEMS)]
+        for i, sid in enumerate(line_items):
+            body = {"lineItem": {
+                "title": f"Bench assignment {i:03d}", "description": "benchmark line item",
+                "assignDate": f"{term['startDate']}T08:00:00Z", "dueDate": f"{term['startDate']}T23:59:00Z",
+                "class": {"sourcedId": class_id}, "category": {"sourcedId": category["sourcedId"]},
+                "resultValueMin": 0, "resultValueMax": 20,
+            }}
+            _json(client.put(f"{GRADEBOOK}/lineItems/{sid}", json=body), (201,))
+        page = client.get(f"{GRADEBOOK}/classes/{class_id}/lineItems", params={"limit": 100})
+        if len(_json(page)["lineItems"]) != 100:
+            raise RuntimeError("the line item page is not a full page of 100")
+
+    headers = tuple(auth.items())
+    put_headers = (*headers, ("Content-Type", "application/json"))
+
+    def result_put(sid: str, i: int) -> Request:
+        body = {"result": {"lineItem": {"sourcedId": line_items[i % LINE_ITEMS]},
+                           "student": {"sourcedId": students[i % len(students)]},
+                           "score": float(i % 21), "scoreStatus": "fully graded",
+                           "scoreDate": "2026-11-20T15:00:00Z", "comment": "benchmark"}}
+        return Request("PUT", f"{GRADEBOOK}/results/{sid}", json.dumps(body).encode(), put_headers)
+
+    return Workload(
+        class_id=class_id,
+        student_count=len(students),
+        get_line_items=Request("GET", f"{GRADEBOOK}/classes/{class_id}/lineItems?limit=100", b"", headers),
+        put_results=[result_put(f"bench-res-{i:03d}", i) for i in range(RESULT_IDS)],
+        put_warmup=[result_put(f"warm-res-{i:03d}", i) for i in range(RESULT_IDS)],
+    )
+
+
+def capture(base: str, request: Request, expected: int) -> dict[str, Any]:
+    """One answer of the mock (status, replayable headers, body) for the bare Flask replay."""
+    with httpx.Client(base_url=base, timeout=30.0) as client:
+        response = client.request(request.method, request.path, content=request.body, headers=dict(request.headers))
+    if response.status_code != expected:
+        raise RuntimeError(f"capture {request.method} {request.path}: {response.status_code} {response.text[:300]}")
+    return {
+        "status": response.status_code,
+        "headers": {k: response.headers[k] for k in REPLAYED_HEADERS if k in response.headers},
+        "body_b64": base64.b64encode(response.content).decode(),
+        "bytes": len(response.content),
+    }
+
+
+# --------------------------------------------------------------------------------------------------
+# The load generator
+
+
+class RawConnection:
+    """A minimal HTTP/1.1 keep-alive client connection: pre-built request bytes in, (status, size) out."""
+
+    def __init__(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        self.reader = reader
+        self.writer = writer
+
+    @classmethod
+    async def open(cls, port: int) -> RawConnection:
+        reader, writer = await asyncio.open_connection(HOST, port)
+        writer.transport.get_extra_info("socket").setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+        return cls(reader, writer)
+
+    async def send(self, raw: bytes) -> tuple[int, int]:
+        self.writer.write(raw)
+        head = await self.reader.readuntil(b"\r\n\r\n")
+        status = int(head[9:12])
+        lower = head.lower()
+        at = lower.find(b"\r\ncontent-length:")
+        if at >= 0:
+            end = lower.find(b"\r\n", at + 2)
+            size = int(head[at + 17:end])
+            await self.reader.readexactly(size)
+        elif b"\r\ntransfer-encoding: chunked" in lower:
+            size = 0
+            while True:
+                chunk = int((await self.reader.readuntil(b"\r\n")).split(b";")[0], 16)
+                await self.reader.readexactly(chunk + 2)
+                size += chunk
+                if chunk == 0:
+                    break
+        else:
+            raise RuntimeError(f"response without a length: {head[:200]!r}")
+        if b"\r\nconnection: close" in lower:
+            raise ConnectionResetError("server closed the keep-alive connection")
+        return status, size
+
+    async def close(self) -> None:
+        self.writer.close()
+        with contextlib.suppress(OSError):
+            await self.writer.wait_closed()
+
+
+class HttpxConnection:
+    """The same interface over one httpx.AsyncClient per worker (for comparing client overhead)."""
+
+    def __init__(self, port: int) -> None:
+        self.client = httpx.AsyncClient(base_url=f"http://{HOST}:{port}", timeout=30.0,
+                                        limits=httpx.Limits(max_connections=1, max_keepalive_connections=1))
+
+    @classmethod
+    async def open(cls, port: int) -> HttpxConnection:
+        return cls(port)
+
+    async def send(self, request: Request) -> tuple[int, int]:
+        response = await self.client.request(request.method, request.path, content=request.body or None,
+                                              headers=dict(request.headers))
+        return response.status_code, len(response.content)
+
+    async def close(self) -> None:
+        await self.client.aclose()
+
+
+@dataclass
+class LoadResult:
+    server: str
+    endpoint: str
+    client: str
+    concurrency: int
+    seconds: float
+    requests: int
+    requests_per_s: float
+    p50_ms: float
+    p99_ms: float
+    mean_ms: float
+    max_ms: float
+    statuses: dict[str, int]
+    p50_ms_by_status: dict[str, float]
+    unexpected: int
+    response_bytes: float
+    client_cpu_percent: float  # of one core
+    server_cpu_percent: float  # of one core
+    server_cpu_ms_per_request: float
+    warmup_statuses: dict[str, int] = field(default_factory=dict)
+
+
+def percentile(sorted_values: list[int], q: float) -> float:
+    """Nearest-rank percentile of nanosecond latencies, in milliseconds."""
+    if not sorted_values:
+        return math.nan
+    rank = max(1, math.ceil(q * len(sorted_values)))
+    return sorted_values[rank - 1] / 1e6
+
+
+async def drive(server: Server, endpoint: str, measured: list[Request], warmup: list[Request], *,
+                client: str, concurrency: int, warmup_s: float, seconds: float,
+                expected: frozenset[int]) -> LoadResult:
+    """Closed loop: each of ``concurrency`` workers keeps one connection and sends back-to-back."""
+    host = f"{HOST}:{server.port}"
+    prepared: dict[int, Any] = {id(r): (r.raw(host) if client == "raw" else r) for r in (*measured, *warmup)}
+    measured_cycle, warmup_cycle = itertools.cycle(measured), itertools.cycle(warmup)
+    connections: list[Any] = [
+        await (RawConnection.open(server.port) if client == "raw" else HttpxConnection.open(server.port))
+        for _ in range(concurrency)
+    ]
+    loop_start = time.perf_counter_ns()
+    t_start = loop_start + int(warmup_s * 1e9)
+    t_end = t_start + int(seconds * 1e9)
+    samples: list[tuple[int, int, int, int]] = []  # (start, end, status, size) of each request
+    warm_statuses: Counter[int] = Counter()
+
+    async def worker(conn: Any) -> None:
+        while True:
+            now = time.perf_counter_ns()
+            if now >= t_end:
+                return
+            request = next(warmup_cycle) if now < t_start else next(measured_cycle)
+            status, size = await conn.send(prepared[id(request)])
+            done = time.perf_counter_ns()
+            if now >= t_start:
+                samples.append((now, done, status, size))
+            else:
+                warm_statuses[status] += 1
+
+    cpu: dict[str, float] = {}
+
+    async def meter() -> None:
+        await asyncio.sleep(max(0.0, (t_start - time.perf_counter_ns()) / 1e9))
+        cpu["client0"], cpu["server0"] = time.process_time(), server.cpu_seconds()
+        await asyncio.sleep(max(0.0, (t_end - time.perf_counter_ns()) / 1e9))
+        cpu["client1"], cpu["server1"] = time.process_time(), server.cpu_seconds()
+
+    try:
+        await asyncio.gather(meter(), *(worker(c) for c in connections))
+    finally:
+        for conn in connections:
+            await conn.close()
+
+    inside = [s for s in samples if s[1] <= t_end]
+    latencies = sorted(end - start for start, end, _, _ in inside)
+    statuses = Counter(status for _, _, status, _ in inside)
+    by_status: dict[str, float] = {}
+    for status in statuses:
+        by_status[str(status)] = percentile(sorted(e - s for s, e, st, _ in inside if st == status), 0.5)
+    wall = seconds
+    n = len(inside)
+    server_cpu = cpu["server1"] - cpu["server0"]
+    return LoadResult(
+        server=server.name, endpoint=endpoint, client=client, concurrency=concurrency, seconds=wall,
+        requests=n, requests_per_s=n / wall,
+        p50_ms=percentile(latencies, 0.50), p99_ms=percentile(latencies, 0.99),
+        mean_ms=(sum(latencies) / n / 1e6) if n else math.nan, max_ms=(latencies[-1] / 1e6) if n else math.nan,
+        statuses={str(k): v for k, v in sorted(statuses.items())}, p50_ms_by_status=by_status,
+        unexpected=sum(v for k, v in statuses.items() if k not in expected),
+        response_bytes=(sum(s[3] for s in inside) / n) if n else 0.0,
+        client_cpu_percent=100 * (cpu["client1"] - cpu["client0"]) / wall,
+        server_cpu_percent=100 * server_cpu / wall,
+        server_cpu_ms_per_request=(1000 * server_cpu / n) if n else math.nan,
+        warmup_statuses={str(k): v for k, v in sorted(warm_statuses.items())},
+    )
+
+
+def run_load(coro_factory: Callable[[], Any]) -> Any:
+    """Run one load phase on uvloop when it is installed (cheaper per request than asyncio's loop)."""
+    try:
+        import uvloop
+    except ImportError:
+        return asyncio.run(coro_factory())
+    with asyncio.Runner(loop_factory=uvloop.new_event_loop) as runner:
+        return runner.run(coro_factory())
+
+
+# --------------------------------------------------------------------------------------------------
+# Seed time and peak memory of the demo tenant (each measured in a fresh subprocess)
+
+
+def seed_probe(kind: str, workdir: Path, today: date) -> dict[str, Any]:
+    """Runs inside a subprocess; ``kind`` is 'create' (time + max RSS) or 'trace' (timings + tracemalloc)."""
+    started = time.perf_counter()
+    from mock_ic import seed
+    from mock_ic.store.engine import Database
+    from mock_ic.tenants import DEMO_APP, DEMO_CREDENTIALS, TenantRegistry
+
+    out: dict[str, Any] = {"import_s": time.perf_counter() - started}
+
+    def fresh_registry(name: str) -> tuple[Database, TenantRegistry]:
+        db = Database(f"sqlite:///{workdir / name}")
+        db.create_schema()
+        registry = TenantRegistry(db)
+        registry.load()
+        return db, registry
+
+    if kind == "create":
+        # Only the demo tenant's creation, as `mock-ic serve` does it on a fresh data dir.
+        db, registry = fresh_registry("create.sqlite3")
+        out["maxrss_before_mib"] = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+        t0 = time.perf_counter()
+        registry.create(DEMO_APP, credentials=dict(DEMO_CREDENTIALS), recipe="demo", today=today)
+        out["create_s"] = time.perf_counter() - t0
+        out["maxrss_after_mib"] = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+        db.dispose()
+        out["sqlite_mib"] = sum(p.stat().st_size for p in workdir.glob("create.sqlite3*")) / 2**20
+        return out
+
+    import tracemalloc
+
+    recipe = seed.load_recipe("demo")
+    timings = []
+    for _ in range(3):
+        t0 = time.perf_counter()
+        district = seed.generate(recipe, today=today)
+        timings.append(time.perf_counter() - t0)
+    out["generate_s"] = timings
+    out["documents"] = {name: len(docs) for name, docs in district.items()}
+    del district
+    tracemalloc.start()
+    seed.generate(recipe, today=today)
+    out["generate_tracemalloc_peak_mib"] = tracemalloc.get_traced_memory()[1] / 2**20
+    tracemalloc.stop()
+    db, registry = fresh_registry("trace.sqlite3")
+    tracemalloc.start()
+    registry.create(DEMO_APP, credentials=dict(DEMO_CREDENTIALS), recipe="demo", today=today)
+    out["create_tracemalloc_peak_mib"] = tracemalloc.get_traced_memory()[1] / 2**20
+    tracemalloc.stop()
+    db.dispose()
+    return out
+
+
+def measure_seed(workdir: Path, today: date) -> dict[str, Any]:
+    results: dict[str, Any] = {"today": today.isoformat()}
+    for kind in ("create", "trace"):
+        probe_dir = workdir / f"seed-{kind}"
+        probe_dir.mkdir()
+        done = subprocess.run([sys.executable, __file__, "--seed-probe", kind, "--probe-dir", str(probe_dir),
+                               "--today", today.isoformat()], cwd=ROOT, capture_output=True, text=True, timeout=300)
+        if done.returncode != 0:
+            raise RuntimeError(f"seed probe {kind} failed:\n{done.stderr}")
+        results[kind] = json.loads(done.stdout.strip().splitlines()[-1])
+    return results
+
+
+# --------------------------------------------------------------------------------------------------
+# Machine, report
+
+
+def machine() -> dict[str, Any]:
+    cpu_model = next((line.split(":", 1)[1].strip() for line in Path("/proc/cpuinfo").read_text().splitlines()
+                      if line.startswith("model name")), platform.processor())
+    mem_kib = next(int(line.split()[1]) for line in Path("/proc/meminfo").read_text().splitlines()
+                   if line.startswith("MemTotal:"))
+    os_name = platform.platform()
+    with contextlib.suppress(OSError):
+        os_name = next(line.split("=", 1)[1].strip('"') for line in Path("/etc/os-release").read_text().splitlines()
+                       if line.startswith("PRETTY_NAME="))
+    packages = {}
+    for name in ("connexion", "flask", "uvicorn", "a2wsgi", "starlette", "sqlalchemy", "uvloop", "httptools",
+                 "httpx", "orjson"):
+        with contextlib.suppress(metadata.PackageNotFoundError):
+            packages[name] = metadata.version(name)
+    return {
+        "nproc": len(os.sched_getaffinity(0)), "cpu_model": cpu_model, "ram_gib": round(mem_kib / 2**20, 1),
+        "python": platform.python_version(), "os": os_name, "kernel": platform.release(), "packages": packages,
+        "loadavg_before": os.getloadavg(),
+    }
+
+
+def print_report(report: dict[str, Any]) -> None:
+    m = report["machine"]
+    print(f"\nmachine: {m['nproc']} CPU(s) {m['cpu_model']}, {m['ram_gib']} GiB, Python {m['python']}, {m['os']}")
+    print(f"client: {report['config']['client']}, concurrency {report['config']['concurrency']}, "
+          f"{report['config']['seconds']} s measured after {report['config']['warmup']} s warm-up per cell\n")
+    header = (f"{'endpoint':<16}{'server':<8}{'req/s':>9}{'p50 ms':>9}{'p99 ms':>9}{'srv CPU%':>10}"
+              f"{'srv ms/req':>11}{'cli CPU%':>10}  statuses")
+    print(header)
+    print("-" * len(header))
+    for r in report["load"]:
+        print(f"{r['endpoint']:<16}{r['server']:<8}{r['requests_per_s']:>9.0f}{r['p50_ms']:>9.2f}{r['p99_ms']:>9.2f}"
+              f"{r['server_cpu_percent']:>10.0f}{r['server_cpu_ms_per_request']:>11.3f}"
+              f"{r['client_cpu_percent']:>10.0f}  {r['statuses']}")
+    print()
+    for endpoint, ratio in report["ratios"].items():
+        verdict = "met" if ratio["throughput"] >= TARGET_RATIO else "NOT met"
+        print(f"{endpoint}: mock/bare throughput {ratio['throughput']:.2f} (target >= {TARGET_RATIO}: {verdict}); "
+              f"p50 {ratio['p50_ms_mock']:.2f} vs {ratio['p50_ms_bare']:.2f} ms; "
+              f"server CPU per request {ratio['cpu_per_request']:.1f}x bare")
+    st = report["startup"]
+    print(f"\nmock-ic serve on a fresh data dir -> healthy in {st['mock_ready_s']:.2f} s "
+          f"(bare Flask {st['bare_ready_s']:.2f} s); peak RSS after the load: mock {st['mock_peak_rss_mib']:.0f} MiB, "
+          f"bare {st['bare_peak_rss_mib']:.0f} MiB")
+    if "seed" not in report:
+        return
+    s = report["seed"]
+    print(f"seed (demo recipe, today={s['today']}): generate {min(s['trace']['generate_s']):.2f} s "
+          f"(first {s['trace']['generate_s'][0]:.2f} s); TenantRegistry.create on a fresh SQLite file "
+          f"{s['create']['create_s']:.2f} s; {sum(s['trace']['documents'].values())} documents")
+    create, trace = s["create"], s["trace"]
+    print(f"memory: create-only subprocess max RSS {create['maxrss_after_mib']:.0f} MiB "
+          f"({create['maxrss_before_mib']:.0f} MiB after imports); tracemalloc peak generate "
+          f"{trace['generate_tracemalloc_peak_mib']:.0f} MiB, create {trace['create_tracemalloc_peak_mib']:.0f} MiB; "
+          f"SQLite file {create['sqlite_mib']:.1f} MiB")
+
+
+# --------------------------------------------------------------------------------------------------
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description="mock-ic vs bare Flask on the passback paths")
+    parser.add_argument("--seconds", type=float, default=10.0, help="measured seconds per cell (default 10)")
+    parser.add_argument("--warmup", type=float, default=2.0, help="warm-up seconds per cell (default 2)")
+    parser.add_argument("--concurrency", type=int, default=8, help="connections, each closed-loop (default 8)")
+    parser.add_argument("--client", choices=("raw", "httpx"), default="raw",
+                        help="load client: raw asyncio HTTP/1.1 (default) or httpx.AsyncClient")
+    parser.add_argument("--json", type=Path, help="also write the full report as JSON here")
+    parser.add_argument("--skip-seed", action="store_true", help="skip the seed time / memory subprocesses")
+    parser.add_argument("--today", type=date.fromisoformat, default=date.today(), help=argparse.SUPPRESS)
+    parser.add_argument("--seed-probe", choices=("create", "trace"), help=argparse.SUPPRESS)
+    parser.add_argument("--probe-dir", type=Path, help=argparse.SUPPRESS)
+    args = parser.parse_args(argv)
+
+    if args.seed_probe:
+        print(json.dumps(seed_probe(args.seed_probe, args.probe_dir, args.today)))
+        return 0
+
+    report: dict[str, Any] = {
+        "started": datetime.now().isoformat(timespec="seconds"),
+        "command": " ".join([Path(sys.executable).name, *sys.argv]),
+        "machine": machine(),
+        "config": {"seconds": args.seconds, "warmup": args.warmup, "concurrency": args.concurrency,
+                   "client": args.client, "line_items": LINE_ITEMS, "result_ids": RESULT_IDS},
+    }
+    with tempfile.TemporaryDirectory(prefix="mock-ic-bench-") as tmp:
+        workdir = Path(tmp)
+        mock_port, bare_port = free_port(), free_port()
+        mock_cmd = [sys.executable, "-m", "mock_ic.cli", "serve", "--port", str(mock_port),
+                    "--data-dir", str(workdir / "data"), "--log-level", "warning"]
+        with serving("mock", mock_cmd, mock_port, workdir) as mock:
+            print(f"mock-ic healthy after {mock.ready_s:.2f} s on {mock.base}; preparing data", flush=True)
+            work = prepare(mock.base)
+            replay = {"get_line_items": capture(mock.base, work.get_line_items, 200)}
+            capture(mock.base, work.put_warmup[0], 201)
+            replay["put_result"] = capture(mock.base, work.put_warmup[0], 200)  # a replace, as most of the load
+            replay_file = workdir / "replay.json"
+            replay_file.write_text(json.dumps(replay))
+            report["workload"] = {"class": work.class_id, "students_in_class": work.student_count,
+                                  "get_bytes": replay["get_line_items"]["bytes"],
+                                  "put_request_bytes": len(work.put_results[0].body),
+                                  "put_response_bytes": replay["put_result"]["bytes"],
+                                  "get_path": work.get_line_items.path,
+                                  "put_path": work.put_results[0].path}
+            bare_cmd = [sys.executable, str(HERE / "bare_flask.py"), "--port", str(bare_port),
+                        "--replay", str(replay_file)]
+            with serving("bare", bare_cmd, bare_port, workdir) as bare:
+                results: list[LoadResult] = []
+                cells = [("GET lineItems", [work.get_line_items], [work.get_line_items], frozenset({200})),
+                         ("PUT result", work.put_results, work.put_warmup, frozenset({200, 201}))]
+                for endpoint, measured, warmup, expected in cells:
+                    for server in (mock, bare):
+                        print(f"  {endpoint} on {server.name} ...", flush=True)
+                        result = run_load(functools.partial(
+                            drive, server, endpoint, measured, warmup, client=args.client,
+                            concurrency=args.concurrency, warmup_s=args.warmup, seconds=args.seconds,
+                            expected=expected))
+                        if result.unexpected:
+                            print(f"    WARNING: {result.unexpected} unexpected statuses {result.statuses}")
+                        results.append(result)
+                report["startup"] = {"mock_ready_s": mock.ready_s, "bare_ready_s": bare.ready_s,
+                                     "mock_peak_rss_mib": mock.peak_rss_mib(), "bare_peak_rss_mib": bare.peak_rss_mib()}
+        report["load"] = [asdict(r) for r in results]
+        report["ratios"] = {}
+        for endpoint in ("GET lineItems", "PUT result"):
+            m = next(r for r in results if r.endpoint == endpoint and r.server == "mock")
+            b = next(r for r in results if r.endpoint == endpoint and r.server == "bare")
+            report["ratios"][endpoint] = {
+                "throughput": m.requests_per_s / b.requests_per_s, "p50_ms_mock": m.p50_ms, "p50_ms_bare": b.p50_ms,
+                "p99_ms_mock": m.p99_ms, "p99_ms_bare": b.p99_ms,
+                "cpu_per_request": m.server_cpu_ms_per_request / b.server_cpu_ms_per_request,
+                "target": TARGET_RATIO, "met": m.requests_per_s / b.requests_per_s >= TARGET_RATIO,
+            }
+        if not args.skip_seed:
+            print("  seed time and memory ...", flush=True)
+            report["seed"] = measure_seed(workdir, args.today)
+    report["finished"] = datetime.now().isoformat(timespec="seconds")
+    print_report(report)
+    if args.json:
+        args.json.parent.mkdir(parents=True, exist_ok=True)
+        args.json.write_text(json.dumps(report, indent=2) + "\n")
+        print(f"\nwrote {args.json}")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -1,0 +1,52 @@
+"""Tenant state as a whole: export, reset to the seeded district, snapshot and restore (issue 5 groundwork)."""
+
+from __future__ import annotations
+
+from datetime import date
+
+import pytest
+
+from mock_ic import state
+from mock_ic.runtime import Runtime
+from mock_ic.store import documents
+from mock_ic.tenants import Tenant
+
+APP = "state-test"
+TODAY = date(2026, 11, 25)
+
+
+@pytest.fixture(scope="module")
+def tenant(runtime: Runtime) -> Tenant:
+    found = runtime.tenants.get(APP) or runtime.tenants.create(APP, recipe="demo", today=TODAY)
+    return found
+
+
+def _write_line_item(runtime: Runtime, sid: str) -> None:
+    with runtime.db.write() as conn:
+        klass = documents.all_docs(conn, APP, ["classes"])["classes"][0]
+        documents.put(conn, APP, "categories", {"sourcedId": sid, "status": "active",
+                                                 "dateLastModified": documents.now_stamp(), "title": sid,
+                                                 "metadata": {"ic": {"class": klass["sourcedId"]}}})
+
+
+def test_reset_after_writes_returns_the_exact_seeded_state(runtime: Runtime, tenant: Tenant) -> None:
+    seeded = state.export(runtime.db, APP)
+    _write_line_item(runtime, "written-after-seed")
+    assert state.export(runtime.db, APP) != seeded
+    state.reset(runtime.db, tenant, today=TODAY)
+    assert state.export(runtime.db, APP) == seeded
+
+
+def test_snapshot_and_restore_round_trip(runtime: Runtime, tenant: Tenant) -> None:
+    _write_line_item(runtime, "before-snapshot")
+    saved = state.save_snapshot(runtime.db, APP, "checkpoint")
+    at_snapshot = state.export(runtime.db, APP)
+    assert saved["documents"] == sum(len(v) for v in at_snapshot.values())
+    _write_line_item(runtime, "after-snapshot")
+    assert state.export(runtime.db, APP) != at_snapshot
+    state.restore_snapshot(runtime.db, APP, "checkpoint")
+    assert state.export(runtime.db, APP) == at_snapshot
+    assert [s["name"] for s in state.list_snapshots(runtime.db, APP)] == ["checkpoint"]
+    with pytest.raises(state.UnknownSnapshot):
+        state.restore_snapshot(runtime.db, APP, "never-saved")
+    assert state.export(runtime.db, APP) == at_snapshot
