@@ -22,12 +22,14 @@ class Mount:
 
 ROSTERING_V1P2 = "oneroster-v1p2-rostering.yaml"
 GRADEBOOK_V1P2 = "oneroster-v1p2-gradebook.yaml"
+V1P1 = "oneroster-v1p1.yaml"
 
 MOUNTS: tuple[Mount, ...] = (
     Mount(ROSTERING_V1P2, "/campus/api/ims/oneroster/rostering/v1p2", "mock_ic.api.v1p2", "rostering-ic"),
     Mount(ROSTERING_V1P2, "/ims/oneroster/rostering/v1p2", "mock_ic.api.v1p2", "rostering-std"),
     Mount(GRADEBOOK_V1P2, "/campus/api/ims/oneroster/gradebook/v1p2", "mock_ic.api.v1p2", "gradebook-ic"),
     Mount(GRADEBOOK_V1P2, "/ims/oneroster/gradebook/v1p2", "mock_ic.api.v1p2", "gradebook-std"),
+    Mount(V1P1, "/ims/oneroster/v1p1", "mock_ic.api.v1p1", "v1p1"),  # IC-URL-1P1 is rewritten onto it
     Mount("ic-oauth.yaml", "/campus/oauth2", "mock_ic.api.oauth", "oauth"),
     Mount("mock-admin.yaml", "/_mock", "mock_ic.api.admin", "admin", docs_path="/docs"),
 )

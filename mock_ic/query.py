@@ -116,6 +116,8 @@ def filterable_fields(kind: str, version: str = "1.2") -> tuple[str, ...]:
 def resolve_field(kind: str, name: str, version: str = "1.2") -> filters.Field | None:
     """The SQL expression behind a field name, or None when the kind has no such field."""
     table = KINDS[kind].table
+    if version == "1.1" and (legacy := _legacy_user_field(kind, name)) is not None:
+        return legacy
     column = _columns_by_path(kind, version).get(name)
     kind_of = _field_kind(kind, name, version)
     if column is not None:
@@ -124,7 +126,7 @@ def resolve_field(kind: str, name: str, version: str = "1.2") -> filters.Field |
         return filters.Field(filters.json_text(table.c.doc, name.split(".")), filters.FieldKind.STRING)
     if name not in filterable_fields(kind, version):
         return None
-    link = _link_field(kind, name) or (_legacy_user_field(kind, name) if version == "1.1" else None)
+    link = _link_field(kind, name)
     if link is not None:
         return link
     path = name.split(".")
