@@ -33,6 +33,7 @@ import platform
 import resource
 import signal
 import socket
+import sqlite3
 import subprocess
 import sys
 import tempfile
@@ -95,6 +96,13 @@ class Server:
             if line.startswith("VmHWM:"):
                 return int(line.split()[1]) / 1024
         return None
+
+
+def busy_cpu_seconds() -> float:
+    """CPU seconds every process on the machine has used (from /proc/stat), to see outside load."""
+    fields = Path("/proc/stat").read_text().splitlines()[0].split()[1:]
+    user, nice, system, _idle, _iowait, irq, softirq, steal = (int(v) for v in fields[:8])
+    return (user + nice + system + irq + softirq + steal) / CLK_TCK
 
 
 def wait_healthy(server: Server, started: float, deadline_s: float = 120.0) -> None:
@@ -312,6 +320,7 @@ class LoadResult:
     client_cpu_percent: float  # of one core
     server_cpu_percent: float  # of one core
     server_cpu_ms_per_request: float
+    other_cpu_percent: float  # every other process on the machine (other load skews the cell)
     warmup_statuses: dict[str, int] = field(default_factory=dict)
 
 
@@ -357,9 +366,9 @@ async def drive(server: Server, endpoint: str, measured: list[Request], warmup: 
 
     async def meter() -> None:
         await asyncio.sleep(max(0.0, (t_start - time.perf_counter_ns()) / 1e9))
-        cpu["client0"], cpu["server0"] = time.process_time(), server.cpu_seconds()
+        cpu["client0"], cpu["server0"], cpu["all0"] = time.process_time(), server.cpu_seconds(), busy_cpu_seconds()
         await asyncio.sleep(max(0.0, (t_end - time.perf_counter_ns()) / 1e9))
-        cpu["client1"], cpu["server1"] = time.process_time(), server.cpu_seconds()
+        cpu["client1"], cpu["server1"], cpu["all1"] = time.process_time(), server.cpu_seconds(), busy_cpu_seconds()
 
     try:
         await asyncio.gather(meter(), *(worker(c) for c in connections))
@@ -376,6 +385,8 @@ async def drive(server: Server, endpoint: str, measured: list[Request], warmup: 
     wall = seconds
     n = len(inside)
     server_cpu = cpu["server1"] - cpu["server0"]
+    client_cpu = cpu["client1"] - cpu["client0"]
+    other_cpu = max(0.0, cpu["all1"] - cpu["all0"] - server_cpu - client_cpu)
     return LoadResult(
         server=server.name, endpoint=endpoint, client=client, concurrency=concurrency, seconds=wall,
         requests=n, requests_per_s=n / wall,
@@ -384,11 +395,32 @@ async def drive(server: Server, endpoint: str, measured: list[Request], warmup: 
         statuses={str(k): v for k, v in sorted(statuses.items())}, p50_ms_by_status=by_status,
         unexpected=sum(v for k, v in statuses.items() if k not in expected),
         response_bytes=(sum(s[3] for s in inside) / n) if n else 0.0,
-        client_cpu_percent=100 * (cpu["client1"] - cpu["client0"]) / wall,
+        client_cpu_percent=100 * client_cpu / wall,
         server_cpu_percent=100 * server_cpu / wall,
         server_cpu_ms_per_request=(1000 * server_cpu / n) if n else math.nan,
+        other_cpu_percent=100 * other_cpu / wall,
         warmup_statuses={str(k): v for k, v in sorted(warm_statuses.items())},
     )
+
+
+def decompose(mock: Server, bare: Server, work: Workload, args: argparse.Namespace) -> list[LoadResult]:
+    """Cheaper requests on the same servers, to see the fixed cost per request of each layer."""
+    headers = work.get_line_items.headers
+    health = Request("GET", "/_mock/health")
+    cells = [
+        ("GET health", health, (mock, bare)),  # routing + middleware, no auth, no database
+        ("GET class", Request("GET", f"{ROSTER}/classes/{work.class_id}", b"", headers), (mock,)),
+        ("GET lineItems limit=1",
+         Request("GET", f"{GRADEBOOK}/classes/{work.class_id}/lineItems?limit=1", b"", headers), (mock,)),
+    ]
+    results = []
+    for endpoint, request, servers in cells:
+        for server in servers:
+            print(f"  {endpoint} on {server.name} ...", flush=True)
+            results.append(run_load(functools.partial(
+                drive, server, endpoint, [request], [request], client=args.client, concurrency=args.concurrency,
+                warmup_s=args.warmup, seconds=args.seconds, expected=frozenset({200}))))
+    return results
 
 
 def run_load(coro_factory: Callable[[], Any]) -> Any:
@@ -399,6 +431,23 @@ def run_load(coro_factory: Callable[[], Any]) -> Any:
         return asyncio.run(coro_factory())
     with asyncio.Runner(loop_factory=uvloop.new_event_loop) as runner:
         return runner.run(coro_factory())
+
+
+# The shape of the enrollment check each PUT result runs (mock_ic/oneroster/gradebook.py _require_enrolled).
+ENROLLMENT_CHECK = ("SELECT 1 FROM or_enrollments WHERE tenant = ? AND class = ? AND user = ? AND role = ? "
+                    "AND status = ? AND (no_show IS NULL OR no_show != ?)")
+
+
+def query_plans(db_file: Path) -> dict[str, str]:
+    """SQLite's plan for the PUT's enrollment check on the served database (read-only).
+
+    Without ANALYZE statistics SQLite picks between equally ranked indexes by their order in the
+    schema, so the plan (and the PUT's cost) can differ between two fresh data dirs.
+    """
+    with contextlib.closing(sqlite3.connect(f"file:{db_file}?mode=ro", uri=True)) as con:
+        plan = con.execute(f"EXPLAIN QUERY PLAN {ENROLLMENT_CHECK}", ("x",) * 6).fetchall()
+        has_stats = con.execute("SELECT count(*) FROM sqlite_master WHERE name = 'sqlite_stat1'").fetchone()[0]
+    return {"enrollment_check": "; ".join(row[-1] for row in plan), "sqlite_stat1": bool(has_stats)}
 
 
 # --------------------------------------------------------------------------------------------------
@@ -491,7 +540,6 @@ def machine() -> dict[str, Any]:
     return {
         "nproc": len(os.sched_getaffinity(0)), "cpu_model": cpu_model, "ram_gib": round(mem_kib / 2**20, 1),
         "python": platform.python_version(), "os": os_name, "kernel": platform.release(), "packages": packages,
-        "loadavg_before": os.getloadavg(),
     }
 
 
@@ -500,14 +548,18 @@ def print_report(report: dict[str, Any]) -> None:
     print(f"\nmachine: {m['nproc']} CPU(s) {m['cpu_model']}, {m['ram_gib']} GiB, Python {m['python']}, {m['os']}")
     print(f"client: {report['config']['client']}, concurrency {report['config']['concurrency']}, "
           f"{report['config']['seconds']} s measured after {report['config']['warmup']} s warm-up per cell\n")
-    header = (f"{'endpoint':<16}{'server':<8}{'req/s':>9}{'p50 ms':>9}{'p99 ms':>9}{'srv CPU%':>10}"
-              f"{'srv ms/req':>11}{'cli CPU%':>10}  statuses")
+    header = (f"{'endpoint':<22}{'server':<8}{'req/s':>9}{'p50 ms':>9}{'p99 ms':>9}{'srv CPU%':>10}"
+              f"{'srv ms/req':>11}{'cli CPU%':>10}{'other%':>8}  statuses")
     print(header)
     print("-" * len(header))
     for r in report["load"]:
-        print(f"{r['endpoint']:<16}{r['server']:<8}{r['requests_per_s']:>9.0f}{r['p50_ms']:>9.2f}{r['p99_ms']:>9.2f}"
+        print(f"{r['endpoint']:<22}{r['server']:<8}{r['requests_per_s']:>9.0f}{r['p50_ms']:>9.2f}{r['p99_ms']:>9.2f}"
               f"{r['server_cpu_percent']:>10.0f}{r['server_cpu_ms_per_request']:>11.3f}"
-              f"{r['client_cpu_percent']:>10.0f}  {r['statuses']}")
+              f"{r['client_cpu_percent']:>10.0f}{r['other_cpu_percent']:>8.0f}  {r['statuses']}")
+    for r in report.get("decomposition", []):
+        print(f"{r['endpoint']:<22}{r['server']:<8}{r['requests_per_s']:>9.0f}{r['p50_ms']:>9.2f}{r['p99_ms']:>9.2f}"
+              f"{r['server_cpu_percent']:>10.0f}{r['server_cpu_ms_per_request']:>11.3f}"
+              f"{r['client_cpu_percent']:>10.0f}{r['other_cpu_percent']:>8.0f}  {r['statuses']}")
     print()
     for endpoint, ratio in report["ratios"].items():
         verdict = "met" if ratio["throughput"] >= TARGET_RATIO else "NOT met"
@@ -518,6 +570,8 @@ def print_report(report: dict[str, Any]) -> None:
     print(f"\nmock-ic serve on a fresh data dir -> healthy in {st['mock_ready_s']:.2f} s "
           f"(bare Flask {st['bare_ready_s']:.2f} s); peak RSS after the load: mock {st['mock_peak_rss_mib']:.0f} MiB, "
           f"bare {st['bare_peak_rss_mib']:.0f} MiB")
+    print(f"enrollment check plan on the served database: {report['query_plans']['enrollment_check']} "
+          f"(ANALYZE statistics: {'yes' if report['query_plans']['sqlite_stat1'] else 'no'})")
     if "seed" not in report:
         return
     s = report["seed"]
@@ -542,6 +596,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--client", choices=("raw", "httpx"), default="raw",
                         help="load client: raw asyncio HTTP/1.1 (default) or httpx.AsyncClient")
     parser.add_argument("--json", type=Path, help="also write the full report as JSON here")
+    parser.add_argument("--decompose", action="store_true",
+                        help="also measure cheaper requests (health, one class, a 1-item page) to split the cost")
     parser.add_argument("--skip-seed", action="store_true", help="skip the seed time / memory subprocesses")
     parser.add_argument("--today", type=date.fromisoformat, default=date.today(), help=argparse.SUPPRESS)
     parser.add_argument("--seed-probe", choices=("create", "trace"), help=argparse.SUPPRESS)
@@ -556,6 +612,7 @@ def main(argv: list[str] | None = None) -> int:
         "started": datetime.now().isoformat(timespec="seconds"),
         "command": " ".join([Path(sys.executable).name, *sys.argv]),
         "machine": machine(),
+        "loadavg_before": os.getloadavg(),
         "config": {"seconds": args.seconds, "warmup": args.warmup, "concurrency": args.concurrency,
                    "client": args.client, "line_items": LINE_ITEMS, "result_ids": RESULT_IDS},
     }
@@ -594,6 +651,9 @@ def main(argv: list[str] | None = None) -> int:
                         if result.unexpected:
                             print(f"    WARNING: {result.unexpected} unexpected statuses {result.statuses}")
                         results.append(result)
+                if args.decompose:
+                    report["decomposition"] = [asdict(r) for r in decompose(mock, bare, work, args)]
+                report["query_plans"] = query_plans(workdir / "data" / "mock-ic.sqlite3")
                 report["startup"] = {"mock_ready_s": mock.ready_s, "bare_ready_s": bare.ready_s,
                                      "mock_peak_rss_mib": mock.peak_rss_mib(), "bare_peak_rss_mib": bare.peak_rss_mib()}
         report["load"] = [asdict(r) for r in results]
@@ -611,6 +671,7 @@ def main(argv: list[str] | None = None) -> int:
             print("  seed time and memory ...", flush=True)
             report["seed"] = measure_seed(workdir, args.today)
     report["finished"] = datetime.now().isoformat(timespec="seconds")
+    report["loadavg_after"] = os.getloadavg()
     print_report(report)
     if args.json:
         args.json.parent.mkdir(parents=True, exist_ok=True)

@@ -23,6 +23,7 @@ from connexion.resolver import RelativeResolver
 from mock_ic.api.errors import register_error_handlers
 from mock_ic.api.validation import VALIDATORS
 from mock_ic.auth import TokenService, VendorKeySecurityHandler
+from mock_ic.faults import FaultMiddleware
 from mock_ic.middleware import PathMiddleware
 from mock_ic.mounts import MOUNTS
 from mock_ic.resources import openapi_dir
@@ -68,6 +69,7 @@ def create_app(settings: Settings | None = None, runtime: Runtime | None = None)
         validator_map=VALIDATORS,
     )
     app.add_middleware(PathMiddleware, position=MiddlewarePosition.BEFORE_EXCEPTION, runtime=rt)
+    app.add_middleware(FaultMiddleware, position=MiddlewarePosition.BEFORE_EXCEPTION, runtime=rt)
     for mount in MOUNTS:
         app.add_api(mount.spec, base_path=mount.base, name=mount.name, resolver=RelativeResolver(mount.handlers),
                     swagger_ui_options=SwaggerUIOptions(swagger_ui_path=mount.docs_path))

@@ -166,14 +166,18 @@ def trees(predicates: st.SearchStrategy[Predicate]) -> st.SearchStrategy[Node]:
     return st.lists(groups, min_size=1, max_size=3).map(_or)
 
 
+PADDING = st.sampled_from(["", " ", "  ", "\t"])
+JOINER_SPACE = st.sampled_from([" ", "  "])
+
+
 @st.composite
 def rendered(draw: st.DrawFn, node: Node) -> str:
     """Filter text for a tree, written independently of the parser, with varied whitespace."""
     if isinstance(node, Predicate):
-        before, after = (draw(st.sampled_from(["", " ", "  ", "\t"])) for _ in range(2))
+        before, after = draw(PADDING), draw(PADDING)
         quoted = node.value.replace("'", "''")
         return f"{node.field}{before}{node.op}{after}'{quoted}'"
-    joiner = draw(st.sampled_from([" ", "  "]))
+    joiner = draw(JOINER_SPACE)
     return f"{joiner}{node.op}{joiner}".join(draw(rendered(term)) for term in node.terms)
 
 
@@ -303,6 +307,14 @@ def _shadows(rows: list[Row], shadow_terms: Sequence[list[str]]) -> list[Row]:
 
 def select_ids(conn: sa.Connection, text: str) -> set[str]:
     return set(conn.scalars(sa.select(DOCS.c.sourced_id).where(DOCS.c.tenant == "A", where(text))))
+
+
+def select_ids_each(conn: sa.Connection, texts: list[str]) -> list[set[str]]:
+    """Many filters in one query, each as a ``CASE WHEN <filter> THEN 1 ELSE 0 END`` column: the
+    CASE, like WHERE, takes NULL as false, so a column holds exactly the rows WHERE would return."""
+    columns = [sa.case((where(text), 1), else_=0) for text in texts]
+    rows = conn.execute(sa.select(DOCS.c.sourced_id, *columns).where(DOCS.c.tenant == "A")).all()
+    return [{row[0] for row in rows if row[i + 1]} for i in range(len(texts))]
 
 
 def matching(engine: sa.Engine, rows: list[Row], text: str, *,
@@ -465,6 +477,10 @@ def filter_predicates(draw: st.DrawFn, name: str | None = None, op: str | None =
     return Predicate(name, op, draw(contains_values if op == "~" else strings))
 
 
+EVERY_FIELD_AND_OPERATOR = [filter_predicates(name, op) for name in sorted(SPECS) for op in operators_for(name)]
+RANDOM_TREES = st.lists(trees(filter_predicates()), min_size=1, max_size=4)
+
+
 @given(data=st.data(), stored=rows())
 def test_or_filter_sql_matches_python_oracle(engine: sa.Engine, data: st.DataObject,
                                              stored: list[Row]) -> None:
@@ -475,15 +491,15 @@ def test_or_filter_sql_matches_python_oracle(engine: sa.Engine, data: st.DataObj
     AND/OR trees against it, so even a small example budget reaches every field kind and operator.
     """
     shadow = data.draw(st.lists(terms, min_size=len(stored), max_size=len(stored)))
-    nodes: list[Node] = [data.draw(filter_predicates(name, op))
-                         for name in sorted(SPECS) for op in operators_for(name)]
-    nodes += data.draw(st.lists(trees(filter_predicates()), min_size=1, max_size=4))
+    singles = [data.draw(strategy) for strategy in EVERY_FIELD_AND_OPERATOR]
+    single_texts = [data.draw(rendered(node)) for node in singles]
     with engine.begin() as conn:
         store(conn, stored, shadow)
-        for node in nodes:
+        for node, text, got in zip(singles, single_texts, select_ids_each(conn, single_texts), strict=True):
+            assert got == {r.sourced_id for r in stored if holds(r, node)}, text
+        for node in data.draw(RANDOM_TREES):  # these go through WHERE, as the query layer uses them
             text = data.draw(rendered(node))
-            expected = {r.sourced_id for r in stored if holds(r, node)}
-            assert select_ids(conn, text) == expected, text
+            assert select_ids(conn, text) == {r.sourced_id for r in stored if holds(r, node)}, text
 
 
 # -- examples

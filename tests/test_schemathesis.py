@@ -38,6 +38,8 @@ def _token() -> str:
 
 rostering = schemathesis.openapi.from_asgi("/campus/api/ims/oneroster/rostering/v1p2/openapi.json", _make_app())
 gradebook = schemathesis.openapi.from_asgi("/campus/api/ims/oneroster/gradebook/v1p2/openapi.json", _make_app())
+v1p1 = schemathesis.openapi.from_asgi("/ims/oneroster/v1p1/openapi.json", _make_app())
+admin = schemathesis.openapi.from_asgi("/_mock/openapi.json", _make_app())
 HEADERS = {"Authorization": f"Bearer {_token()}", **VENDOR}
 # positive_data_acceptance is left out on purpose: OneRoster's `sort`, `filter` and `fields` are
 # free strings in the contract, but an unknown field or a malformed filter is a 400 by the standard
@@ -55,4 +57,16 @@ def test_schemathesis_rostering(case: schemathesis.Case) -> None:
 @gradebook.parametrize()
 @FAST
 def test_schemathesis_gradebook(case: schemathesis.Case) -> None:
+    case.call_and_validate(headers=HEADERS, excluded_checks=EXCLUDED)
+
+
+@v1p1.parametrize()
+@FAST
+def test_schemathesis_v1p1(case: schemathesis.Case) -> None:
+    case.call_and_validate(headers=HEADERS, excluded_checks=EXCLUDED)
+
+
+@admin.parametrize()
+@FAST
+def test_schemathesis_admin(case: schemathesis.Case) -> None:
     case.call_and_validate(headers=HEADERS, excluded_checks=EXCLUDED)

@@ -1,0 +1,30 @@
+"""Fault injection (FAULT-RULES) and the per-tenant concurrency limit (IC-LOAD).
+
+- :class:`FaultRule` — one rule, validated, JSON round-trippable (``from_dict`` / ``to_dict``).
+- :class:`FaultBook` — a server's per-tenant rule lists and counters: ``book_of(runtime)``.
+- :class:`FaultMiddleware` — the ASGI middleware that applies both, installed after PathMiddleware.
+
+Rules and in-flight counts are kept in memory per server process.
+"""
+
+from mock_ic.faults.book import FaultBook, Revocation, book_of, token_revoked, tokens_not_before
+from mock_ic.faults.load import InFlight, in_flight_of
+from mock_ic.faults.middleware import FAULT_HEADER, ConnectionDropped, FaultMiddleware
+from mock_ic.faults.operations import known_operation_ids, operation_id
+from mock_ic.faults.rules import FaultRule
+
+__all__ = [
+    "FAULT_HEADER",
+    "ConnectionDropped",
+    "FaultBook",
+    "FaultMiddleware",
+    "FaultRule",
+    "InFlight",
+    "Revocation",
+    "book_of",
+    "in_flight_of",
+    "known_operation_ids",
+    "operation_id",
+    "token_revoked",
+    "tokens_not_before",
+]

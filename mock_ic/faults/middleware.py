@@ -1,0 +1,296 @@
+"""FaultMiddleware: IC-LOAD admission, revoked tokens and FAULT-RULES effects, just after PathMiddleware.
+
+Per request of a tenant: (1) IC-LOAD — beyond ``max_concurrent`` in flight, 429 ``server_busy``;
+(2) a token revoked by a ``revokeToken`` effect — 401; (3) the first firing rule of the tenant's
+book, if any, applies its effect. Requests with no tenant, and ``/_mock`` admin paths, pass untouched.
+Every faulted answer except a dropped connection carries ``X-Mock-Fault: <rule id>``, and status
+answers say "Injected fault <rule id>: ..." so nobody mistakes them for a server bug.
+
+The tenant of a request: the app of an app-scoped URL (set by PathMiddleware), else the tenant of
+the bearer token, else, on the token endpoint, ``appName`` or the tenant of the client_id (HTTP
+Basic or form field; the form body is read here and replayed to the app).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import base64
+import binascii
+import contextlib
+from collections.abc import Awaitable, Callable
+from datetime import UTC, datetime
+from http import HTTPStatus
+from typing import TYPE_CHECKING
+from urllib.parse import parse_qsl, unquote
+
+import orjson
+from starlette.responses import Response
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+from mock_ic import errors
+from mock_ic.api.errors import version_of_path
+from mock_ic.faults.book import FaultBook, book_of, token_revoked
+from mock_ic.faults.load import busy_error, in_flight_of
+from mock_ic.faults.operations import operation_id
+from mock_ic.faults.rules import FaultRule
+from mock_ic.mounts import allowed_methods
+from mock_ic.runtime import Runtime, runtime_of
+
+if TYPE_CHECKING:
+    from mock_ic.auth import Grant
+
+FAULT_HEADER = "X-Mock-Fault"
+_ADMIN = "/_mock"
+_TOKEN_PATH = "/campus/oauth2"
+_OAUTH_ERRORS = {400: "invalid_request", 401: "invalid_client", 415: "invalid_request"}  # as api/errors.py
+_FORM_CAP = 64 * 1024  # a token request body larger than this is not searched for client_id
+_DROP_WAIT = 1.0  # seconds to wait for the server to notice a connection we closed
+
+
+class ConnectionDropped(ConnectionError):
+    """A ``drop`` effect under a server whose connection this middleware cannot close (only uvicorn's
+    is reachable): the request fails with this exception instead (starlette's TestClient raises it)."""
+
+
+class FaultMiddleware:
+    def __init__(self, app: ASGIApp, runtime: Runtime | None = None) -> None:
+        self.app = app
+        self.runtime = runtime
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        path: str = scope.get("path", "")
+        if scope["type"] != "http" or path == _ADMIN or path.startswith(_ADMIN + "/"):
+            await self.app(scope, receive, send)
+            return
+        rt = self.runtime or runtime_of(scope)
+        app_name, grant, replay = await _tenant_of(rt, scope, receive)
+        if app_name is None:
+            await self.app(scope, replay, send)
+            return
+        tenant = rt.tenants.get(app_name)
+        limit = tenant.settings.max_concurrent if tenant else None
+        gate = in_flight_of(rt)
+        if not gate.enter(app_name, limit):
+            assert limit is not None
+            await _answer_error(busy_error(app_name, limit), scope, replay, send)
+            return
+        try:
+            await self._serve(rt, scope, receive, replay, send, app_name, grant)
+        finally:
+            gate.leave(app_name)
+
+    async def _serve(self, rt: Runtime, scope: Scope, raw_receive: Receive, receive: Receive, send: Send,
+                     app_name: str, grant: Grant | None) -> None:
+        book = book_of(rt)
+        token = _bearer(scope)
+        if token and grant is None and book.revocation(app_name) is not None:
+            grant = rt.tokens.read(token)
+        revocation = token_revoked(rt, grant) if grant is not None else None
+        if revocation is not None:
+            when = datetime.fromtimestamp(revocation.at, UTC).isoformat(timespec="milliseconds")
+            error = errors.Unauthorised(f"Injected fault {revocation.rule_id}: this access token was revoked "
+                                        f"(every token issued before {when} is refused); request a new token")
+            await _answer_error(error, scope, receive, send, revocation.rule_id)
+            return
+        rule = _match(book, scope, app_name)
+        if rule is None:
+            await self.app(scope, receive, send)
+            return
+        await self._apply(rule, rt, book, scope, raw_receive, receive, send, app_name)
+
+    async def _apply(self, rule: FaultRule, rt: Runtime, book: FaultBook, scope: Scope, raw_receive: Receive,
+                     receive: Receive, send: Send, app_name: str) -> None:
+        if rule.status is not None:
+            await _answer_error(_status_error(rule, scope), scope, receive, send, rule.id)
+        elif rule.latency_ms is not None:
+            await asyncio.sleep(rule.latency_ms / 1000)
+            await self.app(scope, receive, _tagged(send, rule.id))
+        elif rule.drop:
+            await _drop(raw_receive, rule)
+        elif rule.malformed == "nonjson":
+            await _not_json(rule)(scope, receive, send)
+        elif rule.malformed == "truncated":
+            await self.app(scope, receive, _truncating(send, rule.id))
+        else:  # revokeToken
+            book.revoke_tokens(app_name, rt.clock(), rule.id)
+            error = errors.Unauthorised(f"Injected fault {rule.id}: the access token was revoked, with every "
+                                        f"token issued to {app_name!r} until now; request a new token")
+            await _answer_error(error, scope, receive, send, rule.id)
+
+
+def _client_path(scope: Scope) -> str:
+    return scope.get("mock_ic.original_path") or scope["path"]
+
+
+def _match(book: FaultBook, scope: Scope, app_name: str) -> FaultRule | None:
+    if not book.has_rules(app_name):
+        return None
+    method: str = scope["method"]
+    op_id = operation_id(method, scope["path"]) if book.needs_operation_id(app_name) else None
+    return book.match(app_name, method, _client_path(scope), op_id)
+
+
+def _status_error(rule: FaultRule, scope: Scope) -> errors.OneRosterError:
+    assert rule.status is not None
+    phrase = HTTPStatus(rule.status).phrase if rule.status in HTTPStatus._value2member_map_ else "error"
+    text = rule.description or f"HTTP {rule.status} {phrase} for {scope['method']} {_client_path(scope)}"
+    headers: dict[str, str] = {}
+    if rule.retry_after is not None:
+        headers["Retry-After"] = str(rule.retry_after)
+    if rule.status == 405 and (allowed := allowed_methods(scope["path"])):
+        headers["Allow"] = ", ".join(allowed)
+    return errors.for_status(rule.status, f"Injected fault {rule.id}: {text}", headers)
+
+
+async def _answer_error(error: errors.OneRosterError, scope: Scope, receive: Receive, send: Send,
+                        rule_id: str | None = None) -> None:
+    """The error in the body style of the path the client used: OneRoster 1.1/1.2, or RFC 6749 for tokens."""
+    path = _client_path(scope)
+    if path.startswith(_TOKEN_PATH):
+        code = _OAUTH_ERRORS.get(error.status, "invalid_request" if error.status < 500 else "server_error")
+        body = orjson.dumps({"error": code, "error_description": error.description})
+    else:
+        body = orjson.dumps(errors.body_for(error, version_of_path(path)))
+    headers = dict(error.headers)
+    if rule_id is not None:
+        headers[FAULT_HEADER] = rule_id
+    await Response(body, status_code=error.status, headers=headers, media_type="application/json")(
+        scope, receive, send)
+
+
+def _tagged(send: Send, rule_id: str) -> Send:
+    async def tagged(message: Message) -> None:
+        if message["type"] == "http.response.start":
+            message = {**message, "headers": [*message.get("headers", ()), _fault_header(rule_id)]}
+        await send(message)
+
+    return tagged
+
+
+def _truncating(send: Send, rule_id: str) -> Send:
+    """The real answer (status, headers) with only the first half of its body, Content-Length to match:
+    a well-formed HTTP message whose JSON is cut off."""
+    start: Message = {}
+    chunks: list[bytes] = []
+
+    async def truncating(message: Message) -> None:
+        if message["type"] == "http.response.start":
+            start.update(message)
+            return
+        if message["type"] != "http.response.body":
+            await send(message)
+            return
+        chunks.append(message.get("body", b""))
+        if message.get("more_body", False):
+            return
+        body = b"".join(chunks)
+        cut = body[: len(body) // 2]
+        headers = [(k, v) for k, v in start.get("headers", ()) if k.lower() != b"content-length"]
+        headers += [(b"content-length", str(len(cut)).encode()), _fault_header(rule_id)]
+        await send({**start, "headers": headers})
+        await send({"type": "http.response.body", "body": cut, "more_body": False})
+
+    return truncating
+
+
+def _not_json(rule: FaultRule) -> Response:
+    """What a proxy or maintenance page gives a client that expects JSON: 200 with HTML."""
+    html = ("<!DOCTYPE html>\n<html><head><title>Infinite Campus</title></head><body>"
+            "<h1>Infinite Campus</h1><p>Campus is temporarily unavailable for maintenance.</p>"
+            f"<!-- Injected fault {rule.id}: malformed nonjson --></body></html>\n")
+    return Response(html, status_code=200, media_type="text/html", headers={FAULT_HEADER: rule.id})
+
+
+async def _drop(receive: Receive, rule: FaultRule) -> None:
+    """Close the TCP connection without any answer. uvicorn's receive is a bound method of its request
+    cycle, which holds the transport; once the server has seen the close, returning sends nothing."""
+    transport = getattr(getattr(receive, "__self__", None), "transport", None)
+    if transport is None or not callable(getattr(transport, "close", None)):
+        raise ConnectionDropped(f"Injected fault {rule.id}: connection dropped")
+    transport.close()
+    with contextlib.suppress(TimeoutError):
+        async with asyncio.timeout(_DROP_WAIT):
+            while (await receive())["type"] != "http.disconnect":
+                pass
+
+
+def _fault_header(rule_id: str) -> tuple[bytes, bytes]:
+    return FAULT_HEADER.lower().encode(), rule_id.encode()
+
+
+def _header(scope: Scope, name: bytes) -> str | None:
+    for key, value in scope.get("headers", ()):
+        if key.lower() == name:
+            return value.decode("latin-1")
+    return None
+
+
+def _bearer(scope: Scope) -> str | None:
+    value = _header(scope, b"authorization")
+    if value and value[:7].lower() == "bearer ":
+        return value[7:].strip() or None
+    return None
+
+
+async def _tenant_of(rt: Runtime, scope: Scope, receive: Receive) -> tuple[str | None, Grant | None, Receive]:
+    """(app name, grant of the bearer token if it was read, the receive the app must use)."""
+    app_name: str | None = scope.get("mock_ic.app_name")
+    if app_name:
+        return app_name, None, receive
+    token = _bearer(scope)
+    if token:
+        grant = rt.tokens.read(token)
+        return (grant.app_name, grant, receive) if grant and rt.tenants.get(grant.app_name) else (None, None, receive)
+    if not scope["path"].startswith(_TOKEN_PATH):
+        return None, None, receive
+    query = dict(parse_qsl(scope.get("query_string", b"").decode("latin-1")))
+    if query.get("appName"):
+        return query["appName"], None, receive
+    client_id = _basic_client_id(_header(scope, b"authorization"))
+    if client_id is None:
+        client_id, receive = await _form_client_id(scope, receive)
+    tenant = rt.tenants.by_client_id(client_id) if client_id else None
+    return (tenant.app_name if tenant else None), None, receive
+
+
+def _basic_client_id(value: str | None) -> str | None:
+    if not value or value[:6].lower() != "basic ":
+        return None
+    try:
+        decoded = base64.b64decode(value[6:].strip(), validate=True).decode("utf-8")
+    except (binascii.Error, UnicodeDecodeError):
+        return None
+    return unquote(decoded.partition(":")[0]) or None
+
+
+async def _form_client_id(scope: Scope, receive: Receive) -> tuple[str | None, Receive]:
+    """client_id of a form-encoded token request; the body read is replayed to the app."""
+    content_type = _header(scope, b"content-type") or ""
+    if not content_type.lower().startswith("application/x-www-form-urlencoded"):
+        return None, receive
+    messages: list[Message] = []
+    size, complete = 0, False
+    while size <= _FORM_CAP:
+        message = await receive()
+        messages.append(message)
+        if message["type"] != "http.request":
+            break
+        size += len(message.get("body", b""))
+        if not message.get("more_body", False):
+            complete = True
+            break
+    replay = _replay(messages, receive)
+    if not complete:
+        return None, replay
+    body = b"".join(m.get("body", b"") for m in messages)
+    return dict(parse_qsl(body.decode("utf-8", "replace"))).get("client_id") or None, replay
+
+
+def _replay(messages: list[Message], receive: Receive) -> Callable[[], Awaitable[Message]]:
+    pending = list(messages)
+
+    async def replayed() -> Message:
+        return pending.pop(0) if pending else await receive()
+
+    return replayed
+
