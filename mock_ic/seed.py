@@ -25,31 +25,12 @@ import yaml
 from faker import Faker
 
 from mock_ic.resources import fixtures_dir
+from mock_ic.store.refs import ref
 
 KINDS = ("orgs", "academicSessions", "courses", "classes", "users", "enrollments",
          "demographics", "categories", "lineItems", "results", "scoreScales")
 
 Doc = dict[str, Any]
-
-_HREF_BASES = {"rostering": "/ims/oneroster/rostering/v1p2", "gradebook": "/ims/oneroster/gradebook/v1p2"}
-# kind -> (GUIDRef type, service whose base path its href uses)
-_REF_KINDS: dict[str, tuple[str, str]] = {
-    "orgs": ("org", "rostering"),
-    "academicSessions": ("academicSession", "rostering"),
-    "courses": ("course", "rostering"),
-    "classes": ("class", "rostering"),
-    "users": ("user", "rostering"),
-    "categories": ("category", "gradebook"),
-    "lineItems": ("lineItem", "gradebook"),
-    "scoreScales": ("scoreScale", "gradebook"),
-}
-
-
-def ref(kind: str, sourced_id: str) -> dict[str, str]:
-    """A complete GUIDRef with the server-relative href of docs/data-model.md."""
-    ref_type, service = _REF_KINDS[kind]
-    return {"href": f"{_HREF_BASES[service]}/{kind}/{sourced_id}", "sourcedId": sourced_id, "type": ref_type}
-
 
 # --------------------------------------------------------------------------------------------------
 # The recipe

@@ -180,9 +180,14 @@ FORMATS = jsonschema.FormatChecker(
 
 
 @cache
+def spec_text(spec_file: str) -> dict[str, Any]:
+    return yaml.safe_load((openapi_dir() / spec_file).read_text(encoding="utf-8"))
+
+
+@cache
 def output_validator(spec_file: str, component: str) -> jsonschema.Draft202012Validator:
     uri = f"urn:mock-ic:{spec_file}"
-    spec = yaml.safe_load((openapi_dir() / spec_file).read_text(encoding="utf-8"))
+    spec = spec_text(spec_file)
     registry = referencing.Registry().with_resource(uri, DRAFT202012.create_resource(spec))
     return jsonschema.Draft202012Validator({"$ref": f"{uri}#/components/schemas/{component}"},
                                            registry=registry, format_checker=FORMATS)

@@ -1,5 +1,6 @@
 """The import itself: index every file's ids, build each row's document, derive what the CSV binding
-leaves implicit (children lists, the school of each academic session), then check the whole.
+leaves implicit (children lists, the school of each academic session), then check the whole
+against the strict 1.2 schema.
 
 All-or-nothing: documents are returned only when no problem was found anywhere.
 """
@@ -58,8 +59,9 @@ def import_bundle(data: bytes | Path | BinaryIO, *, today: date | None = None) -
     _link_children(out["academicSessions"], "academicSessions")
     _session_schools(out["academicSessions"], out["classes"])
     _check_legacy_ids(ctx, built)
-    for kind, doc, table, row in built:
-        problems.extend(schema.problems(kind, doc, table, row))
+    if not problems:  # otherwise the schema would mostly repeat them (a field left out after a bad cell)
+        for kind, doc, table, row in built:
+            problems.extend(schema.problems(kind, doc, table, row))
     if problems:
         raise CsvImportError(sorted(problems, key=lambda p: (_FILE_ORDER.get(p.file, len(_FILE_ORDER)), p.line or 0)))
     return out

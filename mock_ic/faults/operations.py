@@ -2,6 +2,8 @@
 
 Built from the same mounts and spec files connexion serves, so an operationId rule fires on every
 base form of its operation (IC, plain 1EdTech and, after the app-scoped rewrite, app-scoped URLs).
+The OneRoster specs come from the parsed copies :mod:`mock_ic.oneroster.schemas` already caches
+(parsing them again would block the event loop for seconds on the first operationId rule).
 """
 
 from __future__ import annotations
@@ -13,6 +15,7 @@ from typing import Any
 import yaml
 
 from mock_ic.mounts import MOUNTS
+from mock_ic.oneroster import schemas
 from mock_ic.resources import openapi_dir
 
 _METHODS = ("get", "put", "post", "delete", "patch", "head", "options")
@@ -21,10 +24,16 @@ _PARAMETER = re.compile(r"\\\{[^}]+\\\}")
 Route = tuple[re.Pattern[str], str]  # (full-path regex, operationId)
 
 
+_SHARED = {file: name for name, file in schemas.SPEC_FILES.items()}
+_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+
+
 @cache
 def _spec_paths(spec_file: str) -> dict[str, Any]:
+    if spec_file in _SHARED:
+        return schemas.spec(_SHARED[spec_file])["paths"]
     with open(openapi_dir() / spec_file, encoding="utf-8") as fh:
-        return yaml.safe_load(fh)["paths"]
+        return yaml.load(fh, Loader=_LOADER)["paths"]  # a safe loader
 
 
 @cache

@@ -15,6 +15,7 @@ import orjson
 import sqlalchemy as sa
 
 from mock_ic.errors import Unprocessable
+from mock_ic.store.refs import ref
 from mock_ic.store.tables import KINDS, class_terms
 from mock_ic.tenants import TenantSettings
 
@@ -106,13 +107,8 @@ def check_due_date(ctx: RuleContext, doc: dict[str, Any]) -> None:
     if "gradingPeriod" not in doc:
         period = _grading_period_for(ctx, holding, day)
         if period is not None:
-            doc["gradingPeriod"] = _session_ref(period)
-    doc.setdefault("academicSession", _session_ref(holding["sourcedId"]))
-
-
-def _session_ref(sourced_id: str) -> dict[str, str]:
-    return {"href": f"/ims/oneroster/rostering/v1p2/academicSessions/{sourced_id}", "sourcedId": sourced_id,
-            "type": "academicSession"}
+            doc["gradingPeriod"] = ref("academicSessions", period)
+    doc.setdefault("academicSession", ref("academicSessions", holding["sourcedId"]))
 
 
 def check_grading_window(ctx: RuleContext, line_item: dict[str, Any]) -> None:
@@ -127,8 +123,7 @@ def apply_category(ctx: RuleContext, doc: dict[str, Any]) -> None:
     """IC-LI-CATEGORY-1P1 / IC-LI-CATEGORY-1P2."""
     if ctx.version == "1.1":
         # 1.1: whatever was sent, IC files the item under Uncategorized until the teacher moves it.
-        doc["category"] = {"href": f"/ims/oneroster/gradebook/v1p2/categories/{UNCATEGORIZED}",
-                           "sourcedId": UNCATEGORIZED, "type": "category"}
+        doc["category"] = ref("categories", UNCATEGORIZED)
         return
     class_id = doc["class"]["sourcedId"]
     categories = _class_docs(ctx, "categories", class_id)

@@ -20,15 +20,9 @@ from mock_ic.errors import Forbidden, InvalidData, UnknownObject, Unprocessable
 from mock_ic.ic import rules
 from mock_ic.oneroster.schemas import output_validator
 from mock_ic.store import documents
+from mock_ic.store.refs import ref
 from mock_ic.store.tables import KINDS
 from mock_ic.tenants import TenantSettings
-
-HREF_BASES = {"rostering": "/ims/oneroster/rostering/v1p2", "gradebook": "/ims/oneroster/gradebook/v1p2"}
-
-
-def ref(kind: str, sourced_id: str) -> dict[str, str]:
-    spec = KINDS[kind]
-    return {"href": f"{HREF_BASES[spec.service]}/{kind}/{sourced_id}", "sourcedId": sourced_id, "type": spec.type}
 
 
 @dataclass(frozen=True)

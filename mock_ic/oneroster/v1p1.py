@@ -13,9 +13,10 @@ from typing import Any
 import orjson
 import sqlalchemy as sa
 
+from mock_ic.store.refs import HREF_BASES
 from mock_ic.store.tables import KINDS
 
-V1P2_BASES = ("/ims/oneroster/rostering/v1p2/", "/ims/oneroster/gradebook/v1p2/")
+V1P2_BASES = tuple(f"{base}/" for base in HREF_BASES.values())
 V1P1_BASE = "/ims/oneroster/v1p1/"
 
 # 1.2 role -> 1.1 role vocabulary (administrator, aide, guardian, parent, proctor, relative, student, teacher)
@@ -92,7 +93,7 @@ def render(kind: str, doc: dict[str, Any], legacy: dict[str, str]) -> dict[str, 
 
 def _user_ref(ref: dict[str, str], legacy: dict[str, str]) -> dict[str, str]:
     sid = legacy.get(ref["sourcedId"], ref["sourcedId"])
-    return {**ref, "sourcedId": sid, "href": f"/ims/oneroster/rostering/v1p2/users/{sid}"}
+    return {**ref, "sourcedId": sid, "href": f"{HREF_BASES['rostering']}/users/{sid}"}
 
 
 def _relink(text: str) -> str:
