@@ -9,13 +9,12 @@ Rules and in-flight counts are kept in memory per server process.
 
 from mock_ic.faults.book import FaultBook, Revocation, book_of, token_revoked, tokens_not_before
 from mock_ic.faults.load import InFlight, in_flight_of
-from mock_ic.faults.middleware import FAULT_HEADER, ConnectionDropped, FaultMiddleware
+from mock_ic.faults.middleware import FAULT_HEADER, FaultMiddleware
 from mock_ic.faults.operations import known_operation_ids, operation_id
 from mock_ic.faults.rules import FaultRule
 
 __all__ = [
     "FAULT_HEADER",
-    "ConnectionDropped",
     "FaultBook",
     "FaultMiddleware",
     "FaultRule",

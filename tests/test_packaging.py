@@ -1,0 +1,29 @@
+"""The shipped artefacts: the wheel carries openapi/ and fixtures/, and the Dockerfile lints clean."""
+
+from __future__ import annotations
+
+import shutil
+import subprocess
+import sys
+import zipfile
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def test_wheel_ships_specs_fixtures_and_templates(tmp_path: Path) -> None:
+    subprocess.run([sys.executable, "-m", "pip", "wheel", "--no-deps", "--no-build-isolation", "-q",
+                    "-w", str(tmp_path), str(ROOT)], check=True, capture_output=True, timeout=300)
+    wheel = next(tmp_path.glob("mock_ic-*.whl"))
+    names = set(zipfile.ZipFile(wheel).namelist())
+    for spec in ROOT.glob("openapi/*.yaml"):
+        assert f"mock_ic/openapi/{spec.name}" in names
+    assert "mock_ic/fixtures/districts/demo.yaml" in names
+    assert any(n.startswith("mock_ic/web/templates/") for n in names)
+
+
+def test_dockerfile_passes_hadolint() -> None:
+    hadolint = shutil.which("hadolint") or str(Path(sys.executable).parent / "hadolint")
+    result = subprocess.run([hadolint, "--failure-threshold", "warning", str(ROOT / "Dockerfile")],
+                            capture_output=True, text=True, timeout=60)
+    assert result.returncode == 0, result.stdout + result.stderr
