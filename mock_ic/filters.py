@@ -47,6 +47,7 @@ from sqlalchemy.sql.compiler import SQLCompiler
 from sqlalchemy.sql.functions import FunctionElement
 
 __all__ = [
+    "MAX_PREDICATES",
     "OPERATORS",
     "Conjunction",
     "Field",
@@ -263,7 +264,10 @@ class _Parser:
             self.pos += 1
 
     def snippet(self) -> str:
+        """The text from the current position, quoted and cut short, for error messages."""
         rest = self.text[self.pos:]
+        if not rest:
+            return "the end of the filter"
         return repr(rest if len(rest) <= 20 else rest[:20] + "...")
 
     def fail(self, problem: str, position: int | None = None) -> NoReturn:

@@ -22,7 +22,7 @@ import jsonschema
 import pytest
 import referencing
 import yaml
-from hypothesis import given
+from hypothesis import given, settings
 from hypothesis import strategies as st
 from referencing.jsonschema import DRAFT202012
 
@@ -496,6 +496,8 @@ PROBLEMS = [  # (id, version, change, (file, line, column, message fragment))
      ("users.csv", 5, "orgSourcedIds", "'102' is listed twice")),
     ("user-without-role", "1.2", drop_rows("roles.csv", lambda row: row[3] == "502"),
      ("users.csv", 3, "sourcedId", "user '502' has no role in roles.csv")),
+    ("broken-roles-header", "1.2", drop_column("roles.csv", "role"),
+     ("roles.csv", 1, "role", "the required column is missing")),  # and no "user has no role" for every user
     ("second-primary-role", "1.2", cell("roles.csv", "504-101", "roleType", "primary"),
      ("roles.csv", 6, "roleType", "user '504' has a second primary role")),
     ("result-of-another-class", "1.2", cell("results.csv", "res-0001", "classSourcedId", "5102"),
@@ -583,7 +585,32 @@ def in_id_order(district: District) -> District:
     return {kind: sorted(docs, key=lambda doc: doc["sourcedId"]) for kind, docs in district.items()}
 
 
+# Each example imports a whole bundle (~0.1 s, most of it the strict-schema check), so fewer than the profile's.
+@settings(max_examples=10)
 @given(version=st.sampled_from(VERSIONS), rnd=st.randoms(use_true_random=False))
 def test_shuffling_the_rows_of_every_csv_gives_the_same_documents(version: str, rnd: random.Random) -> None:
     district = import_bundle(pack(shuffled(fixture_files(version), rnd)), today=TODAY)
     assert in_id_order(district) == in_id_order(imported(version))
+
+
+ODD_VALUES = ["", "nope", "s1001", "1001", "101", "3101-GP", "2026-02-30", "TRUE", "ext:x", "a,,b", "{a:b}", '"',
+              "é", "1e999", "metadata.ic"]
+
+
+@settings(max_examples=10)
+@given(version=st.sampled_from(VERSIONS), where=st.tuples(st.integers(0, 10**6), st.integers(0, 10**6),
+                                                          st.integers(0, 10**6)), value=st.sampled_from(ODD_VALUES))
+def test_any_edited_cell_gives_documents_or_a_csv_import_error(version: str, where: tuple[int, int, int],
+                                                               value: str) -> None:
+    """The admin endpoint turns CsvImportError into a 4xx: nothing else may escape (OR-ERRORS: no 500s)."""
+    files = fixture_files(version)
+    name = sorted(files)[where[0] % len(files)]
+    table = rows(files[name])
+    row = table[where[1] % len(table)]
+    row[where[2] % len(row)] = value
+    try:
+        district = import_bundle(pack({**files, name: to_csv(table)}), today=TODAY)
+    except CsvImportError as error:
+        assert error.problems and all(isinstance(problem, Problem) for problem in error.problems)
+    else:
+        assert set(district) == set(seed.KINDS)

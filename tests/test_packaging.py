@@ -27,3 +27,11 @@ def test_dockerfile_passes_hadolint() -> None:
     result = subprocess.run([hadolint, "--failure-threshold", "warning", str(ROOT / "Dockerfile")],
                             capture_output=True, text=True, timeout=60)
     assert result.returncode == 0, result.stdout + result.stderr
+
+
+def test_every_python_package_is_listed_in_pyproject() -> None:
+    """setuptools lists packages by name here: a new package missing from the list would leave the wheel."""
+    text = (ROOT / "pyproject.toml").read_text(encoding="utf-8")
+    for init in sorted((ROOT / "mock_ic").rglob("__init__.py")) + sorted((ROOT / "conformance").rglob("__init__.py")):
+        package = ".".join(init.parent.relative_to(ROOT).parts)
+        assert f'"{package}"' in text, f"{package} is missing from [tool.setuptools] packages"

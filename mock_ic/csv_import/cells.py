@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import math
 import re
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 from typing import Any
@@ -20,12 +21,13 @@ from mock_ic.store.tables import KINDS
 Doc = dict[str, Any]
 
 _EXT = re.compile(r"ext:[a-zA-Z0-9.\-_]+")  # the 1.2 extension pattern of open vocabularies
-_DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
-_MOMENT = re.compile(r"\d{4}-\d{2}-\d{2}(?:[T ]\d{2}:\d{2}(?::\d{2}(?:\.\d{1,6})?)?(?:Z|[+-]\d{2}:?\d{2})?)?")
-_NUMBER = re.compile(r"[+-]?(?:\d+(?:\.\d*)?|\.\d+)(?:[eE][+-]?\d+)?")
+_DATE = re.compile(r"\d{4}-\d{2}-\d{2}", re.ASCII)
+_MOMENT = re.compile(r"\d{4}-\d{2}-\d{2}(?:[T ]\d{2}:\d{2}(?::\d{2}(?:\.\d{1,6})?)?(?:Z|[+-]\d{2}:?\d{2})?)?", re.ASCII)
+_NUMBER = re.compile(r"[+-]?(?:\d+(?:\.\d*)?|\.\d+)(?:[eE][+-]?\d+)?", re.ASCII)
 _USER_ID = r"\{[^{}:]+:[^{}]*\}"
 _USER_IDS = re.compile(rf"{_USER_ID}(?:\s*,\s*{_USER_ID})*")
-_IC_LEGACY_USER = re.compile(r"[st](\d+)")  # IC-IDS: a 1.1 user id is the person id with its role prefix
+# IC-IDS: a 1.1 user id is the person id with its role prefix.
+_IC_LEGACY_USER = re.compile(r"[st](\d+)", re.ASCII)
 
 
 @dataclass
@@ -39,6 +41,7 @@ class Context:
     user_ids: dict[str, str] = field(default_factory=dict)  # users' sourcedId as given -> canonical (IC-IDS)
     unchecked: set[str] = field(default_factory=set)  # files whose ids are unknown: references to them pass
     roles: dict[str, list[tuple[tuple[Any, ...], Doc]]] = field(default_factory=dict)  # 1.2: user -> roles
+    roles_read: bool = False  # 1.2: roles.csv was read, so a user without roles really has none
 
     def canonical(self, name: str, given: str) -> str:
         """The document's sourcedId for an id given in ``name``.csv (IC-IDS for users and their demographics)."""
@@ -63,7 +66,8 @@ def canonical_user_id(version: str, given: str) -> str:
 
 def id_key(sourced_id: str) -> tuple[int, int, str]:
     """Order ids numerically when integer-like (IC ids), else by text, so "999" comes before "1000"."""
-    return (0, int(sourced_id), sourced_id) if sourced_id.isdigit() else (1, 0, sourced_id)
+    integer = sourced_id.isascii() and sourced_id.isdigit()  # "²".isdigit() holds, int("²") fails
+    return (0, int(sourced_id), sourced_id) if integer else (1, 0, sourced_id)
 
 
 def set_ic(doc: Doc, key: str, value: str) -> None:
@@ -133,9 +137,8 @@ class Cells:
         value = self.text(column)
         if value is None:
             return None
-        if _MOMENT.fullmatch(value) and _parses(datetime.fromisoformat, value):
-            moment = datetime.fromisoformat(value)
-            moment = moment.replace(tzinfo=UTC) if moment.tzinfo is None else moment.astimezone(UTC)
+        moment = _utc(value) if _MOMENT.fullmatch(value) else None
+        if moment is not None:
             return moment.strftime("%Y-%m-%dT%H:%M:%S.") + f"{moment.microsecond // 1000:03d}Z"
         self.problem(column, f"bad date-time {value!r}; expected YYYY-MM-DD or YYYY-MM-DDTHH:MM:SS.sssZ")
         return None
@@ -207,9 +210,18 @@ class Cells:
         return metadata
 
 
-def _parses(parse: Any, value: str) -> bool:
+def _parses(parse: Callable[[str], object], value: str) -> bool:
     try:
         parse(value)
     except ValueError:
         return False
     return True
+
+
+def _utc(value: str) -> datetime | None:
+    """The moment in UTC (a time without offset is taken as UTC), or None when there is no such moment."""
+    try:
+        moment = datetime.fromisoformat(value)
+        return moment.replace(tzinfo=UTC) if moment.tzinfo is None else moment.astimezone(UTC)
+    except (ValueError, OverflowError):  # 0001-01-01T00:00+01:00 would fall before year 1
+        return None

@@ -116,6 +116,7 @@ def _build(ctx: Context, bundle: Bundle, repeated: set[tuple[str, int]]) -> Iter
             doc = build(Cells(ctx, table, row))
             if doc is not None and len(ctx.problems) == start:
                 yield name, doc, table, row
+        ctx.roles_read |= name == "roles"
 
 
 def _link_children(docs: list[Doc], kind: str) -> None:

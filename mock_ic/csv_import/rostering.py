@@ -74,7 +74,7 @@ def user_1p1(c: Cells) -> Doc:
 def user_1p2(c: Cells) -> Doc:
     """Roles come from roles.csv (primary first); primaryOrg from primaryOrgSourcedId, else the primary role's org."""
     roles = [role for _, role in sorted(c.ctx.roles.get(c.given_id, []), key=lambda pair: pair[0])]
-    if not roles and "roles" not in c.ctx.unchecked:
+    if not roles and c.ctx.roles_read:
         c.problem("sourcedId", f"user {c.given_id!r} has no role in roles.csv; every user needs at least one")
     primary_org = c.ref("primaryOrgSourcedId", "orgs") or (roles[0]["org"] if roles else None)
     doc = _user(c, roles, primary_org)
