@@ -301,11 +301,24 @@ class HttpxConnection:
 
 
 @dataclass
+class Measurement:
+    """One closed-loop phase against one server: every request of the measured window, and CPU used."""
+
+    samples: list[tuple[int, int, int]]  # (latency ns, status, response bytes)
+    seconds: float
+    client_cpu: float
+    server_cpu: float
+    other_cpu: float
+    warmup_statuses: Counter[int]
+
+
+@dataclass
 class LoadResult:
     server: str
     endpoint: str
     client: str
     concurrency: int
+    rounds: int
     seconds: float
     requests: int
     requests_per_s: float
@@ -321,6 +334,7 @@ class LoadResult:
     server_cpu_percent: float  # of one core
     server_cpu_ms_per_request: float
     other_cpu_percent: float  # every other process on the machine (other load skews the cell)
+    requests_per_s_by_round: list[float] = field(default_factory=list)
     warmup_statuses: dict[str, int] = field(default_factory=dict)
 
 
@@ -332,10 +346,13 @@ def percentile(sorted_values: list[int], q: float) -> float:
     return sorted_values[rank - 1] / 1e6
 
 
-async def drive(server: Server, endpoint: str, measured: list[Request], warmup: list[Request], *,
-                client: str, concurrency: int, warmup_s: float, seconds: float,
-                expected: frozenset[int]) -> LoadResult:
-    """Closed loop: each of ``concurrency`` workers keeps one connection and sends back-to-back."""
+async def drive(server: Server, measured: list[Request], warmup: list[Request], *, client: str, concurrency: int,
+                warmup_s: float, seconds: float) -> Measurement:
+    """Closed loop: each of ``concurrency`` workers keeps one connection and sends back-to-back.
+
+    Requests cycle through ``warmup`` for ``warmup_s`` seconds, then through ``measured`` for
+    ``seconds``; a request counts when it starts and ends inside the measured window.
+    """
     host = f"{HOST}:{server.port}"
     prepared: dict[int, Any] = {id(r): (r.raw(host) if client == "raw" else r) for r in (*measured, *warmup)}
     measured_cycle, warmup_cycle = itertools.cycle(measured), itertools.cycle(warmup)
@@ -343,10 +360,9 @@ async def drive(server: Server, endpoint: str, measured: list[Request], warmup: 
         await (RawConnection.open(server.port) if client == "raw" else HttpxConnection.open(server.port))
         for _ in range(concurrency)
     ]
-    loop_start = time.perf_counter_ns()
-    t_start = loop_start + int(warmup_s * 1e9)
+    t_start = time.perf_counter_ns() + int(warmup_s * 1e9)
     t_end = t_start + int(seconds * 1e9)
-    samples: list[tuple[int, int, int, int]] = []  # (start, end, status, size) of each request
+    samples: list[tuple[int, int, int]] = []
     warm_statuses: Counter[int] = Counter()
 
     async def worker(conn: Any) -> None:
@@ -357,10 +373,10 @@ async def drive(server: Server, endpoint: str, measured: list[Request], warmup: 
             request = next(warmup_cycle) if now < t_start else next(measured_cycle)
             status, size = await conn.send(prepared[id(request)])
             done = time.perf_counter_ns()
-            if now >= t_start:
-                samples.append((now, done, status, size))
-            else:
+            if now < t_start:
                 warm_statuses[status] += 1
+            elif done <= t_end:
+                samples.append((done - now, status, size))
 
     cpu: dict[str, float] = {}
 
@@ -375,52 +391,81 @@ async def drive(server: Server, endpoint: str, measured: list[Request], warmup: 
     finally:
         for conn in connections:
             await conn.close()
-
-    inside = [s for s in samples if s[1] <= t_end]
-    latencies = sorted(end - start for start, end, _, _ in inside)
-    statuses = Counter(status for _, _, status, _ in inside)
-    by_status: dict[str, float] = {}
-    for status in statuses:
-        by_status[str(status)] = percentile(sorted(e - s for s, e, st, _ in inside if st == status), 0.5)
-    wall = seconds
-    n = len(inside)
     server_cpu = cpu["server1"] - cpu["server0"]
     client_cpu = cpu["client1"] - cpu["client0"]
-    other_cpu = max(0.0, cpu["all1"] - cpu["all0"] - server_cpu - client_cpu)
+    return Measurement(samples=samples, seconds=seconds, client_cpu=client_cpu, server_cpu=server_cpu,
+                       other_cpu=max(0.0, cpu["all1"] - cpu["all0"] - server_cpu - client_cpu),
+                       warmup_statuses=warm_statuses)
+
+
+def summarise(server: str, endpoint: str, parts: list[Measurement], *, client: str, concurrency: int,
+              expected: frozenset[int]) -> LoadResult:
+    samples = [sample for part in parts for sample in part.samples]
+    latencies = sorted(latency for latency, _, _ in samples)
+    statuses = Counter(status for _, status, _ in samples)
+    by_status = {str(status): percentile(sorted(lat for lat, st, _ in samples if st == status), 0.5)
+                 for status in sorted(statuses)}
+    wall = sum(part.seconds for part in parts)
+    n = len(samples)
+    server_cpu = sum(part.server_cpu for part in parts)
+    warm: Counter[int] = sum((part.warmup_statuses for part in parts), Counter())
     return LoadResult(
-        server=server.name, endpoint=endpoint, client=client, concurrency=concurrency, seconds=wall,
-        requests=n, requests_per_s=n / wall,
+        server=server, endpoint=endpoint, client=client, concurrency=concurrency, rounds=len(parts),
+        seconds=wall, requests=n, requests_per_s=n / wall,
         p50_ms=percentile(latencies, 0.50), p99_ms=percentile(latencies, 0.99),
         mean_ms=(sum(latencies) / n / 1e6) if n else math.nan, max_ms=(latencies[-1] / 1e6) if n else math.nan,
         statuses={str(k): v for k, v in sorted(statuses.items())}, p50_ms_by_status=by_status,
         unexpected=sum(v for k, v in statuses.items() if k not in expected),
-        response_bytes=(sum(s[3] for s in inside) / n) if n else 0.0,
-        client_cpu_percent=100 * client_cpu / wall,
+        response_bytes=(sum(size for _, _, size in samples) / n) if n else 0.0,
+        client_cpu_percent=100 * sum(part.client_cpu for part in parts) / wall,
         server_cpu_percent=100 * server_cpu / wall,
         server_cpu_ms_per_request=(1000 * server_cpu / n) if n else math.nan,
-        other_cpu_percent=100 * other_cpu / wall,
-        warmup_statuses={str(k): v for k, v in sorted(warm_statuses.items())},
+        other_cpu_percent=100 * sum(part.other_cpu for part in parts) / wall,
+        requests_per_s_by_round=[len(part.samples) / part.seconds for part in parts],
+        warmup_statuses={str(k): v for k, v in sorted(warm.items())},
     )
 
 
-def decompose(mock: Server, bare: Server, work: Workload, args: argparse.Namespace) -> list[LoadResult]:
-    """Cheaper requests on the same servers, to see the fixed cost per request of each layer."""
-    headers = work.get_line_items.headers
-    health = Request("GET", "/_mock/health")
-    cells = [
-        ("GET health", health, (mock, bare)),  # routing + middleware, no auth, no database
-        ("GET class", Request("GET", f"{ROSTER}/classes/{work.class_id}", b"", headers), (mock,)),
-        ("GET lineItems limit=1",
-         Request("GET", f"{GRADEBOOK}/classes/{work.class_id}/lineItems?limit=1", b"", headers), (mock,)),
-    ]
+@dataclass(frozen=True)
+class Cell:
+    endpoint: str
+    measured: list[Request]
+    warmup: list[Request]
+    expected: frozenset[int]
+
+
+def measure(cells: list[Cell], servers_of: dict[str, tuple[Server, ...]], args: argparse.Namespace) -> list[LoadResult]:
+    """Each cell on each of its servers, the servers alternating round by round so that a change
+    in the machine's load during the run hits both alike."""
     results = []
-    for endpoint, request, servers in cells:
+    for cell in cells:
+        servers = servers_of[cell.endpoint]
+        parts: dict[str, list[Measurement]] = {server.name: [] for server in servers}
+        for round_no in range(args.rounds):
+            for server in servers:
+                print(f"  {cell.endpoint} on {server.name}, round {round_no + 1}/{args.rounds} ...", flush=True)
+                warmup_s = args.warmup if round_no == 0 else min(args.warmup, 0.5)
+                parts[server.name].append(run_load(functools.partial(
+                    drive, server, cell.measured, cell.warmup, client=args.client, concurrency=args.concurrency,
+                    warmup_s=warmup_s, seconds=args.seconds / args.rounds)))
         for server in servers:
-            print(f"  {endpoint} on {server.name} ...", flush=True)
-            results.append(run_load(functools.partial(
-                drive, server, endpoint, [request], [request], client=args.client, concurrency=args.concurrency,
-                warmup_s=args.warmup, seconds=args.seconds, expected=frozenset({200}))))
+            result = summarise(server.name, cell.endpoint, parts[server.name], client=args.client,
+                               concurrency=args.concurrency, expected=cell.expected)
+            if result.unexpected:
+                print(f"    WARNING: {result.unexpected} unexpected statuses {result.statuses}")
+            results.append(result)
     return results
+
+
+def decomposition_cells(work: Workload) -> list[Cell]:
+    """Cheaper requests than the two measured ones, to see the fixed cost per request of each layer."""
+    headers = work.get_line_items.headers
+    health = Request("GET", "/_mock/health")  # routing + middleware only: no auth, no database
+    one_class = Request("GET", f"{ROSTER}/classes/{work.class_id}", b"", headers)
+    one_item = Request("GET", f"{GRADEBOOK}/classes/{work.class_id}/lineItems?limit=1", b"", headers)
+    return [Cell("GET health", [health], [health], frozenset({200})),
+            Cell("GET class", [one_class], [one_class], frozenset({200})),
+            Cell("GET lineItems limit=1", [one_item], [one_item], frozenset({200}))]
 
 
 def run_load(coro_factory: Callable[[], Any]) -> Any:
@@ -545,21 +590,25 @@ def machine() -> dict[str, Any]:
 
 def print_report(report: dict[str, Any]) -> None:
     m = report["machine"]
-    print(f"\nmachine: {m['nproc']} CPU(s) {m['cpu_model']}, {m['ram_gib']} GiB, Python {m['python']}, {m['os']}")
+    print(f"\nmachine: {m['nproc']} CPU(s) {m['cpu_model']}, {m['ram_gib']} GiB, Python {m['python']}, {m['os']}; "
+          f"load average before {report['loadavg_before'][0]:.2f}, after {report['loadavg_after'][0]:.2f}")
     print(f"client: {report['config']['client']}, concurrency {report['config']['concurrency']}, "
-          f"{report['config']['seconds']} s measured after {report['config']['warmup']} s warm-up per cell\n")
+          f"{report['config']['seconds']} s measured per endpoint and server in {report['config']['rounds']} "
+          f"alternating rounds, after {report['config']['warmup']} s warm-up\n")
     header = (f"{'endpoint':<22}{'server':<8}{'req/s':>9}{'p50 ms':>9}{'p99 ms':>9}{'srv CPU%':>10}"
-              f"{'srv ms/req':>11}{'cli CPU%':>10}{'other%':>8}  statuses")
+              f"{'srv ms/req':>11}{'cli CPU%':>10}{'other%':>8}  {'req/s by round':<16}statuses")
     print(header)
     print("-" * len(header))
     for r in report["load"]:
         print(f"{r['endpoint']:<22}{r['server']:<8}{r['requests_per_s']:>9.0f}{r['p50_ms']:>9.2f}{r['p99_ms']:>9.2f}"
               f"{r['server_cpu_percent']:>10.0f}{r['server_cpu_ms_per_request']:>11.3f}"
-              f"{r['client_cpu_percent']:>10.0f}{r['other_cpu_percent']:>8.0f}  {r['statuses']}")
+              f"{r['client_cpu_percent']:>10.0f}{r['other_cpu_percent']:>8.0f}  "
+              f"{'/'.join(f'{x:.0f}' for x in r['requests_per_s_by_round']):<16}{r['statuses']}")
     for r in report.get("decomposition", []):
         print(f"{r['endpoint']:<22}{r['server']:<8}{r['requests_per_s']:>9.0f}{r['p50_ms']:>9.2f}{r['p99_ms']:>9.2f}"
               f"{r['server_cpu_percent']:>10.0f}{r['server_cpu_ms_per_request']:>11.3f}"
-              f"{r['client_cpu_percent']:>10.0f}{r['other_cpu_percent']:>8.0f}  {r['statuses']}")
+              f"{r['client_cpu_percent']:>10.0f}{r['other_cpu_percent']:>8.0f}  "
+              f"{'/'.join(f'{x:.0f}' for x in r['requests_per_s_by_round']):<16}{r['statuses']}")
     print()
     for endpoint, ratio in report["ratios"].items():
         verdict = "met" if ratio["throughput"] >= TARGET_RATIO else "NOT met"
@@ -590,8 +639,12 @@ def print_report(report: dict[str, Any]) -> None:
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description="mock-ic vs bare Flask on the passback paths")
-    parser.add_argument("--seconds", type=float, default=10.0, help="measured seconds per cell (default 10)")
-    parser.add_argument("--warmup", type=float, default=2.0, help="warm-up seconds per cell (default 2)")
+    parser.add_argument("--seconds", type=float, default=10.0,
+                        help="measured seconds per endpoint and server (default 10)")
+    parser.add_argument("--warmup", type=float, default=2.0,
+                        help="warm-up seconds before a server's first round of a cell (default 2; later rounds 0.5)")
+    parser.add_argument("--rounds", type=int, default=2,
+                        help="split each cell's measured seconds into this many rounds, mock and bare alternating")
     parser.add_argument("--concurrency", type=int, default=8, help="connections, each closed-loop (default 8)")
     parser.add_argument("--client", choices=("raw", "httpx"), default="raw",
                         help="load client: raw asyncio HTTP/1.1 (default) or httpx.AsyncClient")
@@ -613,7 +666,8 @@ def main(argv: list[str] | None = None) -> int:
         "command": " ".join([Path(sys.executable).name, *sys.argv]),
         "machine": machine(),
         "loadavg_before": os.getloadavg(),
-        "config": {"seconds": args.seconds, "warmup": args.warmup, "concurrency": args.concurrency,
+        "config": {"seconds": args.seconds, "warmup": args.warmup, "rounds": args.rounds,
+                   "concurrency": args.concurrency,
                    "client": args.client, "line_items": LINE_ITEMS, "result_ids": RESULT_IDS},
     }
     with tempfile.TemporaryDirectory(prefix="mock-ic-bench-") as tmp:
@@ -638,21 +692,14 @@ def main(argv: list[str] | None = None) -> int:
             bare_cmd = [sys.executable, str(HERE / "bare_flask.py"), "--port", str(bare_port),
                         "--replay", str(replay_file)]
             with serving("bare", bare_cmd, bare_port, workdir) as bare:
-                results: list[LoadResult] = []
-                cells = [("GET lineItems", [work.get_line_items], [work.get_line_items], frozenset({200})),
-                         ("PUT result", work.put_results, work.put_warmup, frozenset({200, 201}))]
-                for endpoint, measured, warmup, expected in cells:
-                    for server in (mock, bare):
-                        print(f"  {endpoint} on {server.name} ...", flush=True)
-                        result = run_load(functools.partial(
-                            drive, server, endpoint, measured, warmup, client=args.client,
-                            concurrency=args.concurrency, warmup_s=args.warmup, seconds=args.seconds,
-                            expected=expected))
-                        if result.unexpected:
-                            print(f"    WARNING: {result.unexpected} unexpected statuses {result.statuses}")
-                        results.append(result)
+                both = (mock, bare)
+                cells = [Cell("GET lineItems", [work.get_line_items], [work.get_line_items], frozenset({200})),
+                         Cell("PUT result", work.put_results, work.put_warmup, frozenset({200, 201}))]
+                results = measure(cells, {c.endpoint: both for c in cells}, args)
                 if args.decompose:
-                    report["decomposition"] = [asdict(r) for r in decompose(mock, bare, work, args)]
+                    extra = decomposition_cells(work)
+                    servers_of = {c.endpoint: (both if c.endpoint == "GET health" else (mock,)) for c in extra}
+                    report["decomposition"] = [asdict(r) for r in measure(extra, servers_of, args)]
                 report["query_plans"] = query_plans(workdir / "data" / "mock-ic.sqlite3")
                 report["startup"] = {"mock_ready_s": mock.ready_s, "bare_ready_s": bare.ready_s,
                                      "mock_peak_rss_mib": mock.peak_rss_mib(), "bare_peak_rss_mib": bare.peak_rss_mib()}

@@ -78,6 +78,13 @@ class MethodNotAllowed(OneRosterError):
     code_minor = "invaliddata"
 
 
+class Conflict(OneRosterError):
+    """The object exists already (e.g. a tenant with that appName)."""
+
+    status = 409
+    code_minor = "invaliddata"
+
+
 class UnsupportedMediaType(OneRosterError):
     status = 415
     code_minor = "invaliddata"
@@ -128,7 +135,7 @@ def body_for(error: OneRosterError, version: Version) -> dict[str, Any]:
 
 _BY_STATUS: dict[int, type[OneRosterError]] = {
     cls.status: cls
-    for cls in (InvalidData, Unauthorised, Forbidden, UnknownObject, MethodNotAllowed,
+    for cls in (InvalidData, Unauthorised, Forbidden, UnknownObject, MethodNotAllowed, Conflict,
                 UnsupportedMediaType, Unprocessable, ServerBusy, InternalError, ServiceUnavailable)
 }
 

@@ -11,6 +11,22 @@ import jinja2
 from connexion import context
 
 from mock_ic.api import rendering
+from mock_ic.api.tenants_admin import (  # noqa: F401 - operationIds of openapi/mock-admin.yaml resolve here
+    createTenant,
+    deleteTenant,
+    exportTenant,
+    getClock,
+    getTenant,
+    importRoster,
+    listSnapshots,
+    listTenants,
+    resetTenant,
+    restoreSnapshot,
+    saveSnapshot,
+    setClock,
+    setGradingWindow,
+    updateTenant,
+)
 from mock_ic.ic import teacher, view
 from mock_ic.mounts import MOUNTS
 from mock_ic.runtime import runtime_of

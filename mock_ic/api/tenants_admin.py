@@ -1,0 +1,144 @@
+"""Admin handlers for tenants and their state (IC-TENANT): create, list, settings, delete, reset,
+snapshots, export, CSV import, grading windows and the clock. Re-exported by ``mock_ic.api.admin``."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+from typing import Any
+
+import flask
+from connexion import context
+
+from mock_ic import state
+from mock_ic.api import rendering
+from mock_ic.csv_import import CsvImportError, import_bundle
+from mock_ic.errors import Conflict, UnknownObject, Unprocessable
+from mock_ic.runtime import Runtime, runtime_of
+from mock_ic.tenants import Tenant, TenantExists, TenantSettings
+
+_CREDENTIALS = {"clientId": "client_id", "clientSecret": "client_secret", "vendorKey": "vendor_key",
+                "vendorSecret": "vendor_secret"}
+
+
+def _rt() -> Runtime:
+    return runtime_of(context.scope)
+
+
+def _tenant(app_name: str) -> Tenant:
+    tenant = _rt().tenants.get(app_name)
+    if tenant is None:
+        raise UnknownObject(f"Unknown tenant {app_name!r}")
+    return tenant
+
+
+def tenant_body(tenant: Tenant) -> dict[str, Any]:
+    base = rendering.request_origin()
+    app = tenant.app_name
+    return {**tenant.public(), "urls": {
+        "token": f"{base}/campus/oauth2/token?appName={app}",
+        "rostering": f"{base}/campus/api/oneroster/v1p2/{app}/ims/oneroster/rostering/v1p2",
+        "gradebook": f"{base}/campus/api/oneroster/v1p2/{app}/ims/oneroster/gradebook/v1p2",
+        "v1p1": f"{base}/campus/oneroster/{app}/ims/oneroster/v1p1",
+    }}
+
+
+def _json(value: Any, status: int = 200) -> flask.Response:
+    return rendering.json_response(rendering.dumps(value), status=status)
+
+
+def _settings(values: dict[str, Any], base: TenantSettings | None = None) -> TenantSettings:
+    try:
+        return TenantSettings.from_dict({**(base.to_dict() if base else {}), **values})
+    except (TypeError, ValueError) as exc:
+        raise Unprocessable(f"Invalid settings: {exc}") from None
+
+
+def listTenants() -> flask.Response:
+    return _json({"tenants": [tenant_body(t) for t in _rt().tenants.all()]})
+
+
+def createTenant(body: dict[str, Any]) -> flask.Response:
+    credentials = {key: body[name] for name, key in _CREDENTIALS.items() if name in body}
+    settings = _settings(body.get("settings") or {})
+    try:
+        tenant = _rt().tenants.create(body["appName"], credentials=credentials, settings=settings,
+                                      recipe=body.get("recipe") or "demo")
+    except TenantExists as exc:
+        raise Conflict(str(exc)) from None
+    except (ValueError, TypeError, FileNotFoundError) as exc:
+        raise Unprocessable(f"Invalid recipe: {exc}") from None
+    return _json(tenant_body(tenant), status=201)
+
+
+def getTenant(appName: str) -> flask.Response:
+    return _json(tenant_body(_tenant(appName)))
+
+
+def updateTenant(appName: str, body: dict[str, Any]) -> flask.Response:
+    tenant = _tenant(appName)
+    updated = _rt().tenants.update_settings(appName, _settings(body["settings"], tenant.settings))
+    return _json(tenant_body(updated))
+
+
+def deleteTenant(appName: str) -> flask.Response:
+    _tenant(appName)
+    _rt().tenants.delete(appName)
+    return rendering.no_content()
+
+
+def resetTenant(appName: str) -> flask.Response:
+    count = state.reset(_rt().db, _tenant(appName))
+    return _json({"appName": appName, "documents": count})
+
+
+def exportTenant(appName: str) -> flask.Response:
+    _tenant(appName)
+    return _json({"appName": appName, "documents": state.export(_rt().db, appName)})
+
+
+def listSnapshots(appName: str) -> flask.Response:
+    _tenant(appName)
+    return _json({"snapshots": state.list_snapshots(_rt().db, appName)})
+
+
+def saveSnapshot(appName: str, body: dict[str, Any]) -> flask.Response:
+    _tenant(appName)
+    return _json(state.save_snapshot(_rt().db, appName, body["name"]), status=201)
+
+
+def restoreSnapshot(appName: str, name: str) -> flask.Response:
+    _tenant(appName)
+    try:
+        count = state.restore_snapshot(_rt().db, appName, name)
+    except state.UnknownSnapshot:
+        raise UnknownObject(f"Tenant {appName!r} has no snapshot named {name!r}") from None
+    return _json({"appName": appName, "documents": count})
+
+
+def importRoster(appName: str, body: bytes) -> flask.Response:
+    _tenant(appName)
+    try:
+        district = import_bundle(body)
+    except CsvImportError as exc:
+        raise Unprocessable(f"The CSV bundle was not imported: {exc}") from None
+    count = state.replace_documents(_rt().db, appName, district)
+    return _json({"appName": appName, "documents": count})
+
+
+def setGradingWindow(appName: str, sourcedId: str, body: dict[str, Any]) -> flask.Response:
+    """IC-LI-GRADING-WINDOW: a closed period refuses line items and scores that land in it."""
+    tenant = _tenant(appName)
+    closed = [p for p in tenant.settings.closed_grading_periods if p != sourcedId]
+    if not body["open"]:
+        closed.append(sourcedId)
+    updated = _rt().tenants.update_settings(appName, replace(tenant.settings, closed_grading_periods=tuple(closed)))
+    return _json(tenant_body(updated))
+
+
+def getClock() -> flask.Response:
+    return _json({"offsetSeconds": _rt().clock_offset})
+
+
+def setClock(body: dict[str, Any]) -> flask.Response:
+    _rt().clock_offset = float(body["offsetSeconds"])
+    return _json({"offsetSeconds": _rt().clock_offset})
