@@ -5,10 +5,8 @@ from __future__ import annotations
 import os
 import re
 import signal
-import socket
 import subprocess
 import sys
-import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -17,15 +15,10 @@ import pytest
 import requests
 
 from mock_ic.tenants import DEMO_CREDENTIALS
+from mock_ic.testing import free_port, wait_until_healthy
 
 README = Path(__file__).resolve().parents[1] / "README.md"
 VENDOR = f"{DEMO_CREDENTIALS['vendor_key']}:{DEMO_CREDENTIALS['vendor_secret']}"
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
 
 
 @contextmanager
@@ -34,17 +27,11 @@ def serving(data_dir: Path, port: int) -> Iterator[tuple[str, subprocess.Popen[s
     proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
     base = f"http://127.0.0.1:{port}"
     try:
-        deadline = time.monotonic() + 60
-        while True:
-            try:
-                if requests.get(f"{base}/_mock/health", timeout=1).status_code == 200:
-                    break
-            except requests.ConnectionError:
-                pass
-            if proc.poll() is not None or time.monotonic() > deadline:
-                out = proc.stdout.read() if proc.stdout else ""
-                raise AssertionError(f"mock-ic serve did not come up:\n{out}")
-            time.sleep(0.1)  # polling interval of a deadline-bounded wait, not a fixed delay
+        try:
+            wait_until_healthy(base, process=proc)
+        except (RuntimeError, TimeoutError) as exc:
+            out = proc.stdout.read() if proc.stdout else ""
+            raise AssertionError(f"mock-ic serve did not come up ({exc}):\n{out}") from None
         yield base, proc
     finally:
         proc.send_signal(signal.SIGINT)
