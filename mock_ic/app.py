@@ -26,6 +26,7 @@ from mock_ic.auth import TokenService, VendorKeySecurityHandler
 from mock_ic.faults import FaultMiddleware
 from mock_ic.middleware import PathMiddleware
 from mock_ic.mounts import MOUNTS
+from mock_ic.requestlog import RequestLogMiddleware
 from mock_ic.resources import openapi_dir
 from mock_ic.runtime import Runtime, signing_secret
 from mock_ic.settings import Settings
@@ -69,6 +70,7 @@ def create_app(settings: Settings | None = None, runtime: Runtime | None = None)
         validator_map=VALIDATORS,
     )
     app.add_middleware(PathMiddleware, position=MiddlewarePosition.BEFORE_EXCEPTION, runtime=rt)
+    app.add_middleware(RequestLogMiddleware, position=MiddlewarePosition.BEFORE_EXCEPTION, runtime=rt)
     app.add_middleware(FaultMiddleware, position=MiddlewarePosition.BEFORE_EXCEPTION, runtime=rt)
     for mount in MOUNTS:
         app.add_api(mount.spec, base_path=mount.base, name=mount.name, resolver=RelativeResolver(mount.handlers),

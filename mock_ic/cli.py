@@ -8,6 +8,7 @@ import os
 import sys
 from pathlib import Path
 
+from mock_ic import tenant_cli
 from mock_ic.settings import Settings
 from mock_ic.tenants import DEMO_APP, DEMO_CREDENTIALS
 
@@ -28,6 +29,7 @@ def main(argv: list[str] | None = None) -> int:
                        help="do not create the demo tenant")
     serve.add_argument("--log-level", default="info", choices=["debug", "info", "warning", "error"])
     serve.set_defaults(func=_serve)
+    tenant_cli.add_parser(commands)
 
     args = parser.parse_args(argv)
     return int(args.func(args) or 0)
