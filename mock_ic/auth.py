@@ -23,6 +23,7 @@ from connexion.security import NO_VALUE, ApiKeySecurityHandler
 from itsdangerous import BadSignature, URLSafeSerializer
 
 from mock_ic.errors import Unauthorised
+from mock_ic.faults import token_revoked
 from mock_ic.runtime import Runtime, runtime_of
 from mock_ic.tenants import Tenant
 
@@ -138,7 +139,7 @@ def token_info(token: str, request: ConnexionRequest) -> dict[str, Any] | None:
     """x-tokenInfoFunc: None (-> 401) unless the token is ours, unexpired and for this tenant."""
     rt = runtime_of(request.scope)
     grant = rt.tokens.read(token)
-    if grant is None or grant.expires_at <= rt.clock():
+    if grant is None or grant.expires_at <= rt.clock() or token_revoked(rt, grant):
         return None
     tenant = rt.tenants.get(grant.app_name)
     path_app = current_app_name(request)

@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import logging
 import os
+import secrets
 import sys
 from pathlib import Path
 
@@ -27,6 +28,8 @@ def main(argv: list[str] | None = None) -> int:
                        help="validate every response against openapi/ (slower)")
     serve.add_argument("--no-demo", dest="demo_tenant", action="store_false", default=None,
                        help="do not create the demo tenant")
+    serve.add_argument("--admin-token", help="require this token on /_mock (default: open on 127.0.0.1, "
+                       "generated and printed when binding another address)")
     serve.add_argument("--log-level", default="info", choices=["debug", "info", "warning", "error"])
     serve.set_defaults(func=_serve)
     tenant_cli.add_parser(commands)
@@ -38,7 +41,7 @@ def main(argv: list[str] | None = None) -> int:
 def _settings(args: argparse.Namespace) -> Settings:
     return Settings.from_env().with_overrides(
         host=args.host, port=args.port, data_dir=args.data_dir, database=args.database, workers=args.workers,
-        validate_responses=args.validate_responses, demo_tenant=args.demo_tenant,
+        validate_responses=args.validate_responses, demo_tenant=args.demo_tenant, admin_token=args.admin_token,
     )
 
 
@@ -51,6 +54,8 @@ def _serve(args: argparse.Namespace) -> int:
 
     settings = _settings(args)
     logging.basicConfig(level=args.log_level.upper(), format="%(levelname)s %(name)s: %(message)s")
+    if not settings.admin_token and not settings.loopback:
+        settings = settings.with_overrides(admin_token=secrets.token_urlsafe(18))
     if settings.port == 0:
         with socket.socket() as probe:
             probe.bind((settings.host, 0))
@@ -82,6 +87,8 @@ def _export(settings: Settings) -> None:
         "MOCK_IC_VALIDATE_RESPONSES": str(settings.validate_responses),
         "MOCK_IC_DEMO_TENANT": str(settings.demo_tenant),
     })
+    if settings.admin_token:
+        os.environ["MOCK_IC_ADMIN_TOKEN"] = settings.admin_token
     if settings.database:
         os.environ["MOCK_IC_DATABASE"] = settings.database
     if settings.public_url:
@@ -102,6 +109,7 @@ mock-ic — a mock Infinite Campus OneRoster server
   teacher view {base}/_mock/ui/{DEMO_APP}
   API docs     {base}/ims/oneroster/rostering/v1p2/ui/  (admin API: {base}/_mock/docs/)
   health       {base}/_mock/health
+  admin token  {settings.admin_token or "(none: the control plane is open on this loopback address)"}
 
 demo tenant '{DEMO_APP}':
   client_id {c['client_id']}   client_secret {c['client_secret']}

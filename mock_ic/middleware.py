@@ -5,13 +5,15 @@ It runs before connexion's exception handling, so it answers its own errors inst
 
 from __future__ import annotations
 
+import hmac
 import re
 from typing import Any
+from urllib.parse import parse_qs
 
 from starlette.types import ASGIApp, Receive, Scope, Send
 
 from mock_ic.api.errors import error_response, version_of_path
-from mock_ic.errors import InvalidData
+from mock_ic.errors import InvalidData, Unauthorised
 from mock_ic.runtime import SCOPE_KEY, Runtime
 
 # App-scoped IC URLs -> (pattern, the mounted base their rest is served under):
@@ -35,6 +37,11 @@ class PathMiddleware:
             return
         scope[SCOPE_KEY] = self.runtime
         path: str = scope["path"]
+        if path.startswith("/_mock/") and path != "/_mock/health" and not self._admin_allowed(scope):
+            error = Unauthorised("The control plane needs the admin token: 'Authorization: Bearer <token>' or "
+                                 "'X-Mock-Admin-Token: <token>' (pages also take ?admin_token=)")
+            await error_response(error, "1.2")(scope, receive, send)
+            return
         if _CONTROL.search(path):
             # connexion 3.3 answers 500 for control characters in a path parameter (DESIGN.md).
             error = InvalidData(f"The request path contains a control character: {path!r}")
@@ -47,11 +54,24 @@ class PathMiddleware:
                 break
         await self.app(scope, receive, self._watch(scope, send))
 
+    def _admin_allowed(self, scope: Scope) -> bool:
+        """The admin token, when one is set, guards every /_mock call but the health check."""
+        expected = self.runtime.settings.admin_token
+        if not expected:
+            return True
+        headers = {k.decode("latin-1").lower(): v.decode("latin-1") for k, v in scope.get("headers", [])}
+        given = headers.get("x-mock-admin-token") or headers.get("authorization", "").removeprefix("Bearer ")
+        if not given:
+            query = parse_qs(scope.get("query_string", b"").decode("latin-1"))
+            given = (query.get("admin_token") or [""])[0]
+        return hmac.compare_digest(given.encode(), expected.encode())
+
     def _watch(self, scope: Scope, send: Send) -> Send:
         """Count 5xx answers per server, so a test suite can prove none happened."""
 
         async def watched(message: dict[str, Any]) -> None:
-            if message["type"] == "http.response.start" and message["status"] >= 500:
+            if (message["type"] == "http.response.start" and message["status"] >= 500
+                    and not any(name.lower() == b"x-mock-fault" for name, _ in message.get("headers", []))):
                 self.runtime.server_errors.append(f"{scope.get('method')} {scope.get('path')} -> {message['status']}")
             await send(message)
 

@@ -24,6 +24,11 @@ class Settings:
     validate_responses: bool = False  # costly on lists; ON in the test suite
     demo_tenant: bool = True  # create the demo tenant on start when it does not exist
     public_url: str | None = None  # the base URL clients use, when behind a proxy
+    admin_token: str | None = None  # protects /_mock; None = open, allowed only on a loopback bind
+
+    @property
+    def loopback(self) -> bool:
+        return self.host in {"127.0.0.1", "localhost", "::1"} or self.host.startswith("127.")
 
     @property
     def database_url(self) -> str:

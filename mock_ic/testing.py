@@ -124,6 +124,16 @@ class AdminClient:
     def close_grading_period(self, sourced_id: str, *, open: bool = False) -> dict[str, Any]:
         return self._call("PUT", f"/tenants/{self.app_name}/grading-periods/{sourced_id}/window", json={"open": open})
 
+    def add_fault(self, **rule: Any) -> dict[str, Any]:
+        """A fault rule (FAULT-RULES), e.g. ``add_fault(path="*/results/*", times=2, status=503)``."""
+        return self._call("POST", f"/tenants/{self.app_name}/faults", json=rule)
+
+    def faults(self) -> list[dict[str, Any]]:
+        return self._call("GET", f"/tenants/{self.app_name}/faults")["rules"]
+
+    def clear_faults(self) -> None:
+        self._call("DELETE", f"/tenants/{self.app_name}/faults")
+
     def delete(self) -> None:
         self._call("DELETE", f"/tenants/{self.app_name}")
 

@@ -188,3 +188,17 @@ def test_clock_offset_expires_tokens(client: TestClient, auth: dict[str, str]) -
 def test_unknown_tenant_is_404(client: TestClient, path: str) -> None:
     response = client.get(f"{ADMIN}{path}")
     assert response.status_code == 404 and "nope" in response.json()["imsx_description"]
+
+
+def test_admin_token_guards_the_control_plane(tmp_path: Path) -> None:
+    from mock_ic.app import create_app
+    from mock_ic.settings import Settings
+
+    app = create_app(Settings(data_dir=tmp_path, demo_tenant=False, admin_token="s3cret"))
+    with TestClient(app) as guarded:
+        assert guarded.get(f"{ADMIN}/health").status_code == 200
+        refused = guarded.get(f"{ADMIN}/tenants")
+        assert refused.status_code == 401 and code_minor(refused.json()) == "unauthorisedrequest"
+        assert guarded.get(f"{ADMIN}/tenants", headers={"X-Mock-Admin-Token": "wrong"}).status_code == 401
+        assert guarded.get(f"{ADMIN}/tenants", headers={"Authorization": "Bearer s3cret"}).status_code == 200
+        assert guarded.get(f"{ADMIN}/ui", params={"admin_token": "s3cret"}).status_code == 200

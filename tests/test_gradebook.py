@@ -238,3 +238,10 @@ def test_or_nested_gradebook_parent_exists_without_children(client: TestClient, 
     assert response.status_code == 200 and response.json() == {"results": []}
     missing = client.get(f"{GRADEBOOK}/classes/no-such-class/results", headers=gb_auth)
     assert missing.status_code == 404 and code_minor(missing.json()) == "unknownobject"
+
+
+def test_integer_beyond_64_bits_in_metadata_is_422_not_500(client: TestClient, gb_auth: dict[str, str]) -> None:
+    body = {"category": {"title": "Huge", "metadata": {"n": 2**70}}}
+    response = client.put(f"{GRADEBOOK}/categories/{new_id('cat')}", json=body, headers=gb_auth)
+    assert response.status_code == 422
+    assert "64" in response.json()["imsx_description"]

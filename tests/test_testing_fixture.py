@@ -48,3 +48,23 @@ def test_mockic_tenants_are_isolated_and_removed_afterwards() -> None:
         assert cross.status_code == 401
         base, name = one.base_url, one.app_name
     assert requests.get(f"{base}/_mock/tenants/{name}", timeout=30).status_code == 404
+
+
+def test_fault_rules_over_the_admin_api_seen_by_a_real_client() -> None:
+    """FAULT-RULES through /_mock: next 2 calls 503 (with Retry-After), then success; counters listed."""
+    with MockIC(recipe={"schools": 1, "students": 30, "teachers": 3, "courses": 3, "classes": 6}) as ic:
+        assert ic.admin is not None
+        headers = {"Authorization": f"Bearer {ic.token()}"}
+        rule = ic.admin.add_fault(id="two-503", operationId="getAllSchools", times=2, status=503)
+        assert rule["id"] == "two-503"
+        statuses = [requests.get(f"{ic.rostering_url}/schools", headers=headers, timeout=30) for _ in range(3)]
+        assert [r.status_code for r in statuses] == [503, 503, 200]
+        assert statuses[0].headers["Retry-After"] and statuses[0].headers["X-Mock-Fault"] == "two-503"
+        minor = statuses[0].json()["imsx_CodeMinor"]["imsx_codeMinorField"][0]["imsx_codeMinorFieldValue"]
+        assert minor == "server_busy"
+        listed = ic.admin.faults()
+        assert listed[0]["fired"] == 2 and listed[0]["spent"] is True
+        ic.admin.clear_faults()
+        assert ic.admin.faults() == []
+        bad = requests.post(f"{ic.base_url}/_mock/tenants/{ic.app_name}/faults", json={"times": 1}, timeout=30)
+        assert bad.status_code == 422 and "effect" in bad.json()["imsx_description"].lower()

@@ -12,12 +12,16 @@ from connexion import context
 
 from mock_ic.api import rendering
 from mock_ic.api.tenants_admin import (  # noqa: F401 - operationIds of openapi/mock-admin.yaml resolve here
+    addFault,
+    clearFaults,
     createTenant,
+    deleteFault,
     deleteTenant,
     exportTenant,
     getClock,
     getTenant,
     importRoster,
+    listFaults,
     listSnapshots,
     listTenants,
     resetTenant,

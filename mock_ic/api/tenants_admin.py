@@ -13,6 +13,7 @@ from mock_ic import state
 from mock_ic.api import rendering
 from mock_ic.csv_import import CsvImportError, import_bundle
 from mock_ic.errors import Conflict, UnknownObject, Unprocessable
+from mock_ic.faults import FaultRule, book_of
 from mock_ic.runtime import Runtime, runtime_of
 from mock_ic.tenants import Tenant, TenantExists, TenantSettings
 
@@ -83,6 +84,7 @@ def updateTenant(appName: str, body: dict[str, Any]) -> flask.Response:
 def deleteTenant(appName: str) -> flask.Response:
     _tenant(appName)
     _rt().tenants.delete(appName)
+    book_of(_rt()).clear(appName)
     return rendering.no_content()
 
 
@@ -142,3 +144,36 @@ def getClock() -> flask.Response:
 def setClock(body: dict[str, Any]) -> flask.Response:
     _rt().clock_offset = float(body["offsetSeconds"])
     return _json({"offsetSeconds": _rt().clock_offset})
+
+
+# --- fault rules (FAULT-RULES) --------------------------------------------------------------------
+
+def listFaults(appName: str) -> flask.Response:
+    _tenant(appName)
+    return _json({"rules": book_of(_rt()).describe(appName)})
+
+
+def addFault(appName: str, body: dict[str, Any]) -> flask.Response:
+    _tenant(appName)
+    try:
+        rule = FaultRule.from_dict(body)
+    except (TypeError, ValueError) as exc:
+        raise Unprocessable(f"Invalid fault rule: {exc}") from None
+    try:
+        stored = book_of(_rt()).add(appName, rule)
+    except ValueError as exc:
+        raise Conflict(str(exc)) from None
+    return _json(stored.to_dict(), status=201)
+
+
+def clearFaults(appName: str) -> flask.Response:
+    _tenant(appName)
+    book_of(_rt()).clear(appName)
+    return rendering.no_content()
+
+
+def deleteFault(appName: str, ruleId: str) -> flask.Response:
+    _tenant(appName)
+    if not book_of(_rt()).remove(appName, ruleId):
+        raise UnknownObject(f"Tenant {appName!r} has no fault rule {ruleId!r}")
+    return rendering.no_content()

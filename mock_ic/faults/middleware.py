@@ -21,7 +21,7 @@ from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime
 from functools import lru_cache
 from http import HTTPStatus
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 from urllib.parse import parse_qsl, unquote
 
 import orjson
@@ -209,19 +209,34 @@ def _not_json(rule: FaultRule) -> Response:
 
 
 async def _drop(receive: Receive) -> None:
-    """Close the TCP connection without any answer. uvicorn's receive is a bound method of its request
-    cycle, which holds the transport; once uvicorn has seen the close, returning sends nothing.
-    Elsewhere the app just returns without answering (starlette's TestClient then raises
-    "TestClient did not receive any response"). Raising instead would reach connexion's
-    ServerErrorMiddleware, which answers 500 (and in connexion 3.3 + starlette 1.x fails itself)."""
-    transport = getattr(getattr(receive, "__self__", None), "transport", None)
-    if transport is None or not callable(getattr(transport, "close", None)):
+    """Close the TCP connection without any answer; once the server has seen the close, returning
+    sends nothing. Elsewhere (no reachable transport) the app just returns without answering:
+    starlette's TestClient then raises "TestClient did not receive any response". Raising instead
+    would reach connexion's ServerErrorMiddleware, which answers 500."""
+    transport = _server_transport(receive)
+    if transport is None:
         return
     transport.close()
     with contextlib.suppress(TimeoutError):
         async with asyncio.timeout(_DROP_WAIT):
             while (await receive())["type"] != "http.disconnect":
                 pass
+
+
+def _server_transport(receive: Receive) -> asyncio.BaseTransport | None:
+    """uvicorn's connection transport. ASGI gives no handle on it, but uvicorn runs each request as a
+    task of ``RequestResponseCycle.run_asgi`` and its ``receive`` is a method of that cycle; both hold
+    ``.transport``. Middlewares that wrap ``receive`` (the request log) hide the second, not the first."""
+    owners: list[Any] = [getattr(receive, "__self__", None)]
+    task = asyncio.current_task()
+    frame = getattr(task.get_coro(), "cr_frame", None) if task else None
+    if frame is not None:
+        owners.append(frame.f_locals.get("self"))
+    for owner in owners:
+        transport = getattr(owner, "transport", None)
+        if callable(getattr(transport, "close", None)) and callable(getattr(transport, "is_closing", None)):
+            return transport
+    return None
 
 
 def _fault_header(rule_id: str) -> tuple[bytes, bytes]:

@@ -253,8 +253,18 @@ def put(ctx: WriteContext, kind: str, sourced_id: str, body: dict[str, Any]) -> 
         _require_strict(kind, body, ctx.version)
     doc = NORMALISERS[kind](ctx, sourced_id, body)
     apply_rules(ctx, kind, doc, existing)
+    _require_storable(doc)
     created = documents.put(ctx.conn, ctx.tenant, kind, doc)
     return doc, created
+
+
+def _require_storable(doc: dict[str, Any]) -> None:
+    """JSON allows integers of any size; the stored document (and most clients) keep 64-bit ones."""
+    try:
+        documents.dumps(doc)
+    except TypeError as exc:  # orjson.JSONEncodeError is a TypeError
+        raise Unprocessable(f"The {doc.get('sourcedId')!r} object cannot be stored: {exc} "
+                            f"(integers must fit in 64 bits)") from None
 
 
 def apply_rules(ctx: WriteContext, kind: str, doc: dict[str, Any], existing: dict[str, Any] | None) -> None:
@@ -308,6 +318,7 @@ def post_many(ctx: WriteContext, kind: str, items: list[Any], fixed: dict[str, d
         body = {**item, **fixed, "sourcedId": allocated}
         doc = NORMALISERS[kind](ctx, allocated, body)
         apply_rules(ctx, kind, doc, None)
+        _require_storable(doc)
         documents.put(ctx.conn, ctx.tenant, kind, doc)
         pairs.append({"suppliedSourcedId": str(supplied), "allocatedSourcedId": allocated})
     return pairs

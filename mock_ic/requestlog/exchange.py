@@ -94,4 +94,5 @@ class Exchange:
     def operation_id(self) -> str | None:
         routing: dict[str, Any] = (self.scope.get("extensions") or {}).get(ROUTING_EXTENSION) or {}
         value = routing.get("operation_id")
-        return value if isinstance(value, str) else None
+        # connexion's RelativeResolver prefixes the handler module: keep the spec's operationId.
+        return value.rpartition(".")[2] if isinstance(value, str) else None

@@ -29,6 +29,7 @@ if TYPE_CHECKING:
 DEFAULT_KEEP = 5000  # entries kept per tenant
 PRUNE_EVERY = 100  # inserts per tenant between two prunings
 TOKEN_PATH = "/campus/oauth2"
+_INSERT = sa.insert(request_log)
 
 
 def client_path(scope: dict[str, Any]) -> str:
@@ -67,7 +68,7 @@ class Recorder:
             count = self._inserts.get(tenant, 0)
             self._inserts[tenant] = count + 1
         with db.write() as conn:
-            entry_id = int(conn.execute(sa.insert(request_log).values(**row)).inserted_primary_key[0])
+            entry_id = int(conn.execute(_INSERT, row).inserted_primary_key[0])
             # The first insert of a tenant in this process prunes too (the table outlives processes).
             if count % self.prune_every == 0:
                 prune(conn, tenant, self.keep)
@@ -126,11 +127,10 @@ class Recorder:
                 secrets.add_authorization(value)
             elif name == redaction.VENDOR_HEADER:
                 secrets.add(value.partition(":")[2], value)
-        for text in (query, request_body, response_body):
-            secrets.add_fields(text)
-
-        def clean(text: str) -> str:
-            return secrets.scrub(redaction.fields(text))
+        # Every secret must be known before any text is scrubbed (the token a response issues
+        # is scrubbed from the request too, should it be there).
+        query, request_body, response_body = (secrets.take_fields(text)
+                                              for text in (query, request_body, response_body))
 
         def clean_headers(headers: list[tuple[str, str]]) -> str:
             kept = [[name, secrets.scrub(redaction.header(name, value))] for name, value in headers]
@@ -143,16 +143,16 @@ class Recorder:
             "scheme": str(scope.get("scheme", "http")),
             "host": secrets.scrub(_host(scope, request_headers)),
             "path": secrets.scrub(client_path(scope)),
-            "query": clean(query),
+            "query": secrets.scrub(query or ""),
             "http_version": str(scope.get("http_version", "1.1")),
             "status": exchange.answered_status,
             "latency_ms": exchange.latency_ms if exchange.latency_ms is not None else 0.0,
             "operation_id": exchange.operation_id,
             "request_headers": clean_headers(request_headers),
-            "request_body": None if request_body is None else _cap(clean(request_body), exchange.request_size),
+            "request_body": _cap(secrets.scrub(request_body), exchange.request_size) if request_body else None,
             "request_size": _request_size(exchange, request_headers),
             "response_headers": clean_headers(response_headers),
-            "response_body": None if response_body is None else _cap(clean(response_body), exchange.response_size),
+            "response_body": _cap(secrets.scrub(response_body), exchange.response_size) if response_body else None,
             "response_size": exchange.response_size,
         }
 
