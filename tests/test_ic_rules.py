@@ -399,3 +399,31 @@ def test_ic_lenient_in_strict_input_refuses_what_lenient_mode_accepts(api: Api, 
     for fragment in ("strict_input", "status", "href"):
         assert fragment in response.json()["imsx_description"]
     assert api.get(f"{GRADEBOOK}/lineItems/{sid}").status_code == 404
+
+
+# --- IC-SCHOOL-SCOPE ------------------------------------------------------------------------------
+
+def test_ic_school_scope_hides_other_schools_from_lists_reads_and_writes(api: Api, school_class: dict,
+                                                                         settings: Any) -> None:
+    schools = [o["sourcedId"] for o in api.get(f"{ROSTER}/schools").json()["orgs"]]
+    mine = api.get(f"{ROSTER}/classes/{school_class['id']}").json()["class"]["school"]["sourcedId"]
+    other = next(s for s in schools if s != mine)
+    foreign_class = api.get(f"{ROSTER}/schools/{other}/classes", limit=1).json()["classes"][0]
+    foreign_user = api.get(f"{ROSTER}/schools/{other}/students", limit=1).json()["users"][0]
+    settings(schools=(mine,))
+    assert [o["sourcedId"] for o in api.get(f"{ROSTER}/schools").json()["orgs"]] == [mine]
+    assert api.get(f"{ROSTER}/orgs").json()["orgs"]  # the district stays visible
+    assert api.get(f"{ROSTER}/schools/{other}").status_code == 404
+    assert api.get(f"{ROSTER}/classes/{foreign_class['sourcedId']}").status_code == 404
+    assert api.get(f"{ROSTER}/schools/{other}/classes").status_code == 404
+    assert api.get(f"{ROSTER}/users/{foreign_user['sourcedId']}").status_code == 404
+    classes = api.get(f"{ROSTER}/classes", limit=5000).json()["classes"]
+    assert classes and all(c["school"]["sourcedId"] == mine for c in classes)
+    enrollments = api.get(f"{ROSTER}/enrollments", limit=50000).json()["enrollments"]
+    assert all(e["school"]["sourcedId"] == mine for e in enrollments)
+    assert [o["sourcedId"] for o in api.get(f"{V11}/schools").json()["orgs"]] == [mine]
+    foreign = body(school_class, class_id=foreign_class["sourcedId"])
+    assert_refused(api.put(f"{GRADEBOOK}/lineItems/{new_id()}", foreign), foreign_class["sourcedId"])
+    assert api.put(f"{GRADEBOOK}/lineItems/{new_id()}", body(school_class)).status_code == 201
+    settings(schools=None)
+    assert len(api.get(f"{ROSTER}/schools").json()["orgs"]) == len(schools)

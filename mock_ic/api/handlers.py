@@ -21,6 +21,7 @@ from connexion import context
 from mock_ic import query
 from mock_ic.api import rendering
 from mock_ic.errors import InvalidData
+from mock_ic.ic import school_scope
 from mock_ic.oneroster import gradebook, reading, v1p1
 from mock_ic.oneroster.endpoints import Endpoint, Parent
 from mock_ic.oneroster.schemas import spec
@@ -41,12 +42,18 @@ class Flavour:
     def legacy(self) -> bool:
         return self.version == "1.1"
 
-    def visible(self, kind: str) -> list[sa.ColumnElement[bool]]:
-        """IC-USERS: users without an enabled portal account are absent in 1.1."""
-        if self.legacy and kind == "users":
-            c = KINDS["users"].table.c
-            return [sa.or_(c.portal.is_(None), c.portal != "false")]
-        return []
+    def visibility(self, tenant: Tenant) -> reading.Visibility:
+        """What this connection sees of each kind: IC-SCHOOL-SCOPE, and IC-USERS (users without an
+        enabled portal account are absent in 1.1)."""
+
+        def visible(kind: str) -> list[sa.ColumnElement[bool]]:
+            out = school_scope.conditions(kind, tenant.app_name, tenant.settings.schools)
+            if self.legacy and kind == "users":
+                c = KINDS["users"].table.c
+                out.append(sa.or_(c.portal.is_(None), c.portal != "false"))
+            return out
+
+        return visible
 
     def canonical_path(self, conn: sa.Connection, tenant: str, params: dict[str, Any]) -> dict[str, Any]:
         """1.1 paths name users by prefixed id (IC-IDS): translate them before querying."""
@@ -95,6 +102,7 @@ def read_handler(flavour: Flavour, operation_id: str, endpoint: Endpoint) -> Cal
 
 def _single(flavour: Flavour, endpoint: Endpoint) -> Callable[..., flask.Response]:
     def single(**params: Any) -> flask.Response:
+        visible = flavour.visibility(current_tenant())
         tenant = current_tenant().app_name
         fields, warning = query.selection(endpoint.kind, query.split_fields(params.get("fields")),
                                           version=flavour.version)
@@ -103,7 +111,7 @@ def _single(flavour: Flavour, endpoint: Endpoint) -> Callable[..., flask.Respons
             sourced_id = path["sourcedId"]
             if flavour.legacy and endpoint.kind == "users":
                 sourced_id = v1p1.canonical_user_id(conn, tenant, sourced_id)
-            text = reading.read_single(conn, tenant, endpoint, sourced_id, path, flavour.visible(endpoint.kind))
+            text = reading.read_single(conn, tenant, endpoint, sourced_id, path, visible)
             text = flavour.texts(conn, tenant, endpoint.kind, [text])[0]
         return rendering.single_response(endpoint.wrapper, text, fields, warnings=[warning] if warning else [],
                                          version=flavour.version)
@@ -121,7 +129,7 @@ def _collection(flavour: Flavour, endpoint: Endpoint, path_names: list[str]) -> 
         with _db().read() as conn:
             path = flavour.canonical_path(conn, tenant.app_name, {n: params[n] for n in path_names})
             page = reading.read_collection(conn, tenant.app_name, endpoint, path, list_params,
-                                           version=flavour.version, extra_where=flavour.visible(endpoint.kind))
+                                           version=flavour.version, visible=flavour.visibility(tenant))
             page.texts = flavour.texts(conn, tenant.app_name, endpoint.kind, page.texts)
         return rendering.collection_response(endpoint.wrapper, page, version=flavour.version)
 
@@ -171,6 +179,6 @@ def post(flavour: Flavour, kind: str, body: Any, fixed: dict[str, dict[str, str]
     with _db().write() as conn:
         ctx = _write_context(flavour, conn)
         for parent in parents:
-            reading.require_parent(conn, ctx.tenant, parent, path)
+            reading.require_parent(conn, ctx.tenant, parent, path, flavour.visibility(current_tenant()))
         pairs = gradebook.post_many(ctx, kind, items, fixed)
     return rendering.json_response(rendering.dumps({"sourcedIdPairs": pairs}), status=201)

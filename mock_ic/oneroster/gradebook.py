@@ -17,7 +17,7 @@ from typing import Any
 import sqlalchemy as sa
 
 from mock_ic.errors import Forbidden, InvalidData, UnknownObject, Unprocessable
-from mock_ic.ic import rules
+from mock_ic.ic import rules, school_scope
 from mock_ic.oneroster.schemas import output_validator
 from mock_ic.store import documents
 from mock_ic.store.refs import ref
@@ -109,9 +109,15 @@ def _base(body: dict[str, Any], sourced_id: str, what: str) -> dict[str, Any]:
     return doc
 
 
+def _visible(ctx: WriteContext, kind: str, sourced_id: str) -> bool:
+    """IC-SCHOOL-SCOPE: objects of schools outside the connection's scope are not there for it."""
+    where = school_scope.conditions(kind, ctx.tenant, ctx.settings.schools)
+    return not where or documents.exists(ctx.conn, ctx.tenant, kind, sourced_id, *where)
+
+
 def _require_object(ctx: WriteContext, kind: str, sourced_id: str, label: str, what: str) -> dict[str, Any]:
     found = documents.get_doc(ctx.conn, ctx.tenant, kind, sourced_id)
-    if found is None:
+    if found is None or not _visible(ctx, kind, sourced_id):
         raise Unprocessable(f"{what} refers to {label} {sourced_id!r}, which does not exist")
     return found
 
@@ -248,6 +254,8 @@ def unwrap(body: Any, wrapper: str) -> dict[str, Any]:
 def put(ctx: WriteContext, kind: str, sourced_id: str, body: dict[str, Any]) -> tuple[dict[str, Any], bool]:
     """Create or replace one object (IC-LI-UPSERT / IC-RES-UPSERT): (stored document, created?)."""
     existing = documents.get_doc(ctx.conn, ctx.tenant, kind, sourced_id)
+    if existing is not None and not _visible(ctx, kind, sourced_id):
+        raise UnknownObject(f"Unknown {KINDS[kind].singular} {sourced_id!r} for this connection's schools")
     _require_vendor_owned(kind, sourced_id, existing)
     if ctx.settings.strict_input:
         _require_strict(kind, body, ctx.version)
@@ -281,7 +289,7 @@ def apply_rules(ctx: WriteContext, kind: str, doc: dict[str, Any], existing: dic
 def delete(ctx: WriteContext, kind: str, sourced_id: str) -> None:
     """IC-LI-DELETE: the object is gone afterwards; a line item takes its results with it."""
     existing = documents.get_doc(ctx.conn, ctx.tenant, kind, sourced_id)
-    if existing is None:
+    if existing is None or not _visible(ctx, kind, sourced_id):
         raise UnknownObject(f"Unknown {KINDS[kind].singular} {sourced_id!r}: nothing to delete")
     _require_vendor_owned(kind, sourced_id, existing)
     if kind == "lineItems":

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -24,21 +24,31 @@ class CollectionPage:
     warnings: list[query.Warning_] = field(default_factory=list)
 
 
-def check_parents(conn: sa.Connection, tenant: str, endpoint: Endpoint, path: dict[str, str]) -> None:
+Visibility = Callable[[str], list[sa.ColumnElement[bool]]]  # kind -> row conditions (IC-USERS, IC-SCHOOL-SCOPE)
+
+
+def everything(kind: str) -> list[sa.ColumnElement[bool]]:
+    return []
+
+
+def check_parents(conn: sa.Connection, tenant: str, endpoint: Endpoint, path: dict[str, str],
+                  visible: Visibility = everything) -> None:
     for parent in endpoint.parents:
-        require_parent(conn, tenant, parent, path)
+        require_parent(conn, tenant, parent, path, visible)
 
 
-def require_parent(conn: sa.Connection, tenant: str, parent: Parent, path: dict[str, str]) -> None:
+def require_parent(conn: sa.Connection, tenant: str, parent: Parent, path: dict[str, str],
+                   visible: Visibility = everything) -> None:
     sourced_id = path[parent.param]
-    if not documents.exists(conn, tenant, parent.kind, sourced_id, *parent.where(tenant, path)):
+    if not documents.exists(conn, tenant, parent.kind, sourced_id, *parent.where(tenant, path),
+                            *visible(parent.kind)):
         raise UnknownObject(f"Unknown {parent.label} {sourced_id!r}: no {parent.label} with that sourcedId exists")
 
 
 def read_collection(conn: sa.Connection, tenant: str, endpoint: Endpoint, path: dict[str, str],
                     params: query.ListParams, *, version: str = "1.2",
-                    extra_where: Sequence[sa.ColumnElement[bool]] = ()) -> CollectionPage:
-    check_parents(conn, tenant, endpoint, path)
+                    visible: Visibility = everything) -> CollectionPage:
+    check_parents(conn, tenant, endpoint, path, visible)
     warnings: list[query.Warning_] = []
     order = None
     if params.sort:
@@ -46,7 +56,7 @@ def read_collection(conn: sa.Connection, tenant: str, endpoint: Endpoint, path: 
         warnings += [warning] if warning else []
     fields, warning = query.selection(endpoint.kind, params.fields, version=version)
     warnings += [warning] if warning else []
-    where = [*endpoint.where(tenant, path), *extra_where]
+    where = [*endpoint.where(tenant, path), *visible(endpoint.kind)]
     page = query.page_query(endpoint.kind, tenant, where, params, order, version)
     texts = documents.texts(conn, page.select)
     total = _total(conn, page, params, len(texts))
@@ -61,11 +71,11 @@ def _total(conn: sa.Connection, page: query.Page, params: query.ListParams, serv
 
 
 def read_single(conn: sa.Connection, tenant: str, endpoint: Endpoint, sourced_id: str,
-                path: dict[str, Any] | None = None, extra_where: Sequence[sa.ColumnElement[bool]] = ()) -> str:
+                path: dict[str, Any] | None = None, visible: Visibility = everything) -> str:
     table = KINDS[endpoint.kind].table
     text = conn.execute(
         sa.select(table.c.doc).where(table.c.tenant == tenant, table.c.sourced_id == sourced_id,
-                                     *endpoint.where(tenant, path or {}), *extra_where)
+                                     *endpoint.where(tenant, path or {}), *visible(endpoint.kind))
     ).scalar_one_or_none()
     if text is None:
         label = endpoint.label or endpoint.wrapper
