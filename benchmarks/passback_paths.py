@@ -25,6 +25,7 @@ import asyncio
 import base64
 import contextlib
 import functools
+import hashlib
 import itertools
 import json
 import math
@@ -588,6 +589,17 @@ def machine() -> dict[str, Any]:
     }
 
 
+def source_fingerprint() -> dict[str, Any]:
+    """Which mock-ic code was measured: a digest of mock_ic/ and openapi/ and their newest change."""
+    files = sorted([*ROOT.glob("mock_ic/**/*.py"), *ROOT.glob("openapi/*.yaml")])
+    digest = hashlib.sha1()
+    for path in files:
+        digest.update(str(path.relative_to(ROOT)).encode() + b"\0" + path.read_bytes())
+    newest = max(files, key=lambda p: p.stat().st_mtime)
+    return {"sha1": digest.hexdigest()[:12], "files": len(files), "newest": str(newest.relative_to(ROOT)),
+            "newest_mtime": datetime.fromtimestamp(newest.stat().st_mtime).isoformat(timespec="seconds")}
+
+
 def print_report(report: dict[str, Any]) -> None:
     m = report["machine"]
     print(f"\nmachine: {m['nproc']} CPU(s) {m['cpu_model']}, {m['ram_gib']} GiB, Python {m['python']}, {m['os']}; "
@@ -615,8 +627,10 @@ def print_report(report: dict[str, Any]) -> None:
         print(f"{endpoint}: mock/bare throughput {ratio['throughput']:.2f} (target >= {TARGET_RATIO}: {verdict}); "
               f"p50 {ratio['p50_ms_mock']:.2f} vs {ratio['p50_ms_bare']:.2f} ms; "
               f"server CPU per request {ratio['cpu_per_request']:.1f}x bare")
+    src = report["mock_ic_source"]
+    print(f"\nmock_ic sources {src['sha1']} ({src['files']} files, newest {src['newest']} {src['newest_mtime']})")
     st = report["startup"]
-    print(f"\nmock-ic serve on a fresh data dir -> healthy in {st['mock_ready_s']:.2f} s "
+    print(f"mock-ic serve on a fresh data dir -> healthy in {st['mock_ready_s']:.2f} s "
           f"(bare Flask {st['bare_ready_s']:.2f} s); peak RSS after the load: mock {st['mock_peak_rss_mib']:.0f} MiB, "
           f"bare {st['bare_peak_rss_mib']:.0f} MiB")
     print(f"enrollment check plan on the served database: {report['query_plans']['enrollment_check']} "
@@ -666,6 +680,7 @@ def main(argv: list[str] | None = None) -> int:
         "command": " ".join([Path(sys.executable).name, *sys.argv]),
         "machine": machine(),
         "loadavg_before": os.getloadavg(),
+        "mock_ic_source": source_fingerprint(),
         "config": {"seconds": args.seconds, "warmup": args.warmup, "rounds": args.rounds,
                    "concurrency": args.concurrency,
                    "client": args.client, "line_items": LINE_ITEMS, "result_ids": RESULT_IDS},
