@@ -72,7 +72,7 @@ def main(argv: list[str] | None = None) -> int:
     replay = json.loads(args.replay.read_text(encoding="utf-8"))
     # Same server settings as `mock-ic serve` with workers=1: uvicorn.run(app, host, port, log_level,
     # access_log off), default loop/http implementations (uvloop and httptools when installed).
-    uvicorn.run(WSGIMiddleware(create_app(replay).wsgi_app), host=args.host, port=args.port,
+    uvicorn.run(WSGIMiddleware(create_app(replay).wsgi_app), host=args.host, port=args.port,  # type: ignore[arg-type]
                 log_level=args.log_level, access_log=False)
     return 0
 

@@ -40,7 +40,7 @@ import sys
 import tempfile
 import time
 from collections import Counter
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import asdict, dataclass, field
 from datetime import date, datetime
 from importlib import metadata
@@ -435,7 +435,8 @@ class Cell:
     expected: frozenset[int]
 
 
-def measure(cells: list[Cell], servers_of: dict[str, tuple[Server, ...]], args: argparse.Namespace) -> list[LoadResult]:
+def measure(cells: list[Cell], servers_of: Mapping[str, tuple[Server, ...]],
+            args: argparse.Namespace) -> list[LoadResult]:
     """Each cell on each of its servers, the servers alternating round by round so that a change
     in the machine's load during the run hits both alike."""
     results = []
@@ -484,7 +485,7 @@ ENROLLMENT_CHECK = ("SELECT 1 FROM or_enrollments WHERE tenant = ? AND class = ?
                     "AND status = ? AND (no_show IS NULL OR no_show != ?)")
 
 
-def query_plans(db_file: Path) -> dict[str, str]:
+def query_plans(db_file: Path) -> dict[str, Any]:
     """SQLite's plan for the PUT's enrollment check on the served database (read-only).
 
     Without ANALYZE statistics SQLite picks between equally ranked indexes by their order in the

@@ -40,7 +40,9 @@ def replace_documents(db: Database, tenant: str, district: dict[str, list[dict[s
     """Drop every document of the tenant and load ``district`` instead, atomically."""
     with db.write() as conn:
         documents.drop_tenant(conn, tenant)
-        return documents.bulk_load(conn, tenant, district)
+        count = documents.bulk_load(conn, tenant, district)
+        db.analyze(conn)
+        return count
 
 
 def reset(db: Database, tenant: Tenant, today: date | None = None) -> int:

@@ -125,6 +125,7 @@ class TenantRegistry:
                 raise TenantExists(f"A tenant with appName {app_name!r} or clientId {tenant.client_id!r} exists")
             conn.execute(sa.insert(tenants_table).values(**_to_row(tenant)))
             documents.bulk_load(conn, app_name, district)
+            self._db.analyze(conn)
         self._remember(tenant)
         return tenant
 

@@ -182,6 +182,9 @@ def test_ic_li_category_1p1_any_category_becomes_uncategorized(api: Api, school_
     assert response.json()["lineItem"]["category"]["sourcedId"] == UNCATEGORIZED
     assert api.get(f"{V11}/lineItems/{sid}").json()["lineItem"]["category"]["sourcedId"] == UNCATEGORIZED
     assert api.get(f"{GRADEBOOK}/lineItems/{sid}").json()["lineItem"]["category"]["sourcedId"] == UNCATEGORIZED
+    view = api.get(f"/_mock/tenants/{APP}/classes/{school_class['id']}/gradebook").json()
+    first = view["categories"][0]
+    assert first["title"] == "Uncategorized" and sid in {column["sourcedId"] for column in first["lineItems"]}
 
 
 @pytest.mark.parametrize("category", [None, UNCATEGORIZED, "other-class"])
@@ -241,8 +244,10 @@ def test_ic_li_grading_window_closed_period_rejects_line_items_and_results(api: 
 
 
 def test_ic_li_class_unknown_class_rejected_naming_it(api: Api, school_class: dict) -> None:
-    assert_refused(api.put(f"{GRADEBOOK}/lineItems/{new_id()}", body(school_class, class_id="no-such-section")),
+    sid = new_id()
+    assert_refused(api.put(f"{GRADEBOOK}/lineItems/{sid}", body(school_class, class_id="no-such-section")),
                    "no-such-section")
+    assert api.get(f"{GRADEBOOK}/lineItems/{sid}").status_code == 404
 
 
 # --- IC-RES-* ------------------------------------------------------------------------------------

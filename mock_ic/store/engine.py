@@ -36,6 +36,9 @@ class Database:
         self.in_memory = self.is_sqlite and self.url.database in (None, "", ":memory:")
         # One shared connection for an in-memory database: serialise its use across threads.
         self._lock = threading.RLock() if self.in_memory else None
+        # SQLite has one writer at a time; queueing writers here instead of in SQLite's sleeping busy
+        # handler cuts the write tail from ~1.5 s to ~0.3 s at 8 concurrent PUTs (BENCHMARKS.md).
+        self._write_lock = threading.Lock() if self.is_sqlite and not self.in_memory else None
         self.engine = self._create_engine()
 
     def _create_engine(self) -> sa.Engine:
@@ -66,10 +69,23 @@ class Database:
     @contextmanager
     def write(self) -> Iterator[sa.Connection]:
         """A transaction that writes: committed when the block ends, rolled back on any error."""
-        with self._locked(), self.engine.connect() as conn:
+        with self._locked(), self._writing(), self.engine.connect() as conn:
             conn = conn.execution_options(**{WRITE: True})
             with conn.begin():
                 yield conn
+
+    @contextmanager
+    def _writing(self) -> Iterator[None]:
+        if self._write_lock is None:
+            yield
+        else:
+            with self._write_lock:
+                yield
+
+    def analyze(self, conn: sa.Connection) -> None:
+        """Refresh the planner's statistics after a bulk load, so SQLite picks the selective index
+        (without them its choice varied between processes: 5.5 ms vs 0.7 ms per enrolment check)."""
+        conn.exec_driver_sql("ANALYZE")
 
     @contextmanager
     def _locked(self) -> Iterator[None]:
