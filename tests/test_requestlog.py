@@ -370,6 +370,10 @@ def test_request_log_is_per_tenant(client: TestClient, runtime: Runtime, tenant:
     client.get("/_mock/health", headers={"Authorization": f"Bearer {other_token}"})
     assert requestlog.entries(runtime.db, "no-such-app") == []
     assert requestlog.entries(runtime.db, OTHER) == []
+    # An unknown app in the URL with a tenant's token: refused, and filed under that tenant.
+    assert client.get(f"{v1p2('no-such-app')}/rostering/v1p2/orgs",
+                      headers={"Authorization": f"Bearer {other_token}"}).status_code == 401
+    assert [(e["status"], e["tenant"]) for e in requestlog.entries(runtime.db, OTHER)] == [(401, OTHER)]
 
 
 # --- the middleware alone, around small apps -------------------------------------------------------
@@ -442,7 +446,7 @@ def test_request_log_failure_to_record_is_a_warning_without_secrets(
         response = TestClient(logged(echo, runtime)).post(
             f"{v1p2(PRUNED)}/rostering/v1p2/x?client_secret={pruned.client_secret}", content=pruned.client_secret)
     assert response.status_code == 200 and response.text == pruned.client_secret
-    assert "could not record POST" in caplog.text and "OperationalError" in caplog.text
+    assert "could not record a POST request (operation unknown, status 200): OperationalError" in caplog.text
     assert pruned.client_secret not in caplog.text
 
 
@@ -499,6 +503,26 @@ def test_request_log_over_real_http(server: str, runtime: Runtime, tenant: Tenan
     assert entry["operationId"] == "getAllSchools"
     token_entry = the_entry(runtime, TENANT, path_glob="/campus/oauth2/token", method="POST")
     assert token not in json.dumps(token_entry) and tenant.client_secret not in json.dumps(token_entry)
+
+
+def test_request_log_is_written_after_the_answer_was_sent(server: str, runtime: Runtime, tenant: Tenant,
+                                                          monkeypatch: pytest.MonkeyPatch) -> None:
+    token = requests.post(f"{server}/campus/oauth2/token?appName={TENANT}", data={"grant_type": "client_credentials"},
+                          auth=(tenant.client_id, tenant.client_secret), timeout=10).json()["access_token"]
+    release = threading.Event()
+    record = requestlog.Recorder.record
+
+    def held(self: requestlog.Recorder, exchange: requestlog.Exchange) -> int | None:
+        release.wait(timeout=10)
+        return record(self, exchange)
+
+    monkeypatch.setattr(requestlog.Recorder, "record", held)
+    response = requests.get(f"{server}{ROSTER}/orgs?marker=held", headers={"Authorization": f"Bearer {token}"},
+                            timeout=10)
+    assert response.status_code == 200  # answered while its log write is still held back
+    assert requestlog.entries(runtime.db, TENANT, path_glob="*marker=held") == []
+    release.set()
+    assert the_entry(runtime, TENANT, path_glob="*marker=held")["status"] == 200
 
 
 # --- redaction rules -----------------------------------------------------------------------------------

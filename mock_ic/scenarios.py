@@ -1,0 +1,385 @@
+"""Named fault scenarios (FAULT-SCENARIOS): a tenant set up so that a passback client meets one Canvas SIS error.
+
+Each scenario is a YAML file ``fixtures/scenarios/<name>.yaml`` (docs/scenarios.md) with the Canvas title it
+reproduces, the Infinite Campus cause, and what to change: tenant ``settings`` (merged into the tenant's),
+``faults`` (FAULT-RULES rules; they replace the tenant's rule list) and ``data`` (a small closed vocabulary of
+changes to the tenant's documents, written through the store in one transaction)::
+
+    from mock_ic import scenarios
+    scenarios.names()                                   # the ten scenario names
+    scenarios.apply(runtime, "demo", "exchange-error")  # -> what was applied, as JSON
+
+Applying is idempotent: the rule list is replaced (counters reset), settings are merged, and every data
+change states the state it wants rather than a step, so applying a scenario twice leaves the tenant as
+applying it once did (on the same day: ``move_calendar`` counts from today). That also makes it safe for
+every worker process of a server to apply the same scenario (fault rules live per process).
+Scenarios do not undo each other: apply one to a fresh or reset tenant.
+"""
+
+from __future__ import annotations
+
+import types
+import zlib
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field, fields
+from datetime import date, timedelta
+from pathlib import Path
+from typing import Any, Literal, Union, get_args, get_origin, get_type_hints
+
+import orjson
+import sqlalchemy as sa
+import yaml
+
+from mock_ic.faults import FaultRule, book_of
+from mock_ic.resources import fixtures_dir
+from mock_ic.runtime import Runtime
+from mock_ic.store import documents
+from mock_ic.store.tables import KINDS, LINK_TABLES
+from mock_ic.tenants import TenantSettings
+
+FOLDER = "scenarios"
+_TEXT_KEYS = ("name", "title", "canvasMessage", "icCause")
+_TOP_KEYS = (*_TEXT_KEYS, "settings", "faults", "data")
+
+
+class ScenarioError(ValueError):
+    """A scenario file that does not validate; the message names the file and the key."""
+
+
+class _Missing(KeyError):
+    def __str__(self) -> str:  # KeyError would quote the whole message
+        return str(self.args[0]) if self.args else ""
+
+
+class UnknownScenario(_Missing):
+    """No scenario of that name; the message lists the available ones."""
+
+
+class UnknownTenant(_Missing):
+    pass
+
+
+@dataclass(frozen=True)
+class Scenario:
+    name: str
+    title: str  # the Canvas SIS error title, e.g. "Assignment Dates Error"
+    canvas_message: str
+    ic_cause: str
+    settings: dict[str, Any] = field(default_factory=dict)  # TenantSettings names -> values
+    faults: tuple[FaultRule, ...] = ()
+    data: dict[str, Any] = field(default_factory=dict)  # data change name -> normalised arguments
+    path: Path | None = None
+
+    def to_dict(self) -> dict[str, Any]:
+        """The scenario as JSON, in the file's own keys."""
+        return {"name": self.name, "title": self.title, "canvasMessage": self.canvas_message,
+                "icCause": self.ic_cause, "settings": dict(self.settings),
+                "faults": [rule.to_dict() for rule in self.faults], "data": dict(self.data)}
+
+
+# --- finding and reading scenario files -----------------------------------------------------------
+
+def scenario_dir() -> Path:
+    return fixtures_dir() / FOLDER
+
+
+def names() -> list[str]:
+    """The names of the shipped scenarios, sorted."""
+    folder = scenario_dir()
+    return sorted(p.stem for p in folder.glob("*.yaml")) if folder.is_dir() else []
+
+
+def load(name: str) -> Scenario:
+    """The shipped scenario ``name``; UnknownScenario (a KeyError) lists the available names."""
+    available = names()
+    if name not in available:
+        raise UnknownScenario(f"Unknown scenario {name!r}; available: {', '.join(available) or 'none'}")
+    return parse_file(scenario_dir() / f"{name}.yaml")
+
+
+def load_all() -> list[Scenario]:
+    return [load(name) for name in names()]
+
+
+def _shown(path: Path) -> str:
+    try:
+        return str(path.resolve().relative_to(fixtures_dir().resolve().parent))
+    except ValueError:
+        return str(path)
+
+
+def parse_file(path: Path) -> Scenario:
+    """Read and validate one scenario file; ScenarioError names the file and the key at fault."""
+    where = _shown(path)
+    try:
+        raw = yaml.safe_load(path.read_text(encoding="utf-8"))
+    except (OSError, yaml.YAMLError) as exc:
+        raise ScenarioError(f"{where}: cannot be read as YAML: {exc}") from None
+    return parse(raw, where=where, path=path)
+
+
+def parse(raw: Any, *, where: str, path: Path | None = None) -> Scenario:
+    """Validate a scenario given as data (what the YAML file holds); ``where`` names it in errors."""
+    if not isinstance(raw, dict):
+        raise ScenarioError(f"{where}: a scenario is a mapping with keys {list(_TOP_KEYS)}, not {type(raw).__name__}")
+    unknown = sorted(str(k) for k in raw if k not in _TOP_KEYS)
+    if unknown:
+        raise ScenarioError(f"{where}: unknown key(s) {unknown}; allowed: {list(_TOP_KEYS)}")
+    for key in _TEXT_KEYS:
+        value = raw.get(key)
+        if not isinstance(value, str) or not value.strip():
+            raise ScenarioError(f"{where}: {key}: required, a non-empty string (got {value!r})")
+    if path is not None and raw["name"] != path.stem:
+        raise ScenarioError(f"{where}: name: {raw['name']!r} must equal the file name {path.stem!r}")
+    return Scenario(name=raw["name"], title=raw["title"].strip(), canvas_message=raw["canvasMessage"].strip(),
+                    ic_cause=" ".join(raw["icCause"].split()), settings=_parse_settings(raw.get("settings"), where),
+                    faults=_parse_faults(raw.get("faults"), where), data=_parse_data(raw.get("data"), where),
+                    path=path)
+
+
+def _mapping(value: Any, where: str, key: str) -> dict[str, Any]:
+    if value is None:
+        return {}
+    if not isinstance(value, dict):
+        raise ScenarioError(f"{where}: {key}: must be a mapping, not {type(value).__name__}")
+    return value
+
+
+def _parse_settings(value: Any, where: str) -> dict[str, Any]:
+    settings = _mapping(value, where, "settings")
+    hints = get_type_hints(TenantSettings)
+    known = sorted(f.name for f in fields(TenantSettings))
+    for key, setting in settings.items():
+        if key not in hints:
+            raise ScenarioError(f"{where}: settings.{key}: not a tenant setting; allowed: {known}")
+        if not _conforms(setting, hints[key]):
+            raise ScenarioError(f"{where}: settings.{key}: must be {_hint_text(hints[key])}, not {setting!r}")
+    return dict(settings)
+
+
+def _conforms(value: Any, hint: Any) -> bool:
+    """Whether a YAML value fits a TenantSettings annotation (the forms that class uses)."""
+    origin = get_origin(hint)
+    if origin is Literal:
+        return value in get_args(hint)
+    if origin in (Union, types.UnionType):
+        return any(_conforms(value, arg) for arg in get_args(hint))
+    if hint is type(None):
+        return value is None
+    if origin is tuple:
+        return isinstance(value, list | tuple) and all(isinstance(v, str) for v in value)
+    if hint is bool:
+        return isinstance(value, bool)
+    if hint is int:
+        return isinstance(value, int) and not isinstance(value, bool)
+    return isinstance(value, hint) if isinstance(hint, type) else True
+
+
+def _hint_text(hint: Any) -> str:
+    origin = get_origin(hint)
+    if origin is Literal:
+        return "one of " + ", ".join(repr(arg) for arg in get_args(hint))
+    if origin in (Union, types.UnionType):
+        return " or ".join(_hint_text(arg) for arg in get_args(hint))
+    if hint is type(None):
+        return "null"
+    if origin is tuple:
+        return "a list of strings"
+    return {bool: "true or false", int: "an integer"}.get(hint, getattr(hint, "__name__", str(hint)))
+
+
+def _parse_faults(value: Any, where: str) -> tuple[FaultRule, ...]:
+    if value is None:
+        return ()
+    if not isinstance(value, list):
+        raise ScenarioError(f"{where}: faults: must be a list of fault rules, not {type(value).__name__}")
+    rules: list[FaultRule] = []
+    for index, item in enumerate(value):
+        if not isinstance(item, dict) or not item.get("id"):
+            # a generated id would differ on every apply, and applying twice must equal applying once
+            raise ScenarioError(f"{where}: faults[{index}]: every rule needs an explicit id")
+        try:
+            rule = FaultRule.from_dict(item)
+        except (TypeError, ValueError) as exc:
+            raise ScenarioError(f"{where}: faults[{index}] ({item['id']}): {exc}") from None
+        if any(r.id == rule.id for r in rules):
+            raise ScenarioError(f"{where}: faults[{index}]: duplicate rule id {rule.id!r}")
+        rules.append(rule)
+    return tuple(rules)
+
+
+# --- the data changes -----------------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class _Change:
+    check: Callable[[Any, str], Any]  # (value, "file: data.<key>") -> normalised value
+    apply: Callable[[sa.Connection, str, Any, date], tuple[dict[str, Any], dict[str, Any]]]  # -> summary, settings
+
+
+def _check_unenroll(value: Any, where: str) -> dict[str, float]:
+    spec = value if isinstance(value, dict) else None
+    if spec is None or set(spec) != {"fraction"}:
+        raise ScenarioError(f"{where}: must be a mapping {{fraction: <number 0 < f <= 1>}}, not {value!r}")
+    fraction = spec["fraction"]
+    if isinstance(fraction, bool) or not isinstance(fraction, int | float) or not 0 < fraction <= 1:
+        raise ScenarioError(f"{where}.fraction: must be a number with 0 < f <= 1, not {fraction!r}")
+    return {"fraction": float(fraction)}
+
+
+def _check_close(value: Any, where: str) -> bool:
+    if not isinstance(value, bool):
+        raise ScenarioError(f"{where}: must be true or false, not {value!r}")
+    return value
+
+
+def _check_move_calendar(value: Any, where: str) -> dict[str, int]:
+    spec = value if isinstance(value, dict) else None
+    if spec is None or set(spec) != {"starts_in_days"}:
+        raise ScenarioError(f"{where}: must be a mapping {{starts_in_days: <integer>}}, not {value!r}")
+    days = spec["starts_in_days"]
+    if isinstance(days, bool) or not isinstance(days, int) or abs(days) > 3660:
+        raise ScenarioError(f"{where}.starts_in_days: must be an integer from -3660 to 3660, not {days!r}")
+    return {"starts_in_days": days}
+
+
+def _rewrite(conn: sa.Connection, tenant: str, kind: str, docs: list[dict[str, Any]]) -> None:
+    """Replace existing documents of a kind without link tables, as ``documents.put`` would, in one
+    executemany UPDATE (thousands of enrolments: ``put`` builds a statement per document)."""
+    assert kind not in LINK_TABLES, kind
+    if not docs:
+        return
+    table = KINDS[kind].table
+    rows = [documents.row_for(tenant, kind, doc) for doc in docs]
+    columns = [name for name in rows[0] if name not in ("tenant", "sourced_id")]
+    statement = (sa.update(table)
+                 .where(table.c.tenant == sa.bindparam("key_tenant"), table.c.sourced_id == sa.bindparam("key_id"))
+                 .values({name: sa.bindparam(f"new_{name}") for name in columns}))
+    conn.execute(statement, [{"key_tenant": row["tenant"], "key_id": row["sourced_id"],
+                              **{f"new_{name}": row[name] for name in columns}} for row in rows])
+
+
+def _picked(sourced_id: str, fraction: float) -> bool:
+    """A stable choice: the same enrolments for the same fraction, on every apply and every worker."""
+    return zlib.crc32(sourced_id.encode()) < fraction * 2**32
+
+
+def _unenroll_students(conn: sa.Connection, tenant: str, spec: dict[str, float],
+                       today: date) -> tuple[dict[str, Any], dict[str, Any]]:
+    """IC-RES-UPSERT: the chosen student enrolments become ``tobedeleted`` (the student dropped the section),
+    so scores for those students are refused with 422."""
+    table = KINDS["enrollments"].table
+    texts = conn.execute(sa.select(table.c.doc).where(table.c.tenant == tenant, table.c.role == "student",
+                                                      table.c.status == "active")).scalars().all()
+    dropped_now = []
+    for text in texts:
+        doc = orjson.loads(text)
+        if _picked(doc["sourcedId"], spec["fraction"]):
+            dropped_now.append(doc | {"status": "tobedeleted", "dateLastModified": documents.now_stamp()})
+    _rewrite(conn, tenant, "enrollments", dropped_now)
+    dropped = conn.execute(sa.select(sa.func.count()).select_from(table).where(
+        table.c.tenant == tenant, table.c.role == "student", table.c.status == "tobedeleted")).scalar_one()
+    return {"fraction": spec["fraction"], "changed": len(dropped_now), "studentEnrollmentsToBeDeleted": dropped}, {}
+
+
+def _close_all_grading_periods(conn: sa.Connection, tenant: str, close: bool,
+                               today: date) -> tuple[dict[str, Any], dict[str, Any]]:
+    """IC-LI-GRADING-WINDOW: every academic session of the tenant goes into ``closed_grading_periods`` — the
+    grading periods, and the terms and school years too, since a client may name a term as gradingPeriod."""
+    if not close:
+        return {"closed": 0}, {}
+    table = KINDS["academicSessions"].table
+    ids = conn.execute(sa.select(table.c.sourced_id).where(table.c.tenant == tenant)
+                       .order_by(table.c.sourced_id)).scalars().all()
+    return {"closed": len(ids)}, {"closed_grading_periods": list(ids)}
+
+
+def _move_calendar(conn: sa.Connection, tenant: str, spec: dict[str, int],
+                   today: date) -> tuple[dict[str, Any], dict[str, Any]]:
+    """IC-LI-DUE-DATE: the tenant's whole calendar (school years, terms, grading periods) moves as one block so
+    that its first day is ``today + starts_in_days``; class terms keep their ids, only the dates move."""
+    table = KINDS["academicSessions"].table
+    sessions = [orjson.loads(t) for t in conn.execute(
+        sa.select(table.c.doc).where(table.c.tenant == tenant)).scalars()]
+    if not sessions:
+        return {"shiftedDays": 0, "changed": 0}, {}
+    first = min(date.fromisoformat(s["startDate"][:10]) for s in sessions)
+    last = max(date.fromisoformat(s["endDate"][:10]) for s in sessions)
+    shift = today + timedelta(days=spec["starts_in_days"]) - first
+    summary = {"startsOn": (first + shift).isoformat(), "endsOn": (last + shift).isoformat(),
+               "shiftedDays": shift.days, "changed": 0}
+    if not shift:
+        return summary, {}
+    years = (last + shift).year - last.year
+    for doc in sessions:
+        for key in ("startDate", "endDate"):
+            doc[key] = (date.fromisoformat(doc[key][:10]) + shift).isoformat()
+        if str(doc.get("schoolYear", "")).isdigit():
+            doc["schoolYear"] = str(int(doc["schoolYear"]) + years)
+        doc["dateLastModified"] = documents.now_stamp()
+    _rewrite(conn, tenant, "academicSessions", sessions)
+    summary["changed"] = len(sessions)
+    return summary, {}
+
+
+DATA_CHANGES: dict[str, _Change] = {
+    "unenroll_students": _Change(_check_unenroll, _unenroll_students),
+    "close_all_grading_periods": _Change(_check_close, _close_all_grading_periods),
+    "move_calendar": _Change(_check_move_calendar, _move_calendar),
+}
+
+
+def _parse_data(value: Any, where: str) -> dict[str, Any]:
+    data = _mapping(value, where, "data")
+    out: dict[str, Any] = {}
+    for key, spec in data.items():
+        change = DATA_CHANGES.get(key)
+        if change is None:
+            raise ScenarioError(f"{where}: data.{key}: unknown data change; allowed: {sorted(DATA_CHANGES)}")
+        out[key] = change.check(spec, f"{where}: data.{key}")
+    return out
+
+
+# --- applying -------------------------------------------------------------------------------------
+
+def apply(runtime: Runtime, app_name: str, name: str, *, today: date | None = None) -> dict[str, Any]:
+    """Set the tenant up for scenario ``name``; returns what was applied (JSON).
+
+    Data changes run in one write transaction, then the settings are merged into the tenant's, then the
+    scenario's fault rules replace the tenant's rule list (an empty list clears it). UnknownScenario /
+    UnknownTenant (KeyErrors) when either does not exist.
+    """
+    return apply_scenario(runtime, app_name, load(name), today=today)
+
+
+def apply_scenario(runtime: Runtime, app_name: str, scenario: Scenario, *,
+                   today: date | None = None) -> dict[str, Any]:
+    """:func:`apply` for an already loaded (e.g. user-supplied, :func:`parse_file`) scenario."""
+    tenant = runtime.tenants.get(app_name)
+    if tenant is None:
+        raise UnknownTenant(f"Unknown tenant {app_name!r}")
+    day = today or date.today()
+    summaries: dict[str, Any] = {}
+    derived: dict[str, Any] = {}
+    if scenario.data:
+        with runtime.db.write() as conn:
+            for key, spec in scenario.data.items():
+                summaries[key], settings_part = DATA_CHANGES[key].apply(conn, app_name, spec, day)
+                derived.update(settings_part)
+    wanted = _merged_settings(tenant.settings, scenario.settings, derived)
+    settings = TenantSettings.from_dict(tenant.settings.to_dict() | wanted)
+    if settings != tenant.settings:
+        runtime.tenants.update_settings(app_name, settings)
+    book_of(runtime).set_rules(app_name, list(scenario.faults))
+    return {"scenario": scenario.name, "title": scenario.title, "appName": app_name,
+            "settings": {key: settings.to_dict()[key] for key in wanted},
+            "faults": [rule.to_dict() for rule in scenario.faults], "data": summaries}
+
+
+def _merged_settings(current: TenantSettings, given: Mapping[str, Any], derived: Mapping[str, Any]) -> dict[str, Any]:
+    """The scenario's settings plus those its data changes imply; closed periods add to those already closed."""
+    wanted = dict(given)
+    closed = derived.get("closed_grading_periods")
+    if closed is not None:
+        already = set(current.closed_grading_periods) | set(wanted.get("closed_grading_periods") or ())
+        wanted["closed_grading_periods"] = sorted(already | set(closed))
+    return wanted
