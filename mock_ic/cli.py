@@ -30,6 +30,7 @@ def main(argv: list[str] | None = None) -> int:
                        help="do not create the demo tenant")
     serve.add_argument("--admin-token", help="require this token on /_mock (default: open on 127.0.0.1, "
                        "generated and printed when binding another address)")
+    serve.add_argument("--scenario", help="apply a SIS-error scenario to the demo tenant (docs/scenarios.md)")
     serve.add_argument("--log-level", default="info", choices=["debug", "info", "warning", "error"])
     serve.set_defaults(func=_serve)
     tenant_cli.add_parser(commands)
@@ -66,7 +67,18 @@ def _serve(args: argparse.Namespace) -> int:
         return 3
     # Make the schema, the signing secret and the demo tenant once, before any worker starts.
     runtime = build_runtime(settings)
-    _print_banner(settings)
+    if args.scenario and settings.workers > 1:
+        print("mock-ic: --scenario fault rules live per process; use --workers 1 with a scenario", file=sys.stderr)
+        return 3
+    if args.scenario:
+        from mock_ic import scenarios
+
+        try:
+            applied = scenarios.apply(runtime, DEMO_APP, args.scenario)
+        except KeyError as exc:
+            print(f"mock-ic: {exc.args[0] if exc.args else exc}", file=sys.stderr)
+            return 3
+        print(f"scenario {applied['scenario']!r} applied to tenant {DEMO_APP!r}: {applied['title']}")
     if settings.workers == 1:
         uvicorn.run(create_app(settings, runtime=runtime), host=settings.host, port=settings.port,
                     log_level=args.log_level, access_log=args.log_level == "debug")

@@ -202,3 +202,17 @@ def test_admin_token_guards_the_control_plane(tmp_path: Path) -> None:
         assert guarded.get(f"{ADMIN}/tenants", headers={"X-Mock-Admin-Token": "wrong"}).status_code == 401
         assert guarded.get(f"{ADMIN}/tenants", headers={"Authorization": "Bearer s3cret"}).status_code == 200
         assert guarded.get(f"{ADMIN}/ui", params={"admin_token": "s3cret"}).status_code == 200
+
+
+def test_scenario_over_the_admin_api(client: TestClient) -> None:
+    """FAULT-SCENARIOS through /_mock: the scenario's fault answers the next line-item PUT."""
+    tenant = create(client, "admin-scenario")
+    applied = client.post(f"{ADMIN}/tenants/admin-scenario/scenario", json={"name": "assignment-cannot-be-created"})
+    assert applied.status_code == 200, applied.text
+    assert applied.json()["faults"]
+    gradebook = tenant["urls"]["gradebook"].removeprefix("http://testserver")
+    response = client.put(f"{gradebook}/lineItems/sc-1", json={"lineItem": {"title": "x"}},
+                          headers=token_for(client, tenant))
+    assert response.status_code == 422 and response.headers["x-mock-fault"]
+    unknown = client.post(f"{ADMIN}/tenants/admin-scenario/scenario", json={"name": "no-such"})
+    assert unknown.status_code == 404 and "exchange-error" in unknown.json()["imsx_description"]

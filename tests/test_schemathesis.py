@@ -39,7 +39,8 @@ def _token() -> str:
 rostering = schemathesis.openapi.from_asgi("/campus/api/ims/oneroster/rostering/v1p2/openapi.json", _make_app())
 gradebook = schemathesis.openapi.from_asgi("/campus/api/ims/oneroster/gradebook/v1p2/openapi.json", _make_app())
 v1p1 = schemathesis.openapi.from_asgi("/ims/oneroster/v1p1/openapi.json", _make_app())
-admin = schemathesis.openapi.from_asgi("/_mock/openapi.json", _make_app())
+# The CSV import takes application/zip, which schemathesis cannot generate; tests/test_admin_tenants.py covers it.
+admin = schemathesis.openapi.from_asgi("/_mock/openapi.json", _make_app()).exclude(operation_id="importRoster")
 HEADERS = {"Authorization": f"Bearer {_token()}", **VENDOR}
 # positive_data_acceptance is left out on purpose: OneRoster's `sort`, `filter` and `fields` are
 # free strings in the contract, but an unknown field or a malformed filter is a 400 by the standard

@@ -13,6 +13,7 @@ from connexion import context
 from mock_ic.api import rendering
 from mock_ic.api.tenants_admin import (  # noqa: F401 - operationIds of openapi/mock-admin.yaml resolve here
     addFault,
+    applyScenario,
     clearFaults,
     createTenant,
     deleteFault,

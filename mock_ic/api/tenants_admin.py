@@ -9,7 +9,7 @@ from typing import Any
 import flask
 from connexion import context
 
-from mock_ic import state
+from mock_ic import requestlog, scenarios, state
 from mock_ic.api import rendering
 from mock_ic.csv_import import CsvImportError, import_bundle
 from mock_ic.errors import Conflict, UnknownObject, Unprocessable
@@ -85,6 +85,7 @@ def deleteTenant(appName: str) -> flask.Response:
     _tenant(appName)
     _rt().tenants.delete(appName)
     book_of(_rt()).clear(appName)
+    requestlog.clear(_rt().db, appName)
     return rendering.no_content()
 
 
@@ -177,3 +178,13 @@ def deleteFault(appName: str, ruleId: str) -> flask.Response:
     if not book_of(_rt()).remove(appName, ruleId):
         raise UnknownObject(f"Tenant {appName!r} has no fault rule {ruleId!r}")
     return rendering.no_content()
+
+
+def applyScenario(appName: str, body: dict[str, Any]) -> flask.Response:
+    """FAULT-SCENARIOS: set up data, settings and fault rules so a passback meets one SIS error."""
+    _tenant(appName)
+    try:
+        applied = scenarios.apply(_rt(), appName, body["name"])
+    except (scenarios.UnknownScenario, scenarios.UnknownTenant) as exc:
+        raise UnknownObject(str(exc)) from None
+    return _json(applied)
