@@ -9,19 +9,17 @@ no secret or token is ever logged.
 
 from __future__ import annotations
 
-import base64
-import binascii
 import hmac
 import time
 from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
-from urllib.parse import unquote
 
 from connexion.lifecycle import ConnexionRequest
 from connexion.security import NO_VALUE, ApiKeySecurityHandler
 from itsdangerous import BadSignature, URLSafeSerializer
 
+from mock_ic.basic_auth import decode_basic
 from mock_ic.errors import Unauthorised
 from mock_ic.faults import token_revoked
 from mock_ic.runtime import Runtime, runtime_of
@@ -107,13 +105,11 @@ class TokenService:
 def client_credentials(authorization: str | None, form: dict[str, str]) -> tuple[str, str, bool]:
     """(client_id, client_secret, used_basic) from HTTP Basic (RFC 6749 §2.3.1) or the form fields."""
     if authorization and authorization[:6].lower() == "basic ":
-        try:
-            decoded = base64.b64decode(authorization[6:].strip(), validate=True).decode("utf-8")
-            client_id, _, secret = decoded.partition(":")
-        except (binascii.Error, UnicodeDecodeError) as exc:
+        credentials = decode_basic(authorization)
+        if credentials is None:
             raise TokenError(400, "invalid_request", "Malformed HTTP Basic client credentials",
-                             {"WWW-Authenticate": 'Basic realm="mock-ic"'}) from exc
-        return unquote(client_id), unquote(secret), True
+                             {"WWW-Authenticate": 'Basic realm="mock-ic"'})
+        return credentials[0], credentials[1], True
     return form.get("client_id", ""), form.get("client_secret", ""), False
 
 

@@ -63,6 +63,7 @@ import orjson
 import sqlalchemy as sa
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from mock_ic.basic_auth import decode_basic
 from mock_ic.runtime import SCOPE_KEY, Runtime
 from mock_ic.store.engine import Database
 from mock_ic.store.tables import metadata
@@ -417,13 +418,8 @@ def _authorization(scope: Scope) -> str | None:
 
 
 def _basic_client_id(value: str | None) -> str | None:
-    if not value or value[:6].lower() != "basic ":
-        return None
-    try:
-        decoded = base64.b64decode(value[6:].strip(), validate=True).decode("utf-8")
-    except (binascii.Error, UnicodeDecodeError):
-        return None
-    return unquote(decoded.partition(":")[0]) or None
+    credentials = decode_basic(value)
+    return credentials[0] or None if credentials else None
 
 
 def _form_field(exchange: Exchange, name: str) -> str | None:

@@ -14,15 +14,13 @@ Basic or form field; the form body is read here and replayed to the app).
 from __future__ import annotations
 
 import asyncio
-import base64
-import binascii
 import contextlib
 from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime
 from functools import lru_cache
 from http import HTTPStatus
 from typing import TYPE_CHECKING, Any
-from urllib.parse import parse_qsl, unquote
+from urllib.parse import parse_qsl
 
 import orjson
 from starlette.responses import Response
@@ -30,6 +28,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from mock_ic import errors
 from mock_ic.api.errors import version_of_path
+from mock_ic.basic_auth import decode_basic
 from mock_ic.faults.book import FaultBook, book_of, token_revoked
 from mock_ic.faults.load import busy_error, in_flight_of
 from mock_ic.faults.operations import operation_id
@@ -280,13 +279,8 @@ async def _tenant_of(rt: Runtime, scope: Scope, receive: Receive,
 
 
 def _basic_client_id(value: str | None) -> str | None:
-    if not value or value[:6].lower() != "basic ":
-        return None
-    try:
-        decoded = base64.b64decode(value[6:].strip(), validate=True).decode("utf-8")
-    except (binascii.Error, UnicodeDecodeError):
-        return None
-    return unquote(decoded.partition(":")[0]) or None
+    credentials = decode_basic(value)
+    return credentials[0] or None if credentials else None
 
 
 async def _form_client_id(scope: Scope, receive: Receive) -> tuple[str | None, Receive]:
