@@ -134,6 +134,13 @@ class AdminClient:
     def clear_faults(self) -> None:
         self._call("DELETE", f"/tenants/{self.app_name}/faults")
 
+    def requests(self, **filters: Any) -> list[dict[str, Any]]:
+        """The tenant's recorded requests, newest first (path=glob, method, status, since, until)."""
+        return self._call("GET", f"/tenants/{self.app_name}/requests", params=filters)["entries"]
+
+    def har(self, **filters: Any) -> dict[str, Any]:
+        return self._call("GET", f"/tenants/{self.app_name}/requests", params={**filters, "format": "har"})
+
     def delete(self) -> None:
         self._call("DELETE", f"/tenants/{self.app_name}")
 

@@ -216,3 +216,29 @@ def test_scenario_over_the_admin_api(client: TestClient) -> None:
     assert response.status_code == 422 and response.headers["x-mock-fault"]
     unknown = client.post(f"{ADMIN}/tenants/admin-scenario/scenario", json={"name": "no-such"})
     assert unknown.status_code == 404 and "exchange-error" in unknown.json()["imsx_description"]
+
+
+def test_request_log_over_the_admin_api_shows_a_put_without_the_token(client: TestClient) -> None:
+    tenant = create(client, "admin-log")
+    headers = token_for(client, tenant)
+    token = headers["Authorization"].removeprefix("Bearer ")
+    _put_category(client, tenant, headers, "logged-category")
+    client.get(f"{rostering(tenant)}/schools", headers=headers)
+    response = client.get(f"{ADMIN}/tenants/admin-log/requests", params={"method": "PUT", "path": "*/categories/*"})
+    assert response.status_code == 200 and response.headers["X-Total-Count"] == "1"
+    (entry,) = response.json()["entries"]
+    assert entry["status"] == 201 and "logged-category" in entry["request"]["body"]
+    har = client.get(f"{ADMIN}/tenants/admin-log/requests", params={"format": "har"})
+    assert har.json()["log"]["version"] == "1.2" and len(har.json()["log"]["entries"]) >= 3
+    for text in (response.text, har.text):
+        assert token not in text and tenant["clientSecret"] not in text and tenant["vendorSecret"] not in text
+    assert client.get(f"{ADMIN}/tenants/admin-log/requests", params={"status": "5xx"}).json()["entries"] == []
+    assert client.delete(f"{ADMIN}/tenants/admin-log/requests").status_code == 204
+    assert client.get(f"{ADMIN}/tenants/admin-log/requests").json()["entries"] == []
+
+
+def test_serve_refuses_an_unknown_scenario(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    from mock_ic.cli import main
+
+    assert main(["serve", "--data-dir", str(tmp_path), "--port", "0", "--scenario", "no-such-scenario"]) == 3
+    assert "exchange-error" in capsys.readouterr().err

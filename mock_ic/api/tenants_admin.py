@@ -188,3 +188,24 @@ def applyScenario(appName: str, body: dict[str, Any]) -> flask.Response:
     except (scenarios.UnknownScenario, scenarios.UnknownTenant) as exc:
         raise UnknownObject(str(exc)) from None
     return _json(applied)
+
+
+# --- request log ----------------------------------------------------------------------------------
+
+def listRequests(appName: str, path: str | None = None, method: str | None = None, status: str | None = None,
+                 since: str | None = None, until: str | None = None, limit: int = 100, offset: int = 0,
+                 format: str = "json") -> flask.Response:
+    _tenant(appName)
+    filters = {"path_glob": path, "method": method, "status": status, "since": since, "until": until}
+    found = requestlog.entries(_rt().db, appName, limit=limit, offset=offset, **filters)
+    total = requestlog.count(_rt().db, appName, **filters)
+    body = requestlog.to_har(found) if format == "har" else {"entries": found}
+    response = _json(body)
+    response.headers["X-Total-Count"] = str(total)
+    return response
+
+
+def clearRequests(appName: str) -> flask.Response:
+    _tenant(appName)
+    requestlog.clear(_rt().db, appName)
+    return rendering.no_content()
