@@ -22,7 +22,7 @@ from connexion.resolver import RelativeResolver
 
 from mock_ic.api.errors import register_error_handlers
 from mock_ic.api.validation import VALIDATORS
-from mock_ic.auth import TokenService, VendorKeySecurityHandler
+from mock_ic.auth import BearerTokenSecurityHandler, TokenService, VendorKeySecurityHandler
 from mock_ic.faults import FaultMiddleware
 from mock_ic.middleware import PathMiddleware
 from mock_ic.mounts import MOUNTS
@@ -66,7 +66,7 @@ def create_app(settings: Settings | None = None, runtime: Runtime | None = None)
         jsonifier=Jsonifier(flask.json, indent=None),
         lifespan=lifespan,
         validate_responses=settings.validate_responses,
-        security_map={"apiKey": VendorKeySecurityHandler},
+        security_map={"apiKey": VendorKeySecurityHandler, "oauth2": BearerTokenSecurityHandler},
         validator_map=VALIDATORS,
     )
     app.add_middleware(PathMiddleware, position=MiddlewarePosition.BEFORE_EXCEPTION, runtime=rt)
