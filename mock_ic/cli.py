@@ -9,6 +9,7 @@ import secrets
 import sys
 from pathlib import Path
 
+from conformance.passback import cli as passback_cli
 from mock_ic import tenant_cli
 from mock_ic.settings import Settings
 from mock_ic.tenants import DEMO_APP, DEMO_CREDENTIALS
@@ -34,6 +35,7 @@ def main(argv: list[str] | None = None) -> int:
     serve.add_argument("--log-level", default="info", choices=["debug", "info", "warning", "error"])
     serve.set_defaults(func=_serve)
     tenant_cli.add_parser(commands)
+    passback_cli.add_parser(commands)
 
     args = parser.parse_args(argv)
     return int(args.func(args) or 0)

@@ -124,6 +124,14 @@ class AdminClient:
     def close_grading_period(self, sourced_id: str, *, open: bool = False) -> dict[str, Any]:
         return self._call("PUT", f"/tenants/{self.app_name}/grading-periods/{sourced_id}/window", json={"open": open})
 
+    def scenario(self, name: str) -> dict[str, Any]:
+        """Apply a named SIS-error scenario (FAULT-SCENARIOS, docs/scenarios.md)."""
+        return self._call("POST", f"/tenants/{self.app_name}/scenario", json={"name": name})
+
+    def teacher_edit(self, result_id: str, **change: Any) -> dict[str, Any]:
+        """Change a score as a teacher in IC would (IC-RES-ONE-WAY), e.g. ``teacher_edit(rid, score=3)``."""
+        return self._call("PUT", f"/tenants/{self.app_name}/results/{result_id}/teacher-edit", json=change)
+
     def add_fault(self, **rule: Any) -> dict[str, Any]:
         """A fault rule (FAULT-RULES), e.g. ``add_fault(path="*/results/*", times=2, status=503)``."""
         return self._call("POST", f"/tenants/{self.app_name}/faults", json=rule)

@@ -20,6 +20,8 @@ def test_wheel_ships_specs_fixtures_and_templates(tmp_path: Path) -> None:
         assert f"mock_ic/openapi/{spec.name}" in names
     assert "mock_ic/fixtures/districts/demo.yaml" in names
     assert any(n.startswith("mock_ic/web/templates/") for n in names)
+    assert "conformance/passback/canvas-course.schema.json" in names
+    assert "mock_ic/fixtures/canvas/demo-course.json" in names
 
 
 def test_dockerfile_passes_hadolint() -> None:

@@ -9,15 +9,19 @@ import subprocess
 import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
+from datetime import date
 from pathlib import Path
 
 import pytest
 import requests
 
+from conformance.passback.canvas import load_course
+from mock_ic.seed import school_year_bounds
 from mock_ic.tenants import DEMO_CREDENTIALS
 from mock_ic.testing import free_port, wait_until_healthy
 
-README = Path(__file__).resolve().parents[1] / "README.md"
+ROOT = Path(__file__).resolve().parents[1]
+README = ROOT / "README.md"
 VENDOR = f"{DEMO_CREDENTIALS['vendor_key']}:{DEMO_CREDENTIALS['vendor_secret']}"
 
 
@@ -79,6 +83,24 @@ def test_readme_curl_example_works_as_printed(served: tuple[str, Path, subproces
                             timeout=60, env=env)
     assert result.returncode == 0, result.stderr
     assert '"orgs":[' in result.stdout and '"type":"school"' in result.stdout
+
+
+def test_passback_demo_course_syncs_against_the_served_demo_tenant(
+        served: tuple[str, Path, subprocess.Popen[str]], tmp_path: Path) -> None:
+    """The README's `mock-ic passback fixtures/canvas/demo-course.json`: only the port differs from
+    `make run` (and the years, once the mock's school year has moved on from the course's)."""
+    base, _, _ = served
+    course = ROOT / "fixtures" / "canvas" / "demo-course.json"
+    exported = load_course(course).exported_at.date()
+    years = school_year_bounds(date.today())[0].year - school_year_bounds(exported)[0].year
+    cmd = [sys.executable, "-m", "mock_ic.cli", "passback", str(course), "--quiet", "--state", str(tmp_path / "s.json"),
+           "--base-url", f"{base}/campus/api/oneroster/v1p2/demo/ims/oneroster",
+           "--token-url", f"{base}/campus/oauth2/token?appName=demo", "--shift-years", str(years)]
+    first = subprocess.run(cmd, capture_output=True, text=True, timeout=120)
+    assert first.returncode == 0, first.stdout + first.stderr
+    assert first.stdout.startswith("success: 24 line item(s) and ")
+    again = subprocess.run(cmd, capture_output=True, text=True, timeout=120)
+    assert (again.returncode, again.stdout.strip()) == (0, "success: No changes: nothing to send")
 
 
 def test_restart_with_same_data_dir_keeps_a_written_line_item(tmp_path: Path) -> None:

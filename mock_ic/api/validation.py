@@ -10,7 +10,6 @@ from connexion.utils import is_null, is_nullable
 from connexion.validators import VALIDATOR_MAP, JSONResponseBodyValidator, ParameterValidator
 from jsonschema import Draft4Validator, ValidationError
 
-
 _COMPILED: dict[int, tuple[dict[str, Any], Draft4Validator]] = {}
 
 

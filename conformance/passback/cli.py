@@ -1,0 +1,151 @@
+"""``mock-ic passback COURSE.json``: a Canvas "Sync to SIS" against any OneRoster 1.1/1.2 server.
+
+The defaults reach the demo tenant of ``make run`` (http://127.0.0.1:8080, public demo credentials),
+so ``mock-ic passback fixtures/canvas/demo-course.json`` works as is. Secrets can come from the
+environment (``ONEROSTER_CLIENT_SECRET``, ``ONEROSTER_VENDOR_SECRET``) so they stay out of the
+process list and the shell history. Exit status: 0 success, 1 partial, 2 failed, 3 usage or
+configuration error.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import platformdirs
+from rich.console import Console
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+
+from conformance.client import OneRosterClient
+from conformance.passback.canvas import CanvasCourse, CourseFileError, load_course
+from conformance.passback.eligibility import EligibilitySettings
+from conformance.passback.plan import Plan, SyncOptions
+from conformance.passback.state import StateFileError, SyncState
+from conformance.passback.sync import MAX_CONCURRENCY, sync
+
+EXIT_USAGE = 3
+DEMO_SERVER = "http://127.0.0.1:8080"
+DEMO_BASE = {"1.2": f"{DEMO_SERVER}/campus/api/oneroster/v1p2/demo/ims/oneroster",
+             "1.1": f"{DEMO_SERVER}/campus/oneroster/demo/ims/oneroster"}
+DEMO_TOKEN_URL = f"{DEMO_SERVER}/campus/oauth2/token?appName=demo"
+
+
+def add_parser(commands: Any) -> None:
+    p = commands.add_parser("passback", help="sync a Canvas course's grades to a OneRoster server, as Canvas does",
+                            description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    p.add_argument("course", type=Path, help="the Canvas course file (docs/passback.md)")
+    target = p.add_argument_group("server (defaults: the demo tenant of `make run`)")
+    target.add_argument("--version", choices=("1.1", "1.2"), default="1.2", help="OneRoster version (default 1.2)")
+    target.add_argument("--base-url", help="the connection's OneRoster root, ending in /ims/oneroster")
+    target.add_argument("--token-url", default=DEMO_TOKEN_URL)
+    target.add_argument("--client-id", default="mock-ic-demo")
+    target.add_argument("--client-secret", help="default: $ONEROSTER_CLIENT_SECRET, else the demo secret")
+    target.add_argument("--vendor-key", default="mock-ic-vendor")
+    target.add_argument("--vendor-secret", help="default: $ONEROSTER_VENDOR_SECRET, else the demo vendor secret")
+    target.add_argument("--no-vendor-header", action="store_true", help="send no x-vendor-authorization header")
+    target.add_argument("--auth", choices=("basic", "form"), default="basic", help="client authentication")
+    what = p.add_argument_group("what to sync")
+    what.add_argument("--sections", help="comma-separated section SIS ids, Canvas ids or names (default: all)")
+    what.add_argument("--assignments", help="comma-separated assignment ids or names (default: all eligible)")
+    what.add_argument("--remaster", action="store_true", help="resend every grade of every eligible assignment")
+    what.add_argument("--since", type=_moment, help="normal sync: grades changed since (default: 30 days before now)")
+    what.add_argument("--now", type=_moment,
+                      help="the moment the sync runs at (default: the course file's exported_at)")
+    what.add_argument("--shift-years", type=int, default=0,
+                      help="move every date of the course by whole years first (e.g. into the mock's school year)")
+    what.add_argument("--name-limit", type=int, help="override the account's SIS assignment name limit")
+    how = p.add_argument_group("how")
+    how.add_argument("--dry-run", action="store_true", help="plan only: print what would be sent, send nothing")
+    how.add_argument("--concurrency", type=int, default=1, help=f"parallel result PUTs, 1..{MAX_CONCURRENCY}")
+    how.add_argument("--deadline", type=float, default=3600.0, help="seconds the whole sync may take (default 3600)")
+    how.add_argument("--timeout", type=float, default=30.0, help="seconds per request (default 30)")
+    how.add_argument("--retries", type=int, default=5, help="retries of 429/502/503/504 and connection errors")
+    how.add_argument("--state", type=Path, help="the sync-state file (default: per-user state dir, per course)")
+    how.add_argument("--no-state", action="store_true", help="remember nothing (every grade counts as changed)")
+    how.add_argument("--report", type=Path, help="also write the report as JSON here")
+    how.add_argument("--quiet", action="store_true", help="print only the one-line summary")
+    p.set_defaults(func=run)
+
+
+def run(args: argparse.Namespace) -> int:
+    err = Console(stderr=True, soft_wrap=True)
+    try:
+        course = load_course(args.course)
+        if args.shift_years:
+            course = course.shifted(args.shift_years)
+        state = SyncState.load(None if args.no_state else (args.state or default_state_path(course)))
+        client = _client(args)
+        options = _options(args, course)
+    except (CourseFileError, StateFileError, ValueError, OSError) as exc:
+        err.print(f"[red]error:[/red] {exc}")
+        return EXIT_USAGE
+    out = Console()
+    with client, _progress_bar(err, enabled=not args.quiet and not args.dry_run) as progress:
+        report = sync(course, client, state, options, dry_run=args.dry_run, concurrency=args.concurrency,
+                      deadline=args.deadline, progress=progress)
+    if args.quiet:
+        out.print(f"{report.status}: {report.message}")
+    else:
+        report.print(out)
+    if args.report:
+        args.report.write_text(json.dumps(report.to_dict(), indent=2) + "\n", encoding="utf-8")
+    return report.exit_code
+
+
+def default_state_path(course: CanvasCourse) -> Path:
+    name = "".join(ch if ch.isalnum() or ch in "-_." else "_" for ch in (course.sis_course_id or str(course.id)))
+    return Path(platformdirs.user_state_dir("mock-ic")) / "passback" / f"{name}.json"
+
+
+def _client(args: argparse.Namespace) -> OneRosterClient:
+    if not 1 <= args.concurrency <= MAX_CONCURRENCY:
+        raise ValueError(f"--concurrency must be 1..{MAX_CONCURRENCY}, got {args.concurrency}")
+    secret = args.client_secret or os.environ.get("ONEROSTER_CLIENT_SECRET") or "mock-ic-demo-secret"
+    vendor_secret = args.vendor_secret or os.environ.get("ONEROSTER_VENDOR_SECRET") or "mock-ic-vendor-secret"
+    vendor = {} if args.no_vendor_header else {"vendor_key": args.vendor_key, "vendor_secret": vendor_secret}
+    return OneRosterClient(base_url=args.base_url or DEMO_BASE[args.version], token_url=args.token_url,
+                           client_id=args.client_id, client_secret=secret, version=args.version,
+                           auth_method=args.auth, timeout=args.timeout, retries=args.retries, **vendor)
+
+
+def _options(args: argparse.Namespace, course: CanvasCourse) -> SyncOptions:
+    settings = EligibilitySettings.from_course(course)
+    if args.name_limit is not None:
+        settings = EligibilitySettings.from_course(course, name_length_limit=args.name_limit)
+    return SyncOptions(version=args.version, remaster=args.remaster, now=args.now, since=args.since,
+                       sections=_names(args.sections), assignments=_names(args.assignments), settings=settings)
+
+
+def _names(text: str | None) -> frozenset[str] | None:
+    return frozenset(part.strip() for part in text.split(",") if part.strip()) if text else None
+
+
+def _moment(text: str) -> datetime:
+    try:
+        moment = datetime.fromisoformat(text.replace("Z", "+00:00"))
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not an ISO-8601 date or date-time: {text!r}") from None
+    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
+
+
+@contextmanager
+def _progress_bar(console: Console, *, enabled: bool) -> Iterator[Callable[[Plan], Callable[[int], None]] | None]:
+    if not enabled:
+        yield None
+        return
+    bar = Progress(TextColumn("grades"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
+                   console=console, transient=True, disable=not console.is_terminal)
+
+    def start(plan: Plan) -> Callable[[int], None]:
+        task = bar.add_task("grades", total=plan.grades_to_send)
+        return lambda n: bar.advance(task, n)
+
+    with bar:
+        yield start
+
