@@ -53,3 +53,22 @@ def test_or_errors_401_carries_www_authenticate(client: TestClient) -> None:
 
 def test_health(client: TestClient) -> None:
     assert client.get("/_mock/health").json() == {"status": "ok"}
+
+
+def test_request_validators_are_compiled_once_per_schema(client: TestClient, gb_auth: dict[str, str]) -> None:
+    """The compiled-validator cache (mock_ic/api/validation.py) is keyed by the spec's own objects:
+    repeated requests reuse its entries, and the messages still name the parameter and the value."""
+    from mock_ic.api import validation
+
+    def some_requests() -> None:
+        for offset in range(5):
+            assert client.get(f"{GRADEBOOK}/lineItems?limit=2&offset={offset}", headers=gb_auth).status_code == 200
+            put = client.put(f"{GRADEBOOK}/results/cache-{offset}", headers=gb_auth, json={"result": {"score": "high"}})
+            assert put.status_code == 400 and "high" in put.json()["imsx_description"]
+        bad = client.get(f"{GRADEBOOK}/lineItems?limit=0", headers=gb_auth)
+        assert bad.status_code == 400 and "'limit'=0" in bad.json()["imsx_description"]
+
+    some_requests()
+    size = len(validation._COMPILED)
+    some_requests()
+    assert len(validation._COMPILED) == size > 0

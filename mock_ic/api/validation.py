@@ -6,25 +6,36 @@ from typing import Any
 from urllib.parse import parse_qs
 
 from connexion.datastructures import MediaTypeDict
+from connexion.json_schema import Draft4RequestValidator
 from connexion.utils import is_null, is_nullable
-from connexion.validators import VALIDATOR_MAP, JSONResponseBodyValidator, ParameterValidator
+from connexion.validators import (
+    VALIDATOR_MAP,
+    JSONRequestBodyValidator,
+    JSONResponseBodyValidator,
+    ParameterValidator,
+)
 from jsonschema import Draft4Validator, ValidationError
 
-_COMPILED: dict[int, tuple[dict[str, Any], Draft4Validator]] = {}
+_COMPILED: dict[tuple[type, int], tuple[dict[str, Any], Any]] = {}
+
+
+def _compiled(kind: type, definition: dict[str, Any]) -> Any:
+    """One compiled validator per parameter or body schema of the loaded specs.
+
+    connexion builds a new validator on every request (and deep-copies each parameter first): about
+    a tenth of a request's CPU. The definitions never change once the app is built. The entry keeps
+    the definition alive, so its ``id`` cannot be reused by another object.
+    """
+    key = (kind, id(definition))
+    hit = _COMPILED.get(key)
+    if hit is None or hit[0] is not definition:
+        schema = definition.get("schema", definition) if kind is Draft4Validator else definition
+        hit = _COMPILED[key] = (definition, kind(schema, format_checker=Draft4Validator.FORMAT_CHECKER))
+    return hit[1]
 
 
 def _validator_of(param: dict[str, Any]) -> Draft4Validator:
-    """One compiled validator per parameter definition of the loaded specs.
-
-    connexion deep-copies the parameter and builds a new validator on every request (about a tenth
-    of a list request's CPU); the definitions never change once the app is built. The entry keeps
-    the definition alive, so its ``id`` cannot be reused by another object.
-    """
-    hit = _COMPILED.get(id(param))
-    if hit is None or hit[0] is not param:
-        validator = Draft4Validator(param.get("schema", param), format_checker=Draft4Validator.FORMAT_CHECKER)
-        hit = _COMPILED[id(param)] = (param, validator)
-    return hit[1]
+    return _compiled(Draft4Validator, param)
 
 
 class NamedParameterValidator(ParameterValidator):
@@ -45,6 +56,14 @@ class NamedParameterValidator(ParameterValidator):
         return None
 
 
+class CompiledJSONRequestBodyValidator(JSONRequestBodyValidator):
+    """connexion's JSON body validator (nullable-aware Draft 4), compiled once per body schema."""
+
+    @property
+    def _validator(self) -> Any:
+        return _compiled(Draft4RequestValidator, self._schema)
+
+
 class SelectionAwareResponseValidator(JSONResponseBodyValidator):
     """A ``fields=`` selection (OR-FIELDS) returns partial objects by design; the strict response
     schema's required lists cannot hold for them, so such answers are checked only for being JSON."""
@@ -59,5 +78,6 @@ class SelectionAwareResponseValidator(JSONResponseBodyValidator):
 VALIDATORS = {
     **VALIDATOR_MAP,
     "parameter": NamedParameterValidator,
+    "body": MediaTypeDict({**VALIDATOR_MAP["body"], "*/*json": CompiledJSONRequestBodyValidator}),
     "response": MediaTypeDict({**VALIDATOR_MAP["response"], "*/*json": SelectionAwareResponseValidator}),
 }

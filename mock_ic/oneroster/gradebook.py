@@ -10,8 +10,9 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
+from functools import cache
 from typing import Any
 
 import sqlalchemy as sa
@@ -31,6 +32,8 @@ class WriteContext:
     tenant: str
     version: str  # "1.1" | "1.2"
     settings: TenantSettings
+    # Documents this write already read (its result's line item), so the rules do not read them again.
+    read: dict[tuple[str, str], dict[str, Any]] = field(default_factory=dict)
 
     @property
     def rules(self) -> rules.RuleContext:
@@ -169,6 +172,7 @@ def normalise_result(ctx: WriteContext, sourced_id: str, body: dict[str, Any]) -
     doc = _base(body, sourced_id, what)
     line_item_id = _ref_id(body, "lineItem", required=True, what=what) or ""
     line_item = _require_object(ctx, "lineItems", line_item_id, "lineItem", what)
+    ctx.read["lineItems", line_item_id] = line_item
     student_id = _ref_id(body, "student", required=True, what=what) or ""
     class_id = line_item["class"]["sourcedId"]
     _require_enrolled(ctx, student_id, class_id)
@@ -193,15 +197,21 @@ def normalise_result(ctx: WriteContext, sourced_id: str, body: dict[str, Any]) -
     return doc
 
 
+@cache
+def _enrolment_query() -> sa.Select[Any]:
+    """Built once (bound parameters): it runs on every result PUT."""
+    e = KINDS["enrollments"].table.c
+    return sa.select(sa.literal(1)).where(
+        e.tenant == sa.bindparam("b_tenant"), e["class"] == sa.bindparam("b_class"),
+        e.user == sa.bindparam("b_user"), e.role == "student", e.status == "active",
+        sa.or_(e.no_show.is_(None), e.no_show != "true"),
+    )
+
+
 def _require_enrolled(ctx: WriteContext, student_id: str, class_id: str) -> None:
     """IC-RES-UPSERT: the student must be actively enrolled as a student in the line item's class."""
-    e = KINDS["enrollments"].table.c
-    enrolled = ctx.conn.execute(
-        sa.select(sa.literal(1)).where(
-            e.tenant == ctx.tenant, e["class"] == class_id, e.user == student_id, e.role == "student",
-            e.status == "active", sa.or_(e.no_show.is_(None), e.no_show != "true"),
-        )
-    ).first()
+    enrolled = ctx.conn.execute(_enrolment_query(),
+                                {"b_tenant": ctx.tenant, "b_class": class_id, "b_user": student_id}).first()
     if not enrolled:
         raise Unprocessable(f"Student {student_id!r} is not actively enrolled as a student in class {class_id!r}")
 
@@ -282,7 +292,9 @@ def apply_rules(ctx: WriteContext, kind: str, doc: dict[str, Any], existing: dic
             rules.check_grading_window(ctx.rules, existing)  # nor can an item leave a closed period
         rules.check_line_item(ctx.rules, doc)
     elif kind == "results":
-        line_item = documents.get_doc(ctx.conn, ctx.tenant, "lineItems", doc["lineItem"]["sourcedId"]) or {}
+        line_item_id = doc["lineItem"]["sourcedId"]
+        line_item = ctx.read.get(("lineItems", line_item_id)) or documents.get_doc(
+            ctx.conn, ctx.tenant, "lineItems", line_item_id) or {}
         rules.check_result(ctx.rules, doc, line_item)
 
 

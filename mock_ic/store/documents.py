@@ -10,6 +10,7 @@ import threading
 import time
 from collections.abc import Iterable, Sequence
 from datetime import UTC, datetime
+from functools import cache
 from typing import Any
 
 import orjson
@@ -52,11 +53,39 @@ def row_for(tenant: str, kind: str, doc: dict[str, Any], text: str | None = None
     return row
 
 
-def get_text(conn: sa.Connection, tenant: str, kind: str, sourced_id: str) -> str | None:
+# The statements of the hot paths (one object by id, the upsert) are built once per kind with bound
+# parameters: building and cache-keying a Core statement costs ~0.15 ms, four times its execution.
+_TENANT, _SID = sa.bindparam("b_tenant"), sa.bindparam("b_sid")  # not column names: update() sets columns by name
+
+
+@cache
+def _by_id(kind: str) -> sa.ColumnElement[bool]:
     table = TABLES[kind]
-    return conn.execute(
-        sa.select(table.c.doc).where(table.c.tenant == tenant, table.c.sourced_id == sourced_id)
-    ).scalar_one_or_none()
+    return sa.and_(table.c.tenant == _TENANT, table.c.sourced_id == _SID)
+
+
+@cache
+def _select_doc(kind: str) -> sa.Select[Any]:
+    return sa.select(TABLES[kind].c.doc).where(_by_id(kind))
+
+
+@cache
+def _select_one(kind: str) -> sa.Select[Any]:
+    return sa.select(sa.literal(1)).where(_by_id(kind))
+
+
+@cache
+def _update(kind: str) -> sa.Update:
+    return sa.update(TABLES[kind]).where(_by_id(kind))
+
+
+@cache
+def _insert(kind: str) -> sa.Insert:
+    return sa.insert(TABLES[kind])
+
+
+def get_text(conn: sa.Connection, tenant: str, kind: str, sourced_id: str) -> str | None:
+    return conn.execute(_select_doc(kind), {"b_tenant": tenant, "b_sid": sourced_id}).scalar_one_or_none()
 
 
 def get_doc(conn: sa.Connection, tenant: str, kind: str, sourced_id: str) -> dict[str, Any] | None:
@@ -66,19 +95,16 @@ def get_doc(conn: sa.Connection, tenant: str, kind: str, sourced_id: str) -> dic
 
 def exists(conn: sa.Connection, tenant: str, kind: str, sourced_id: str,
            *where: sa.ColumnElement[bool]) -> bool:
-    table = TABLES[kind]
-    query = sa.select(sa.literal(1)).where(table.c.tenant == tenant, table.c.sourced_id == sourced_id, *where)
-    return conn.execute(query).first() is not None
+    query = _select_one(kind).where(*where) if where else _select_one(kind)
+    return conn.execute(query, {"b_tenant": tenant, "b_sid": sourced_id}).first() is not None
 
 
 def put(conn: sa.Connection, tenant: str, kind: str, doc: dict[str, Any]) -> bool:
     """Insert or replace one document; True when it was created."""
-    table = TABLES[kind]
     row = row_for(tenant, kind, doc)
-    key = (table.c.tenant == tenant) & (table.c.sourced_id == row["sourced_id"])
-    updated = conn.execute(sa.update(table).where(key).values(**row)).rowcount
+    updated = conn.execute(_update(kind), {**row, "b_tenant": tenant, "b_sid": row["sourced_id"]}).rowcount
     if not updated:
-        conn.execute(sa.insert(table).values(**row))
+        conn.execute(_insert(kind), row)
     _replace_links(conn, tenant, kind, doc)
     return not updated
 

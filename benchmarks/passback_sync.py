@@ -1,0 +1,182 @@
+"""Benchmark of a full Canvas-style sync with the reference passback client against a local mock-ic.
+
+The issue's workload: a course of 6 sections x 40 assignments x 30 students = 7,200 grades (plus 240
+line items), synced to the demo tenant of a fresh ``mock-ic serve`` process over loopback. The course
+is built from the served district through the API: six full-year classes of one school that share a
+category, 30 enrolled students of each, 40 assignments due inside the school year, every grade graded
+the day before the sync.
+
+    python benchmarks/passback_sync.py [--concurrency 1 5] [--workers 1] [--json out.json]
+
+Each run starts from the tenant's seeded state (admin reset) and an empty sync state, so every run
+sends everything. Results: benchmarks/BENCHMARKS.md, "Passback sync".
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import platform
+import random
+import signal
+import subprocess
+import sys
+import tempfile
+import time
+from collections import Counter
+from datetime import UTC, date, datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+import requests
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from conformance.client import OneRosterClient  # noqa: E402
+from conformance.passback.canvas import load_course  # noqa: E402
+from conformance.passback.state import SyncState  # noqa: E402
+from conformance.passback.sync import sync  # noqa: E402
+from mock_ic.testing import free_port, wait_until_healthy  # noqa: E402
+
+SECTIONS, ASSIGNMENTS, STUDENTS = 6, 40, 30
+CLIENT = {"client_id": "mock-ic-demo", "client_secret": "mock-ic-demo-secret",
+          "vendor_key": "mock-ic-vendor", "vendor_secret": "mock-ic-vendor-secret"}
+
+
+def pick_classes(client: OneRosterClient) -> tuple[list[dict[str, Any]], str, dict[str, list[str]], tuple[date, date]]:
+    """Six full-year classes of one school with >= 30 students and a common category title."""
+    by_school: dict[str, list[tuple[dict[str, Any], list[str], set[str]]]] = {}
+    year: tuple[date, date] | None = None
+    for klass in client.paginate("classes", "classes", page_size=500):
+        terms = client.class_terms(klass["sourcedId"])
+        if len(terms) < 4:  # full-year classes only: every due date of the year is inside a term
+            continue
+        start = min(date.fromisoformat(t["startDate"]) for t in terms)
+        end = max(date.fromisoformat(t["endDate"]) for t in terms)
+        year = (start, end)
+        students = [s["sourcedId"] for s in client.class_students(klass["sourcedId"])]
+        if len(students) < STUDENTS:
+            continue
+        titles = {c["title"] for c in client.class_categories(klass["sourcedId"])}
+        by_school.setdefault(klass["school"]["sourcedId"], []).append((klass, students, titles))
+    for candidates in by_school.values():
+        common = Counter(title for _, _, titles in candidates for title in titles).most_common(1)
+        if not common:
+            continue
+        title = common[0][0]
+        chosen = [(k, s) for k, s, titles in candidates if title in titles][:SECTIONS]
+        if len(chosen) == SECTIONS and year is not None:
+            return [k for k, _ in chosen], title, {k["sourcedId"]: s[:STUDENTS] for k, s in chosen}, year
+    raise RuntimeError("the demo district has no six full-year classes with 30 students and a common category")
+
+
+def build_course(classes: list[dict[str, Any]], category: str, students: dict[str, list[str]],
+                 year: tuple[date, date], now: datetime) -> dict[str, Any]:
+    rng = random.Random(7200)
+    sections = [{"id": 100 + i, "name": f"Section {i + 1}", "sis_section_id": k["sourcedId"], "course_id": 1}
+                for i, k in enumerate(classes)]
+    users, submissions = [], []
+    user_ids: dict[tuple[int, str], int] = {}
+    for section in sections:
+        for sis in students[section["sis_section_id"]]:
+            uid = 10_000 + len(users)
+            user_ids[(section["id"], sis)] = uid
+            users.append({"id": uid, "name": f"Student {uid}", "sis_user_id": sis,
+                          "enrollments": [{"type": "StudentEnrollment", "enrollment_state": "active",
+                                           "course_section_id": section["id"]}]})
+    span = (year[1] - year[0]).days - 20
+    assignments = []
+    for a in range(ASSIGNMENTS):
+        due = datetime.combine(year[0] + timedelta(days=10 + span * a // ASSIGNMENTS), datetime.min.time(), UTC)
+        due = due.replace(hour=23, minute=59)
+        assignments.append({
+            "id": 5000 + a, "course_id": 1, "name": f"Bench {a + 1:02d}", "created_at": _iso(due - timedelta(days=7)),
+            "due_at": _iso(due), "unlock_at": None, "lock_at": None, "points_possible": 20.0,
+            "submission_types": ["online_upload"], "integration_id": None, "integration_data": {},
+            "include_in_final_grade": True,
+            "assignment_group": {"id": 1, "name": category, "group_weight": 0, "sis_source_id": None,
+                                 "integration_data": {}},
+            "sections": [{"id": s["id"], "name": s["name"], "sis_id": s["sis_section_id"], "integration_id": None,
+                          "origin_course": {"id": 1, "sis_id": "BENCH-1"}, "xlist_course": None}
+                         for s in sections],
+            "user_overrides": [],
+        })
+        for (_section, _sis), uid in user_ids.items():
+            score = round(rng.uniform(5, 20) * 2) / 2
+            submissions.append({"assignment_id": 5000 + a, "user_id": uid, "score": score, "grade": str(score),
+                                "entered_score": score, "entered_grade": str(score), "excused": False,
+                                "late": False, "missing": False, "graded_at": _iso(now - timedelta(days=1)),
+                                "workflow_state": "graded"})
+    return {"format": "mock-ic/canvas-course", "version": 1, "exported_at": _iso(now),
+            "course": {"id": 1, "name": "Benchmark course", "sis_course_id": "BENCH-1", "workflow_state": "available"},
+            "sections": sections, "users": users, "assignments": assignments, "submissions": submissions}
+
+
+def _iso(moment: datetime) -> str:
+    return moment.strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+def cpu_seconds(pid: int) -> float:
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--concurrency", type=int, nargs="+", default=[1, 5])
+    parser.add_argument("--workers", type=int, default=1, help="mock-ic serve --workers")
+    parser.add_argument("--json", type=Path)
+    args = parser.parse_args(argv)
+
+    port = free_port()
+    base = f"http://127.0.0.1:{port}"
+    data_dir = tempfile.mkdtemp(prefix="mock-ic-bench-")
+    cmd = [sys.executable, "-m", "mock_ic.cli", "serve", "--port", str(port), "--data-dir", data_dir,
+           "--log-level", "warning", "--workers", str(args.workers)]
+    server = subprocess.Popen(cmd, cwd=ROOT)
+    runs = []
+    try:
+        wait_until_healthy(base, timeout=120, process=server)
+        root = f"{base}/campus/api/oneroster/v1p2/demo/ims/oneroster"
+        token_url = f"{base}/campus/oauth2/token?appName=demo"
+        with OneRosterClient(base_url=root, token_url=token_url, **CLIENT) as reader:
+            classes, category, students, year = pick_classes(reader)
+        now = datetime.now(UTC).replace(microsecond=0)
+        course = load_course(build_course(classes, category, students, year, now))
+        grades = sum(1 for _ in course.submissions)
+        print(f"course: {len(course.sections)} sections x {len(course.assignments)} assignments, {grades} grades; "
+              f"category {category!r}")
+        for concurrency in args.concurrency:
+            requests.post(f"{base}/_mock/tenants/demo/reset", timeout=120).raise_for_status()
+            with OneRosterClient(base_url=root, token_url=token_url, **CLIENT) as client:
+                cpu0, t0 = cpu_seconds(server.pid), time.perf_counter()
+                report = sync(course, client, SyncState(None), concurrency=concurrency)
+                wall = time.perf_counter() - t0
+                server_cpu = cpu_seconds(server.pid) - cpu0
+            row = {"concurrency": concurrency, "status": report.status, "seconds": round(wall, 2),
+                   "requests": report.requests, "requests_per_s": round(report.requests / wall, 1),
+                   "line_items_sent": report.counts.line_items_sent, "grades_sent": report.counts.grades_sent,
+                   "errors": len(report.errors), "retries": report.retries,
+                   "server_cpu_s": round(server_cpu, 2), "server_cpu_ms_per_request": round(
+                       1000 * server_cpu / max(1, report.requests), 2)}
+            runs.append(row)
+            print(json.dumps(row))
+    finally:
+        server.send_signal(signal.SIGINT)
+        try:
+            server.wait(timeout=30)
+        except subprocess.TimeoutExpired:
+            server.kill()
+    result = {"date": datetime.now(UTC).isoformat(timespec="seconds"), "machine": platform.platform(),
+              "cpus": os.cpu_count(), "python": platform.python_version(), "workers": args.workers,
+              "loadavg": os.getloadavg(), "runs": runs}
+    if args.json:
+        args.json.parent.mkdir(parents=True, exist_ok=True)
+        args.json.write_text(json.dumps(result, indent=2) + "\n")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
