@@ -123,6 +123,13 @@ def cpu_seconds(pid: int) -> float:
     return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
+def server_cpu_seconds(pid: int) -> float:
+    """user + system CPU of the server and its worker processes (``--workers`` > 1 forks them)."""
+    children = Path(f"/proc/{pid}/task/{pid}/children")
+    kids = [int(k) for k in children.read_text().split()] if children.exists() else []
+    return cpu_seconds(pid) + sum(server_cpu_seconds(k) for k in kids)
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--concurrency", type=int, nargs="+", default=[1, 5])
@@ -151,16 +158,19 @@ def main(argv: list[str] | None = None) -> int:
         for concurrency in args.concurrency:
             requests.post(f"{base}/_mock/tenants/demo/reset", timeout=120).raise_for_status()
             with OneRosterClient(base_url=root, token_url=token_url, **CLIENT) as client:
-                cpu0, t0 = cpu_seconds(server.pid), time.perf_counter()
+                cpu0, client0, t0 = server_cpu_seconds(server.pid), time.process_time(), time.perf_counter()
                 report = sync(course, client, SyncState(None), concurrency=concurrency)
                 wall = time.perf_counter() - t0
-                server_cpu = cpu_seconds(server.pid) - cpu0
+                server_cpu = server_cpu_seconds(server.pid) - cpu0
+                client_cpu = time.process_time() - client0
             row = {"concurrency": concurrency, "status": report.status, "seconds": round(wall, 2),
                    "requests": report.requests, "requests_per_s": round(report.requests / wall, 1),
                    "line_items_sent": report.counts.line_items_sent, "grades_sent": report.counts.grades_sent,
                    "errors": len(report.errors), "retries": report.retries,
                    "server_cpu_s": round(server_cpu, 2), "server_cpu_ms_per_request": round(
-                       1000 * server_cpu / max(1, report.requests), 2)}
+                       1000 * server_cpu / max(1, report.requests), 2),
+                   "client_cpu_s": round(client_cpu, 2), "client_cpu_ms_per_request": round(
+                       1000 * client_cpu / max(1, report.requests), 2)}
             runs.append(row)
             print(json.dumps(row))
     finally:

@@ -20,6 +20,7 @@ from connexion.middleware import MiddlewarePosition
 from connexion.options import SwaggerUIOptions
 from connexion.resolver import RelativeResolver
 
+from mock_ic import requestlog
 from mock_ic.api.errors import register_error_handlers
 from mock_ic.api.validation import VALIDATORS
 from mock_ic.auth import BearerTokenSecurityHandler, TokenService, VendorKeySecurityHandler
@@ -58,6 +59,7 @@ def create_app(settings: Settings | None = None, runtime: Runtime | None = None)
     @asynccontextmanager
     async def lifespan(_app: Any) -> AsyncIterator[None]:
         yield
+        requestlog.flush(rt.db)  # the last answers' entries, before the database closes
         rt.db.dispose()
 
     app = FlaskApp(

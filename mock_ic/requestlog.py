@@ -2,9 +2,13 @@
 
 - :class:`RequestLogMiddleware` — pure ASGI, installed right after PathMiddleware (which puts the
   runtime and the app name of app-scoped URLs in the scope) and before the fault middleware, so
-  injected faults are logged as the client saw them. It captures each exchange in memory and
-  writes one row after the answer was sent, in a worker thread; it never changes an answer, and a
-  failure to log is a warning.
+  injected faults are logged as the client saw them. It captures each exchange in memory and hands
+  it, once the answer is out, to the server's :class:`Recorder`: a writer thread that redacts and
+  stores the entries in batches (one transaction per batch). It never changes or delays an answer,
+  and a failure to log is a warning.
+- Reads (:func:`entries`, :func:`count`, :func:`get`) first wait for this process's pending entries
+  (:func:`flush`), so a request answered before a read is in it. With ``--workers`` > 1 another
+  worker's entries become visible when its writer commits them, a few milliseconds later.
 - :func:`entries`, :func:`count`, :func:`get`, :func:`clear` — a tenant's log, newest first,
   filtered by path glob, method, status (``404`` or ``"4xx"``) and time window.
 - :func:`to_har` — entries as an HTTP Archive 1.2 document.
@@ -45,6 +49,7 @@ import binascii
 import codecs
 import importlib.metadata
 import logging
+import queue
 import re
 import threading
 import time
@@ -57,8 +62,6 @@ from http import HTTPStatus
 from typing import TYPE_CHECKING, Any
 from urllib.parse import parse_qsl, quote, unquote
 
-import anyio
-import anyio.to_thread
 import orjson
 import sqlalchemy as sa
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
@@ -158,28 +161,18 @@ class RequestLogMiddleware:
         if scope["type"] != "http" or rt is None or not _may_have_a_tenant(scope):
             await self.app(scope, receive, send)
             return
-        exchange = Exchange(scope)
+        recorder = self._recorder(rt)
+        exchange = Exchange(scope, on_answered=recorder.reserve)
         try:
             await self.app(scope, exchange.receive(receive), exchange.send(send))
         except BaseException:
             exchange.failed = True
             raise
         finally:
+            # The answer is out (or the client went away, which is logged too): the writer thread
+            # takes it from here, off the event loop.
             exchange.finish()
-            # The answer is out. The write runs off the event loop, and is not cancelled with
-            # the request (a client that went away is still logged).
-            with anyio.CancelScope(shield=True):
-                await self._record(rt, exchange)
-
-    async def _record(self, rt: Runtime, exchange: Exchange) -> None:
-        try:
-            await anyio.to_thread.run_sync(self._recorder(rt).record, exchange)
-        except Exception as exc:
-            # Only what cannot hold a secret: not the exception's text (a database error quotes the
-            # row), not the path or query (a client may put anything there).
-            log.warning("request log: could not record a %s request (operation %s, status %s): %s",
-                        exchange.scope.get("method"), exchange.operation_id or "unknown", exchange.answered_status,
-                        type(exc).__name__)
+            recorder.submit(exchange)
 
     def _recorder(self, rt: Runtime) -> Recorder:
         recorder = self._recorders.get(id(rt))
@@ -223,6 +216,10 @@ class Exchange:
     response_size: int = 0
     latency_ms: float | None = None
     failed: bool = False  # the app raised
+    # Called just before the last byte of the answer goes out: from then on a reader of the log
+    # must wait for this entry (a client may ask for it the moment it has the answer).
+    on_answered: Callable[[Exchange], None] | None = None
+    reserved: bool = False  # on_answered was called
 
     def __post_init__(self) -> None:
         # connexion's router copies the scope but shares this dict: the operationId it resolves
@@ -256,6 +253,9 @@ class Exchange:
                     self.response_size += len(body)
                     if len(self.response_body) < _CAPTURE:
                         self.response_body += body[:_CAPTURE - len(self.response_body)]
+                if not message.get("more_body", False) and self.on_answered is not None and not self.reserved:
+                    self.reserved = True
+                    self.on_answered(self)
             await send(message)
             if kind == "http.response.body" and not message.get("more_body", False):
                 self.latency_ms = self._elapsed_ms()
@@ -288,8 +288,17 @@ class Exchange:
 # --- recording (in a worker thread) -------------------------------------------------------------------------
 
 
+_recorders: weakref.WeakSet[Recorder] = weakref.WeakSet()
+BATCH = 200  # entries written in one transaction at most
+
+
 class Recorder:
-    """Writes the exchanges of one server (runtime) to its database; keeps each tenant's newest ``keep``."""
+    """Writes the exchanges of one server (runtime) to its database; keeps each tenant's newest ``keep``.
+
+    :meth:`submit` queues an exchange and returns at once; a daemon writer thread takes whatever is
+    queued (up to :data:`BATCH`), redacts it and inserts it in one transaction. Under load that is
+    one commit for many requests, and no thread hop per request on the event loop.
+    """
 
     def __init__(self, runtime: Runtime, *, keep: int = DEFAULT_KEEP, prune_every: int = PRUNE_EVERY) -> None:
         if keep < 1 or prune_every < 1:
@@ -301,24 +310,95 @@ class Recorder:
         self._lock = threading.Lock()
         # A client sends the same token over and over; a signature check costs ~50 us.
         self._read_token = lru_cache(maxsize=1024)(runtime.tokens.read)
+        self._queue: queue.SimpleQueue[Exchange] = queue.SimpleQueue()
+        self._pending = 0  # submitted, not yet written (or given up)
+        self._settled = threading.Condition()
+        self._writer: threading.Thread | None = None
+        _recorders.add(self)
+
+    # -- the writer thread -------------------------------------------------------------------------------
+
+    def reserve(self, exchange: Exchange) -> None:
+        """Count the exchange as pending before its answer is complete (see Exchange.on_answered)."""
+        with self._settled:
+            self._pending += 1
+
+    def submit(self, exchange: Exchange) -> None:
+        """Queue the exchange for the writer thread (never blocks, never raises for a bad exchange)."""
+        with self._settled:
+            if not exchange.reserved:
+                self._pending += 1
+            if self._writer is None or not self._writer.is_alive():
+                self._writer = threading.Thread(target=self._write_forever, name="mock-ic-request-log", daemon=True)
+                self._writer.start()
+        self._queue.put(exchange)
+
+    def flush(self, timeout: float = 10.0) -> bool:
+        """Wait until every exchange submitted so far is written (or given up); False on timeout."""
+        with self._settled:
+            return self._settled.wait_for(lambda: self._pending == 0, timeout=timeout)
+
+    def _write_forever(self) -> None:
+        while True:
+            batch = [self._queue.get()]
+            while len(batch) < BATCH:
+                try:
+                    batch.append(self._queue.get_nowait())
+                except queue.Empty:
+                    break
+            try:
+                self.record_many(batch)
+            except Exception as exc:
+                for exchange in batch:
+                    _warn(exchange, exc)
+            finally:
+                with self._settled:
+                    self._pending -= len(batch)
+                    self._settled.notify_all()
+
+    # -- writing -------------------------------------------------------------------------------------------
 
     def record(self, exchange: Exchange) -> int | None:
-        """Store the exchange: its id, or None when it belongs to no tenant (nothing is stored)."""
-        involved = self._tenants_of(exchange)
-        if not involved:
+        """Store one exchange now: its id, or None when it belongs to no tenant (nothing is stored)."""
+        rows = self._rows([exchange])
+        if not rows:
             return None
-        row = self._row(exchange, involved)
-        ensure_table(self.runtime.db)
-        tenant = row["tenant"]
-        with self._lock:
-            count = self._inserts.get(tenant, 0)
-            self._inserts[tenant] = count + 1
         with self.runtime.db.write() as conn:
-            entry_id = int(conn.execute(_INSERT, row).inserted_primary_key[0])
-            # The first insert of a tenant in this process prunes too: the table outlives processes.
-            if count % self.prune_every == 0:
-                prune(conn, tenant, self.keep)
+            entry_id = int(conn.execute(_INSERT, rows[0]).inserted_primary_key[0])
+            self._prune(conn, rows)
         return entry_id
+
+    def record_many(self, exchanges: list[Exchange]) -> int:
+        """Store the exchanges in one transaction; how many belonged to a tenant (and were stored)."""
+        rows = self._rows(exchanges)
+        if rows:
+            with self.runtime.db.write() as conn:
+                conn.execute(_INSERT, rows)
+                self._prune(conn, rows)
+        return len(rows)
+
+    def _rows(self, exchanges: list[Exchange]) -> list[dict[str, Any]]:
+        rows = []
+        for exchange in exchanges:
+            involved = self._tenants_of(exchange)
+            if involved:
+                rows.append(self._row(exchange, involved))
+        if rows:
+            ensure_table(self.runtime.db)
+        return rows
+
+    def _prune(self, conn: sa.Connection, rows: list[dict[str, Any]]) -> None:
+        """Every ``prune_every`` inserts of a tenant; the first insert of a tenant in this process too
+        (the table outlives processes)."""
+        due: set[str] = set()
+        with self._lock:
+            for row in rows:
+                count = self._inserts.get(row["tenant"], 0)
+                self._inserts[row["tenant"]] = count + 1
+                if count % self.prune_every == 0:
+                    due.add(row["tenant"])
+        for tenant in sorted(due):
+            prune(conn, tenant, self.keep)
 
     def _tenants_of(self, exchange: Exchange) -> list[Tenant]:
         """The tenant the entry is filed under, then every other tenant whose credentials the exchange
@@ -400,6 +480,19 @@ class Recorder:
             "response_body": body(response_body, exchange.response_size),
             "response_size": exchange.response_size,
         }
+
+
+def _warn(exchange: Exchange, exc: Exception) -> None:
+    # Only what cannot hold a secret: not the exception's text (a database error quotes the row), not
+    # the path or query (a client may put anything there).
+    log.warning("request log: could not record a %s request (operation %s, status %s): %s",
+                exchange.scope.get("method"), exchange.operation_id or "unknown", exchange.answered_status,
+                type(exc).__name__)
+
+
+def flush(db: Database, timeout: float = 10.0) -> bool:
+    """Wait until this process's recorders on ``db`` have written what they were given (see module doc)."""
+    return all(recorder.flush(timeout) for recorder in list(_recorders) if recorder.runtime.db is db)
 
 
 def _iso_millis(epoch: float) -> str:
@@ -593,6 +686,7 @@ def entries(db: Database, tenant: str, *, path_glob: str | None = None, method: 
     """
     if limit < 0 or offset < 0:
         raise ValueError(f"limit and offset must be >= 0, got {limit} and {offset}")
+    flush(db)
     ensure_table(db)
     query = (sa.select(request_log).where(*_conditions(db, tenant, path_glob, method, status, since, until))
              .order_by(request_log.c.id.desc()).limit(limit).offset(offset))
@@ -604,6 +698,7 @@ def entries(db: Database, tenant: str, *, path_glob: str | None = None, method: 
 def count(db: Database, tenant: str, *, path_glob: str | None = None, method: str | None = None,
           status: int | str | None = None, since: Moment | None = None, until: Moment | None = None) -> int:
     """How many entries :func:`entries` pages through with these filters."""
+    flush(db)
     ensure_table(db)
     query = sa.select(sa.func.count()).select_from(request_log).where(
         *_conditions(db, tenant, path_glob, method, status, since, until))
@@ -613,6 +708,7 @@ def count(db: Database, tenant: str, *, path_glob: str | None = None, method: st
 
 def get(db: Database, tenant: str, entry_id: int) -> dict[str, Any] | None:
     """One entry of the tenant by id, or None."""
+    flush(db)
     ensure_table(db)
     query = sa.select(request_log).where(request_log.c.tenant == tenant, request_log.c.id == entry_id)
     with db.read() as conn:
@@ -622,6 +718,7 @@ def get(db: Database, tenant: str, entry_id: int) -> dict[str, Any] | None:
 
 def clear(db: Database, tenant: str) -> int:
     """Delete every entry of the tenant: how many there were."""
+    flush(db)
     ensure_table(db)
     with db.write() as conn:
         return conn.execute(sa.delete(request_log).where(request_log.c.tenant == tenant)).rowcount or 0
