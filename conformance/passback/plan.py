@@ -46,13 +46,18 @@ class SyncOptions:
     settings: EligibilitySettings | None = None
 
 
-@dataclass(frozen=True)
+@dataclass
 class GradePlan:
     result_id: str
     student: Student
     submission: Submission
     body: dict[str, Any]  # the result, without dateLastModified (set when sent)
-    digest: str
+    digest: str  # result_digest(body): what the sync state remembers once it is sent
+
+    def point_at(self, line_item_id: str) -> None:
+        """Send it to another line item (an IC assignment adopted by title + due date)."""
+        self.body["lineItem"] = {"sourcedId": line_item_id}
+        self.digest = result_digest(self.body)
 
 
 @dataclass
@@ -61,7 +66,8 @@ class LineItemPlan:
 
     assignment: Assignment
     section: Section
-    line_item_id: str
+    stable_id: str  # line_item_id(course, assignment, section): the key of the sync state
+    line_item_id: str  # the IC sourcedId used: the stable id, or an IC assignment adopted earlier
     title: str
     due_at: datetime | None
     digest: str  # of the Canvas side of the line item: title, due date, points, group, section
@@ -119,6 +125,12 @@ def digest(value: Any) -> str:
     return hashlib.sha256(orjson.dumps(value, option=orjson.OPT_SORT_KEYS)).hexdigest()[:32]
 
 
+def result_digest(body: dict[str, Any]) -> str:
+    """What makes a grade "changed": the result as sent, but not its scoreDate (no grading time known
+    means the sync's "now", which must not make an unchanged grade look new)."""
+    return digest({k: v for k, v in body.items() if k != "scoreDate"})
+
+
 def iso(moment: datetime) -> str:
     return moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
 
@@ -161,7 +173,7 @@ def _item(plan: Plan, assignment: Assignment, section: Section, state: TargetSta
                    "section": section.sis_section_id, "version": version}
     item_digest = digest(canvas_side)
     item_id = line_item_id(course, assignment, section)
-    item = LineItemPlan(assignment, section, state.line_item_id(item_id), assignment.name, due_at, item_digest,
+    item = LineItemPlan(assignment, section, item_id, state.line_item_id(item_id), assignment.name, due_at, item_digest,
                         send_line_item=plan.options.remaster or state.line_item_digest(item_id) != item_digest)
     students = {s.id: s for s in course.students if section.id in s.section_ids}
     for submission in course.submissions_of(assignment.id):
@@ -179,7 +191,7 @@ def _item(plan: Plan, assignment: Assignment, section: Section, state: TargetSta
             continue
         rid = result_id(course, assignment, section, student)
         body = result_body(version, assignment, submission, student, rid, item.line_item_id, plan.now)
-        body_digest = digest({k: v for k, v in body.items() if k != "scoreDate"})
+        body_digest = result_digest(body)
         if not plan.options.remaster and state.result_digest(rid) == body_digest:
             item.unchanged += 1
             continue

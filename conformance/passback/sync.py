@@ -103,14 +103,11 @@ class Pusher:
             return False
         if sourced_id != item.line_item_id:
             for grade in item.grades:  # the results point at the adopted line item
-                grade.body["lineItem"] = {"sourcedId": sourced_id}
+                grade.point_at(sourced_id)
             item.line_item_id = sourced_id
-        self.state.line_item_sent(self._stable_id(item), sourced_id, item.digest)
+        self.state.line_item_sent(item.stable_id, sourced_id, item.digest)
         self.report.counts.line_items_sent += 1
         return True
-
-    def _stable_id(self, item: LineItemPlan) -> str:
-        return f"canvas-{self.plan.course.id}-a{item.assignment.id}-s{item.section.id}"
 
     def _matching_line_item(self, item: LineItemPlan, info: _ClassInfo) -> str | None:
         """Canvas looks before it creates: the IC assignments of the class with the same title and due date."""
@@ -118,7 +115,7 @@ class Pusher:
             info.line_items = self._read(item, Operation.LINE_ITEMS, self.client.class_line_items)
             if info.line_items is None:
                 return None
-        ours = {item.line_item_id, self._stable_id(item)}
+        ours = {item.line_item_id, item.stable_id}
         if any(li.get("sourcedId") in ours for li in info.line_items):
             return item.line_item_id
         matches = [li for li in info.line_items if _same_assignment(li, item)]
@@ -227,7 +224,7 @@ class Pusher:
 
     def _timed_out(self, item: LineItemPlan) -> None:
         remaining = [g for g in item.grades if self.state.result_digest(g.result_id) != g.digest]
-        if not remaining and not (item.send_line_item and self.state.line_item_digest(self._stable_id(item))
+        if not remaining and not (item.send_line_item and self.state.line_item_digest(item.stable_id)
                                   != item.digest):
             return
         self.report.counts.grades_failed += len(remaining)
