@@ -98,3 +98,9 @@ def test_passback_cli_refuses_more_than_five_concurrent_requests(ic: MockIC, tmp
                                                                  capsys: pytest.CaptureFixture[str]) -> None:
     assert passback(ic, tmp_path, "--concurrency", "6") == 3
     assert "--concurrency must be 1..5, got 6" in capsys.readouterr().err
+
+
+def test_passback_cli_concurrency_limit_is_the_sync_limit() -> None:
+    from conformance.passback import cli, sync
+
+    assert cli.MAX_CONCURRENCY == sync.MAX_CONCURRENCY == 5

@@ -16,20 +16,19 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import platformdirs
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
-from conformance.client import OneRosterClient
-from conformance.passback.canvas import CanvasCourse, CourseFileError, load_course
-from conformance.passback.eligibility import EligibilitySettings
-from conformance.passback.plan import Plan, SyncOptions
-from conformance.passback.state import StateFileError, SyncState
-from conformance.passback.sync import MAX_CONCURRENCY, sync
+if TYPE_CHECKING:  # imported when the command runs: `mock-ic serve` need not load the client
+    from conformance.client import OneRosterClient
+    from conformance.passback.canvas import CanvasCourse
+    from conformance.passback.plan import Plan, SyncOptions
 
 EXIT_USAGE = 3
+MAX_CONCURRENCY = 5  # = conformance.passback.sync.MAX_CONCURRENCY (IC-LOAD); a test keeps them equal
 DEMO_SERVER = "http://127.0.0.1:8080"
 DEMO_BASE = {"1.2": f"{DEMO_SERVER}/campus/api/oneroster/v1p2/demo/ims/oneroster",
              "1.1": f"{DEMO_SERVER}/campus/oneroster/demo/ims/oneroster"}
@@ -74,6 +73,10 @@ def add_parser(commands: Any) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
+    from conformance.passback.canvas import CourseFileError, load_course
+    from conformance.passback.state import StateFileError, SyncState
+    from conformance.passback.sync import sync
+
     err = Console(stderr=True, soft_wrap=True)
     try:
         course = load_course(args.course)
@@ -104,6 +107,8 @@ def default_state_path(course: CanvasCourse) -> Path:
 
 
 def _client(args: argparse.Namespace) -> OneRosterClient:
+    from conformance.client import OneRosterClient
+
     if not 1 <= args.concurrency <= MAX_CONCURRENCY:
         raise ValueError(f"--concurrency must be 1..{MAX_CONCURRENCY}, got {args.concurrency}")
     secret = args.client_secret or os.environ.get("ONEROSTER_CLIENT_SECRET") or "mock-ic-demo-secret"
@@ -115,6 +120,9 @@ def _client(args: argparse.Namespace) -> OneRosterClient:
 
 
 def _options(args: argparse.Namespace, course: CanvasCourse) -> SyncOptions:
+    from conformance.passback.eligibility import EligibilitySettings
+    from conformance.passback.plan import SyncOptions
+
     settings = EligibilitySettings.from_course(course)
     if args.name_limit is not None:
         settings = EligibilitySettings.from_course(course, name_length_limit=args.name_limit)
