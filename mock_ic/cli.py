@@ -31,6 +31,7 @@ def main(argv: list[str] | None = None) -> int:
                        help="do not create the demo tenant")
     serve.add_argument("--admin-token", help="require this token on /_mock (default: open on 127.0.0.1, "
                        "generated and printed when binding another address)")
+    serve.add_argument("--request-log-keep", type=int, help="request-log entries kept per tenant (default 5000)")
     serve.add_argument("--scenario", help="apply a SIS-error scenario to the demo tenant (docs/scenarios.md)")
     serve.add_argument("--log-level", default="info", choices=["debug", "info", "warning", "error"])
     serve.set_defaults(func=_serve)
@@ -45,6 +46,7 @@ def _settings(args: argparse.Namespace) -> Settings:
     return Settings.from_env().with_overrides(
         host=args.host, port=args.port, data_dir=args.data_dir, database=args.database, workers=args.workers,
         validate_responses=args.validate_responses, demo_tenant=args.demo_tenant, admin_token=args.admin_token,
+        request_log_keep=args.request_log_keep,
     )
 
 

@@ -148,8 +148,7 @@ def prune(conn: sa.Connection, tenant: str, keep: int) -> None:
 class RequestLogMiddleware:
     def __init__(self, app: ASGIApp, runtime: Runtime | None = None, keep: int | None = None,
                  prune_every: int = PRUNE_EVERY) -> None:
-        """``keep``: entries kept per tenant; by default the ``request_log_keep`` setting if the
-        Settings have one, else :data:`DEFAULT_KEEP`."""
+        """``keep``: entries kept per tenant; by default the ``request_log_keep`` setting."""
         self.app = app
         self.runtime = runtime
         self._keep = keep
@@ -177,7 +176,7 @@ class RequestLogMiddleware:
     def _recorder(self, rt: Runtime) -> Recorder:
         recorder = self._recorders.get(id(rt))
         if recorder is None or recorder.runtime is not rt:
-            keep = self._keep if self._keep is not None else getattr(rt.settings, "request_log_keep", DEFAULT_KEEP)
+            keep = self._keep if self._keep is not None else rt.settings.request_log_keep
             recorder = self._recorders[id(rt)] = Recorder(rt, keep=keep, prune_every=self._prune_every)
         return recorder
 

@@ -25,6 +25,7 @@ class Settings:
     demo_tenant: bool = True  # create the demo tenant on start when it does not exist
     public_url: str | None = None  # the base URL clients use, when behind a proxy
     admin_token: str | None = None  # protects /_mock; None = open, allowed only on a loopback bind
+    request_log_keep: int = 5000  # request-log entries kept per tenant (the newest); requestlog.DEFAULT_KEEP
 
     @property
     def loopback(self) -> bool:
@@ -57,7 +58,7 @@ class Settings:
 
 
 def _coerce(name: str, raw: str) -> Any:
-    if name in {"port", "workers"}:
+    if name in {"port", "workers", "request_log_keep"}:
         return int(raw)
     if name in {"validate_responses", "demo_tenant"}:
         return raw.strip().lower() in {"1", "true", "yes", "on"}

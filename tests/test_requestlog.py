@@ -13,6 +13,7 @@ import socket
 import threading
 import time
 from collections.abc import Callable, Iterator
+from dataclasses import replace
 from datetime import datetime, timedelta
 from typing import Any, TypeVar
 
@@ -26,7 +27,7 @@ from starlette.testclient import TestClient
 from starlette.types import Receive, Scope, Send
 
 from mock_ic import requestlog
-from mock_ic.app import create_app
+from mock_ic.app import build_runtime, create_app
 from mock_ic.middleware import PathMiddleware
 from mock_ic.requestlog import REDACTED, RequestLogMiddleware, Secrets, redact_fields, redact_header
 from mock_ic.runtime import Runtime
@@ -578,3 +579,13 @@ def test_request_log_secrets_are_scrubbed_by_value_in_every_encoding() -> None:
     secrets.add_authorization("Basic " + "Y2xpZW50OnNlY3JldC12YWx1ZQ==")  # client:secret-value
     text = "abc+/=def abc%2B%2F%3Ddef abc%2B/%3Ddef secret-value short"
     assert secrets.scrub(text) == f"{REDACTED} {REDACTED} {REDACTED} {REDACTED} short"
+
+
+def test_request_log_keep_comes_from_the_settings(test_settings: Settings) -> None:
+    """``--request-log-keep`` / MOCK_IC_REQUEST_LOG_KEEP reach the recorder of a served app."""
+    assert Settings().request_log_keep == requestlog.DEFAULT_KEEP
+    assert Settings.from_env({"MOCK_IC_REQUEST_LOG_KEEP": "12"}).request_log_keep == 12
+    settings = test_settings.with_overrides(request_log_keep=7)
+    middleware = requestlog.RequestLogMiddleware(echo)
+    runtime = build_runtime(replace(settings, database="sqlite:///:memory:", demo_tenant=False))
+    assert middleware._recorder(runtime).keep == 7
