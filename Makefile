@@ -16,6 +16,10 @@ $(STAMP): pyproject.toml
 run: $(STAMP)
 	$(BIN)/mock-ic serve $(ARGS)
 
+# Tests run in one pytest-xdist worker per CPU (each worker has its own server, database and tenants);
+# PYTEST_ARGS="-n 0" runs them in one process, e.g. to reproduce a failure with -x.
+PYTEST_ARGS ?= -n auto
+
 test: $(STAMP)
 	$(BIN)/ruff check mock_ic conformance tests benchmarks
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
