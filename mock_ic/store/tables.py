@@ -41,6 +41,11 @@ class DocJSON(sa.types.TypeDecorator[str]):
     def result_processor(self, dialect: sa.Dialect, coltype: object) -> None:
         return None
 
+    def column_expression(self, colexpr: sa.ColumnElement[Any]) -> sa.ColumnElement[Any]:
+        # psycopg 3 parses json columns itself; reading the column as text keeps the stored text
+        # (on SQLite the column already is text and the cast costs nothing).
+        return sa.type_coerce(sa.cast(colexpr, sa.Text), self)
+
 
 def _ref(path: str) -> Callable[[dict[str, Any]], str | None]:
     """Extract ``doc[path].sourcedId`` (or a plain scalar for dotted metadata paths)."""

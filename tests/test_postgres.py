@@ -1,0 +1,149 @@
+"""The server on PostgreSQL (``--database postgresql+psycopg://...``): a throwaway cluster of the
+machine's PostgreSQL binaries, the app served by uvicorn, and the same real-client checks as on SQLite.
+
+The cluster is made with ``initdb`` in a temporary directory and started on a free loopback port;
+as root (CI) it runs as the unprivileged user ``nobody``, which PostgreSQL requires.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import socket
+import subprocess
+import tempfile
+import threading
+from collections.abc import Iterator
+from datetime import date
+from pathlib import Path
+
+import psycopg
+import pytest
+import requests
+import uvicorn
+
+from conformance.client import OneRosterClient
+from conformance.passback.canvas import load_course
+from conformance.passback.state import SyncState
+from conformance.passback.sync import sync
+from mock_ic.app import create_app
+from mock_ic.seed import school_year_bounds
+from mock_ic.settings import Settings
+from mock_ic.tenants import DEMO_CREDENTIALS
+from mock_ic.testing import free_port, wait_until_healthy
+
+ROOT = Path(__file__).resolve().parents[1]
+BINARIES = ("initdb", "pg_ctl")
+
+
+def _as_server_user(cmd: list[str]) -> list[str]:
+    return ["runuser", "-u", "nobody", "--", *cmd] if os.geteuid() == 0 else cmd
+
+
+@pytest.fixture(scope="module")
+def postgres_url() -> Iterator[str]:
+    missing = [name for name in BINARIES if shutil.which(name) is None]
+    if missing:
+        pytest.skip(f"PostgreSQL server binaries not on PATH: {', '.join(missing)}")
+    home = Path(tempfile.mkdtemp(prefix="mock-ic-pg-"))
+    if os.geteuid() == 0:
+        shutil.chown(home, "nobody")
+    data, port = home / "data", free_port()
+    subprocess.run(_as_server_user(["initdb", "-D", str(data), "-U", "postgres", "--auth=trust", "-E", "UTF8"]),
+                   check=True, capture_output=True, timeout=120)
+    subprocess.run(_as_server_user(["pg_ctl", "-D", str(data), "-l", str(home / "log"), "-w", "-t", "60", "-o",
+                                    f"-p {port} -k {home} -c listen_addresses=127.0.0.1 -c fsync=off", "start"]),
+                   check=True, capture_output=True, timeout=90)
+    try:
+        with psycopg.connect(f"postgresql://postgres@127.0.0.1:{port}/postgres", autocommit=True) as conn:
+            conn.execute("CREATE DATABASE mockic")
+        yield f"postgresql+psycopg://postgres@127.0.0.1:{port}/mockic"
+    finally:
+        subprocess.run(_as_server_user(["pg_ctl", "-D", str(data), "-m", "immediate", "stop"]),
+                       capture_output=True, timeout=60)
+        shutil.rmtree(home, ignore_errors=True)
+
+
+@pytest.fixture(scope="module")
+def served(postgres_url: str) -> Iterator[str]:
+    sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+    sock.bind(("127.0.0.1", 0))
+    base = f"http://127.0.0.1:{sock.getsockname()[1]}"
+    settings = Settings(port=sock.getsockname()[1], database=postgres_url, validate_responses=True)
+    server = uvicorn.Server(uvicorn.Config(create_app(settings), log_level="warning"))
+    thread = threading.Thread(target=server.run, kwargs={"sockets": [sock]}, daemon=True)
+    thread.start()
+    wait_until_healthy(base, timeout=120)
+    yield base
+    server.should_exit = True
+    thread.join(timeout=20)
+    sock.close()
+
+
+def demo_client(base: str, version: str = "1.2") -> OneRosterClient:
+    root = f"{base}/campus/api/oneroster/v1p2/demo/ims/oneroster" if version == "1.2" else \
+        f"{base}/campus/oneroster/demo/ims/oneroster"
+    return OneRosterClient(base_url=root, token_url=f"{base}/campus/oauth2/token?appName=demo", version=version,
+                           client_id=DEMO_CREDENTIALS["client_id"], client_secret=DEMO_CREDENTIALS["client_secret"],
+                           vendor_key=DEMO_CREDENTIALS["vendor_key"], vendor_secret=DEMO_CREDENTIALS["vendor_secret"])
+
+
+def test_postgres_serves_rostering_reads_with_filter_sort_and_paging(served: str) -> None:
+    with demo_client(served) as client:
+        page = client.get("users", {"limit": 7, "offset": 3, "filter": "roles.role='student' AND givenName~'a'",
+                                    "sort": "familyName", "fields": "sourcedId,familyName"})
+        names = [u["familyName"] for u in page["users"]]
+        assert len(names) == 7 and names == sorted(names)
+        assert {tuple(sorted(u)) for u in page["users"]} == {("familyName", "sourcedId")}
+        walked = [u["sourcedId"] for u in client.paginate("schools", "orgs", page_size=2)]
+        assert len(walked) == len(set(walked)) == 3
+    with demo_client(served, "1.1") as v1p1:
+        assert all(u["sourcedId"][0] in "st" for u in v1p1.get("users", {"limit": 5})["users"])
+
+
+def test_postgres_takes_a_whole_passback_and_keeps_it(served: str) -> None:
+    course = load_course(ROOT / "fixtures" / "canvas" / "demo-course.json")
+    years = school_year_bounds(date.today())[0].year - school_year_bounds(course.exported_at.date())[0].year
+    course = course.shifted(years)
+    state = SyncState(None)
+    with demo_client(served) as client:
+        report = sync(course, client, state)
+        assert report.status == "success" and report.counts.grades_sent > 0, report.errors
+        assert sync(course, client, state).message == "No changes: nothing to send"
+        [sent] = state.targets.values()
+        assert len(sent.results) == report.counts.grades_sent
+        for result_id in list(sent.results)[:5]:
+            assert client.get_result(result_id)["sourcedId"] == result_id
+
+
+def test_postgres_control_plane_snapshot_reset_and_request_log(served: str) -> None:
+    with demo_client(served) as client:
+        klass = client.get("classes", {"limit": 1})["classes"][0]
+        category = client.class_categories(klass["sourcedId"])[0]
+        term = client.class_terms(klass["sourcedId"])[0]
+        admin = f"{served}/_mock/tenants/demo"
+        assert requests.post(f"{admin}/snapshots", json={"name": "before"}, timeout=60).status_code == 201
+        status, _ = client.put_line_item("pg-li-1", {
+            "title": "On PostgreSQL", "dueDate": f"{term['startDate']}T12:00:00Z", "resultValueMax": 10,
+            "class": {"sourcedId": klass["sourcedId"]}, "category": {"sourcedId": category["sourcedId"]}})
+        assert status == 201
+        log = requests.get(f"{admin}/requests", params={"method": "PUT", "limit": 1}, timeout=30).json()["entries"]
+        assert log[0]["path"].endswith("/lineItems/pg-li-1") and "On PostgreSQL" in log[0]["request"]["body"]
+        assert requests.post(f"{admin}/snapshots/before/restore", timeout=120).status_code == 200
+        assert all(li["sourcedId"] != "pg-li-1" for li in client.class_line_items(klass["sourcedId"]))
+
+
+def test_postgres_database_outlives_the_server(postgres_url: str, served: str) -> None:
+    """A second server on the same database sees the first one's tenants (state is in PostgreSQL)."""
+    port = free_port()
+    other = Settings(port=port, database=postgres_url, demo_tenant=False)
+    server = uvicorn.Server(uvicorn.Config(create_app(other), host="127.0.0.1", port=port, log_level="warning"))
+    thread = threading.Thread(target=server.run, daemon=True)
+    thread.start()
+    try:
+        wait_until_healthy(f"http://127.0.0.1:{port}", timeout=120)
+        tenants = requests.get(f"http://127.0.0.1:{port}/_mock/tenants", timeout=30).json()["tenants"]
+        assert "demo" in [t["appName"] for t in tenants]
+    finally:
+        server.should_exit = True
+        thread.join(timeout=20)
