@@ -87,16 +87,23 @@ class Server:
         return f"http://{HOST}:{self.port}"
 
     def cpu_seconds(self) -> float:
-        """user + system CPU of the server process (all its threads), from /proc."""
-        stat = Path(f"/proc/{self.proc.pid}/stat").read_text()
-        after_comm = stat[stat.rindex(")") + 2:].split()
-        return (int(after_comm[11]) + int(after_comm[12])) / CLK_TCK
+        """user + system CPU of the server process (all its threads) and of the worker processes it
+        started (``--workers`` > 1), from /proc."""
+        return _process_tree_cpu(self.proc.pid)
 
     def peak_rss_mib(self) -> float | None:
         for line in Path(f"/proc/{self.proc.pid}/status").read_text().splitlines():
             if line.startswith("VmHWM:"):
                 return int(line.split()[1]) / 1024
         return None
+
+
+def _process_tree_cpu(pid: int) -> float:
+    stat = Path(f"/proc/{pid}/stat").read_text()
+    after_comm = stat[stat.rindex(")") + 2:].split()
+    children = Path(f"/proc/{pid}/task/{pid}/children")
+    kids = [int(k) for k in children.read_text().split()] if children.exists() else []
+    return (int(after_comm[11]) + int(after_comm[12])) / CLK_TCK + sum(_process_tree_cpu(k) for k in kids)
 
 
 def busy_cpu_seconds() -> float:

@@ -19,8 +19,6 @@ import json
 import os
 import platform
 import random
-import signal
-import subprocess
 import sys
 import tempfile
 import time
@@ -38,7 +36,10 @@ from conformance.client import OneRosterClient  # noqa: E402
 from conformance.passback.canvas import load_course  # noqa: E402
 from conformance.passback.state import SyncState  # noqa: E402
 from conformance.passback.sync import sync  # noqa: E402
-from mock_ic.testing import free_port, wait_until_healthy  # noqa: E402
+from mock_ic.testing import free_port  # noqa: E402
+
+sys.path.insert(0, str(ROOT / "benchmarks"))
+from passback_paths import serving  # noqa: E402  (the same start-up and shutdown as the paths benchmark)
 
 SECTIONS, ASSIGNMENTS, STUDENTS = 6, 40, 30
 CLIENT = {"client_id": "mock-ic-demo", "client_secret": "mock-ic-demo-secret",
@@ -118,18 +119,6 @@ def _iso(moment: datetime) -> str:
     return moment.strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
-def cpu_seconds(pid: int) -> float:
-    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
-    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
-
-
-def server_cpu_seconds(pid: int) -> float:
-    """user + system CPU of the server and its worker processes (``--workers`` > 1 forks them)."""
-    children = Path(f"/proc/{pid}/task/{pid}/children")
-    kids = [int(k) for k in children.read_text().split()] if children.exists() else []
-    return cpu_seconds(pid) + sum(server_cpu_seconds(k) for k in kids)
-
-
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--concurrency", type=int, nargs="+", default=[1, 5])
@@ -138,14 +127,12 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
 
     port = free_port()
-    base = f"http://127.0.0.1:{port}"
-    data_dir = tempfile.mkdtemp(prefix="mock-ic-bench-")
-    cmd = [sys.executable, "-m", "mock_ic.cli", "serve", "--port", str(port), "--data-dir", data_dir,
+    work = Path(tempfile.mkdtemp(prefix="mock-ic-bench-"))
+    cmd = [sys.executable, "-m", "mock_ic.cli", "serve", "--port", str(port), "--data-dir", str(work / "data"),
            "--log-level", "warning", "--workers", str(args.workers)]
-    server = subprocess.Popen(cmd, cwd=ROOT)
     runs = []
-    try:
-        wait_until_healthy(base, timeout=120, process=server)
+    with serving("mock", cmd, port, work) as server:
+        base = server.base
         root = f"{base}/campus/api/oneroster/v1p2/demo/ims/oneroster"
         token_url = f"{base}/campus/oauth2/token?appName=demo"
         with OneRosterClient(base_url=root, token_url=token_url, **CLIENT) as reader:
@@ -158,10 +145,10 @@ def main(argv: list[str] | None = None) -> int:
         for concurrency in args.concurrency:
             requests.post(f"{base}/_mock/tenants/demo/reset", timeout=120).raise_for_status()
             with OneRosterClient(base_url=root, token_url=token_url, **CLIENT) as client:
-                cpu0, client0, t0 = server_cpu_seconds(server.pid), time.process_time(), time.perf_counter()
+                cpu0, client0, t0 = server.cpu_seconds(), time.process_time(), time.perf_counter()
                 report = sync(course, client, SyncState(None), concurrency=concurrency)
                 wall = time.perf_counter() - t0
-                server_cpu = server_cpu_seconds(server.pid) - cpu0
+                server_cpu = server.cpu_seconds() - cpu0
                 client_cpu = time.process_time() - client0
             row = {"concurrency": concurrency, "status": report.status, "seconds": round(wall, 2),
                    "requests": report.requests, "requests_per_s": round(report.requests / wall, 1),
@@ -173,12 +160,6 @@ def main(argv: list[str] | None = None) -> int:
                        1000 * client_cpu / max(1, report.requests), 2)}
             runs.append(row)
             print(json.dumps(row))
-    finally:
-        server.send_signal(signal.SIGINT)
-        try:
-            server.wait(timeout=30)
-        except subprocess.TimeoutExpired:
-            server.kill()
     result = {"date": datetime.now(UTC).isoformat(timespec="seconds"), "machine": platform.platform(),
               "cpus": os.cpu_count(), "python": platform.python_version(), "workers": args.workers,
               "loadavg": os.getloadavg(), "runs": runs}

@@ -356,16 +356,6 @@ class Recorder:
 
     # -- writing -------------------------------------------------------------------------------------------
 
-    def record(self, exchange: Exchange) -> int | None:
-        """Store one exchange now: its id, or None when it belongs to no tenant (nothing is stored)."""
-        rows = self._rows([exchange])
-        if not rows:
-            return None
-        with self.runtime.db.write() as conn:
-            entry_id = int(conn.execute(_INSERT, rows[0]).inserted_primary_key[0])
-            self._prune(conn, rows)
-        return entry_id
-
     def record_many(self, exchanges: list[Exchange]) -> int:
         """Store the exchanges in one transaction; how many belonged to a tenant (and were stored)."""
         rows = self._rows(exchanges)

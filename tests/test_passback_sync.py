@@ -7,6 +7,7 @@ sync sent is checked by reading it back through the OneRoster API, not by trusti
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterator
 from datetime import date
 from pathlib import Path
@@ -334,3 +335,14 @@ def test_result_ids_are_stable_and_distinct(course: CanvasCourse) -> None:
     item = plan.items[0]
     grade = item.grades[0]
     assert grade.result_id == result_id(course, item.assignment, item.section, grade.student)
+
+
+def test_on_1_1_results_name_the_role_prefixed_student_id(ic: MockIC, course: CanvasCourse) -> None:
+    """IC-IDS: Canvas holds the 1.2 user id; on a 1.1 connection the client sends IC's ``s<id>``."""
+    grade = graded_item(course).grades[0]
+    with client_for(ic, "1.1") as client:
+        assert sync(course, client, SyncState(None)).status == "success"
+    assert ic.admin is not None
+    [entry] = ic.admin.requests(method="PUT", path=f"*/results/{grade.result_id}")
+    sent = json.loads(entry["request"]["body"])["result"]["student"]["sourcedId"]
+    assert sent == f"s{grade.student.sis_user_id}"

@@ -12,7 +12,7 @@ from __future__ import annotations
 import re
 from enum import StrEnum
 
-from conformance.client_errors import DeadlineExceeded, MalformedResponse, OneRosterError, TransportError
+from conformance.client_errors import DeadlineExceeded, MalformedResponse, OneRosterError
 
 
 class Title(StrEnum):
@@ -103,4 +103,4 @@ def title_of(operation: Operation, error: OneRosterError) -> Title:
     """The title of a client exception raised by ``operation``."""
     return title_for(operation, error.status, error.description,
                      timed_out=isinstance(error, DeadlineExceeded),
-                     malformed=isinstance(error, MalformedResponse) and not isinstance(error, TransportError))
+                     malformed=isinstance(error, MalformedResponse))
