@@ -85,6 +85,13 @@ class Conflict(OneRosterError):
     code_minor = "invaliddata"
 
 
+class PayloadTooLarge(OneRosterError):
+    """A request body over the server's ``max_body_bytes`` (413)."""
+
+    status = 413
+    code_minor = "invaliddata"
+
+
 class UnsupportedMediaType(OneRosterError):
     status = 415
     code_minor = "invaliddata"
@@ -136,7 +143,7 @@ def body_for(error: OneRosterError, version: Version) -> dict[str, Any]:
 _BY_STATUS: dict[int, type[OneRosterError]] = {
     cls.status: cls
     for cls in (InvalidData, Unauthorised, Forbidden, UnknownObject, MethodNotAllowed, Conflict,
-                UnsupportedMediaType, Unprocessable, ServerBusy, InternalError, ServiceUnavailable)
+                PayloadTooLarge, UnsupportedMediaType, Unprocessable, ServerBusy, InternalError, ServiceUnavailable)
 }
 
 

@@ -1,4 +1,4 @@
-"""The outermost ASGI middleware: runtime in scope, path guard, app-scoped URL rewrite.
+"""The outermost ASGI middleware: runtime in scope, path guard, body size limit, app-scoped URL rewrite.
 
 It runs before connexion's exception handling, so it answers its own errors instead of raising.
 """
@@ -12,8 +12,8 @@ from urllib.parse import parse_qs
 
 from starlette.types import ASGIApp, Receive, Scope, Send
 
-from mock_ic.api.errors import error_response, version_of_path
-from mock_ic.errors import InvalidData, Unauthorised
+from mock_ic.api.errors import error_response
+from mock_ic.errors import InvalidData, PayloadTooLarge, Unauthorised
 from mock_ic.runtime import SCOPE_KEY, Runtime
 
 # App-scoped IC URLs -> (pattern, the mounted base their rest is served under):
@@ -24,6 +24,7 @@ _APP_SCOPED = (
     (re.compile(r"^/campus/oneroster/(?P<app>[^/]+)(?P<rest>/ims/oneroster/v1p1(?:/.*)?)$"), ""),
 )
 _CONTROL = re.compile(r"[\x00-\x1f\x7f]")
+_ADMIN = "/_mock"
 
 
 class PathMiddleware:
@@ -40,13 +41,21 @@ class PathMiddleware:
         if path.startswith("/_mock/") and path != "/_mock/health" and not self._admin_allowed(scope):
             error = Unauthorised("The control plane needs the admin token: 'Authorization: Bearer <token>' or "
                                  "'X-Mock-Admin-Token: <token>' (pages also take ?admin_token=)")
-            await error_response(error, "1.2")(scope, receive, send)
+            await error_response(error, path)(scope, receive, send)
             return
         if _CONTROL.search(path):
             # connexion 3.3 answers 500 for control characters in a path parameter (DESIGN.md).
             error = InvalidData(f"The request path contains a control character: {path!r}")
-            await error_response(error, version_of_path(path))(scope, receive, send)
+            await error_response(error, path)(scope, receive, send)
             return
+        if not path.startswith(_ADMIN):
+            limit = self.runtime.settings.max_body_bytes
+            receive = await _limited(scope, receive, limit)
+            if receive is None:
+                error = PayloadTooLarge(f"The request body is larger than this server's limit of {limit} bytes "
+                                        "(max_body_bytes)")
+                await error_response(error, path)(scope, _no_body, send)
+                return
         for pattern, base in _APP_SCOPED:
             match = pattern.match(path)
             if match:
@@ -76,6 +85,42 @@ class PathMiddleware:
             await send(message)
 
         return watched
+
+
+async def _no_body() -> dict[str, Any]:
+    return {"type": "http.request", "body": b"", "more_body": False}
+
+
+async def _limited(scope: Scope, receive: Receive, limit: int) -> Receive | None:
+    """``receive`` when the body fits the limit, else None. A declared Content-Length is trusted (the
+    server closes a body longer than it declared); a chunked body is read here, then replayed with its
+    Content-Length (connexion's validators take a body without one for an empty body) ..."""
+    length = next((v for k, v in scope.get("headers", []) if k == b"content-length"), None)
+    if length is not None:
+        return receive if length.isdigit() and int(length) <= limit else None
+    if scope.get("method") in ("GET", "HEAD", "DELETE", "OPTIONS"):
+        return receive
+    chunks: list[bytes] = []
+    size = 0
+    while True:
+        message = await receive()
+        if message["type"] != "http.request":
+            return receive  # the client went away; let the app see it
+        chunks.append(message.get("body", b""))
+        size += len(chunks[-1])
+        if size > limit:
+            return None
+        if not message.get("more_body", False):
+            break
+    replay = [{"type": "http.request", "body": b"".join(chunks), "more_body": False}]
+    # ... and without Transfer-Encoding: werkzeug reads a chunked WSGI body as empty.
+    scope["headers"] = [*(h for h in scope.get("headers", []) if h[0] != b"transfer-encoding"),
+                        (b"content-length", str(size).encode())]
+
+    async def replayed() -> dict[str, Any]:
+        return replay.pop() if replay else await receive()
+
+    return replayed
 
 
 def _rewrite(scope: Scope, pattern: re.Pattern[str], base: str, match: re.Match[str]) -> None:

@@ -26,6 +26,7 @@ class Settings:
     public_url: str | None = None  # the base URL clients use, when behind a proxy
     admin_token: str | None = None  # protects /_mock; None = open, allowed only on a loopback bind
     request_log_keep: int = 5000  # request-log entries kept per tenant (the newest); requestlog.DEFAULT_KEEP
+    max_body_bytes: int = 1_048_576  # larger OneRoster and token request bodies get 413 (the admin API is exempt)
 
     @property
     def loopback(self) -> bool:
@@ -58,7 +59,7 @@ class Settings:
 
 
 def _coerce(name: str, raw: str) -> Any:
-    if name in {"port", "workers", "request_log_keep"}:
+    if name in {"port", "workers", "request_log_keep", "max_body_bytes"}:
         return int(raw)
     if name in {"validate_responses", "demo_tenant"}:
         return raw.strip().lower() in {"1", "true", "yes", "on"}

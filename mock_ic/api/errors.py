@@ -14,6 +14,7 @@ from connexion import FlaskApp
 from connexion.exceptions import ProblemException
 from connexion.lifecycle import ConnexionRequest, ConnexionResponse
 from starlette.exceptions import HTTPException
+from starlette.formparsers import MultiPartException
 from starlette.responses import Response
 
 from mock_ic import errors
@@ -22,29 +23,34 @@ from mock_ic.mounts import allowed_methods
 log = logging.getLogger("mock_ic.errors")
 
 _TOKEN_PATH = "/campus/oauth2"
-_OAUTH_ERRORS = {400: "invalid_request", 401: "invalid_client", 415: "invalid_request"}
+_OAUTH_ERRORS = {401: "invalid_client"}
+
+
+def oauth_error_code(status: int) -> str:
+    """The RFC 6749 §5.2 ``error`` of the token endpoint for an HTTP status."""
+    return _OAUTH_ERRORS.get(status, "invalid_request" if status < 500 else "server_error")
 
 
 def version_of_path(path: str) -> errors.Version:
     return "1.1" if "/v1p1" in path else "1.2"
 
 
-def _body(error: errors.OneRosterError, path: str) -> bytes:
+def error_body(error: errors.OneRosterError, path: str) -> bytes:
+    """The error in the body style of the path the client used: OneRoster 1.1/1.2, or RFC 6749 for tokens."""
     if path.startswith(_TOKEN_PATH):
-        code = _OAUTH_ERRORS.get(error.status, "invalid_request" if error.status < 500 else "server_error")
-        return orjson.dumps({"error": code, "error_description": error.description})
+        return orjson.dumps({"error": oauth_error_code(error.status), "error_description": error.description})
     return orjson.dumps(errors.body_for(error, version_of_path(path)))
 
 
-def error_response(error: errors.OneRosterError, version: errors.Version) -> Response:
-    path = "/v1p1" if version == "1.1" else "/"
-    return Response(_body(error, path), status_code=error.status, headers=error.headers,
+def error_response(error: errors.OneRosterError, path: str) -> Response:
+    """The error as an ASGI response, in the body style of ``path`` (the path the client used)."""
+    return Response(error_body(error, path), status_code=error.status, headers=error.headers,
                     media_type="application/json")
 
 
 def _connexion_response(request: ConnexionRequest, error: errors.OneRosterError) -> ConnexionResponse:
     path = request.scope.get("mock_ic.original_path") or request.url.path
-    return ConnexionResponse(status_code=error.status, body=_body(error, path), headers=error.headers,
+    return ConnexionResponse(status_code=error.status, body=error_body(error, path), headers=error.headers,
                              content_type="application/json")
 
 
@@ -85,6 +91,13 @@ def on_undecodable(request: ConnexionRequest, exc: Exception) -> ConnexionRespon
     return _connexion_response(request, errors.InvalidData(f"The request body is not valid UTF-8 JSON: {exc}"))
 
 
+def on_form_error(request: ConnexionRequest, exc: Exception) -> ConnexionResponse:
+    """A form body the parser refuses (a field over its size cap, too many fields)."""
+    text = str(exc)
+    error_class = errors.PayloadTooLarge if "maximum size" in text else errors.InvalidData
+    return _connexion_response(request, error_class(f"The form body was refused: {text}"))
+
+
 def on_unexpected(request: ConnexionRequest, exc: Exception) -> ConnexionResponse:
     log.error("Unexpected error on %s %s", request.method, request.url.path, exc_info=exc)
     return _connexion_response(request, errors.InternalError(f"Internal server error ({type(exc).__name__})"))
@@ -95,4 +108,5 @@ def register_error_handlers(app: FlaskApp) -> None:
     app.add_error_handler(ProblemException, on_problem)
     app.add_error_handler(HTTPException, on_http_exception)
     app.add_error_handler(UnicodeDecodeError, on_undecodable)
+    app.add_error_handler(MultiPartException, on_form_error)
     app.add_error_handler(Exception, on_unexpected)

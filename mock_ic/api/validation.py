@@ -2,19 +2,26 @@
 
 from __future__ import annotations
 
+import json
+import math
+from collections.abc import AsyncGenerator
 from typing import Any
-from urllib.parse import parse_qs
+from urllib.parse import parse_qs, parse_qsl
 
 from connexion.datastructures import MediaTypeDict
 from connexion.json_schema import Draft4RequestValidator
 from connexion.utils import is_null, is_nullable
 from connexion.validators import (
     VALIDATOR_MAP,
+    FormDataValidator,
     JSONRequestBodyValidator,
     JSONResponseBodyValidator,
     ParameterValidator,
 )
 from jsonschema import Draft4Validator, ValidationError
+from starlette.types import Scope
+
+from mock_ic.errors import InvalidData
 
 _COMPILED: dict[tuple[type, int], tuple[dict[str, Any], Any]] = {}
 
@@ -56,12 +63,62 @@ class NamedParameterValidator(ParameterValidator):
         return None
 
 
+def _finite(text: str) -> float:
+    value = float(text)
+    if not math.isfinite(value):
+        raise InvalidData(f"The request body has a number JSON cannot carry: {text} is not finite "
+                          f"(the largest is about 1.8e308)")
+    return value
+
+
+def _no_constant(name: str) -> float:
+    raise InvalidData(f"The request body is not valid JSON: {name} is not a JSON value (numbers must be finite)")
+
+
+def parse_json_body(raw: bytes) -> Any:
+    """A request body as JSON, refusing what JSON does not allow (non-UTF-8, NaN, Infinity, 1e309)."""
+    try:
+        text = raw.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        raise InvalidData(f"The request body is not valid UTF-8: byte {raw[exc.start]:#04x} at position "
+                          f"{exc.start}") from None
+    if not text.strip():
+        return None
+    try:
+        return json.loads(text, parse_float=_finite, parse_constant=_no_constant)
+    except json.JSONDecodeError as exc:
+        raise InvalidData(f"The request body is not valid JSON: {exc}") from None
+
+
 class CompiledJSONRequestBodyValidator(JSONRequestBodyValidator):
-    """connexion's JSON body validator (nullable-aware Draft 4), compiled once per body schema."""
+    """connexion's JSON body validator (nullable-aware Draft 4), compiled once per body schema, with a
+    strict JSON parser: a body is UTF-8 JSON with finite numbers or a 400 that says what is wrong."""
 
     @property
     def _validator(self) -> Any:
         return _compiled(Draft4RequestValidator, self._schema)
+
+    async def _parse(self, stream: AsyncGenerator[bytes, None], scope: Scope) -> Any:
+        return parse_json_body(b"".join([chunk async for chunk in stream]))
+
+
+class StrictFormDataValidator(FormDataValidator):
+    """An urlencoded form (the token request) must be UTF-8 once percent-decoded: the form parser would
+    otherwise turn bad bytes into other characters or drop the field, and the client would hear
+    "grant_type is required" instead of what is wrong."""
+
+    async def _parse(self, stream: AsyncGenerator[bytes, None], scope: Scope) -> Any:
+        raw = b"".join([chunk async for chunk in stream])
+        try:
+            parse_qsl(raw.decode("utf-8"), keep_blank_values=True, errors="strict")
+        except UnicodeDecodeError as exc:
+            raise InvalidData(f"The form body is not valid UTF-8 ({exc.reason} at byte {exc.start}); send "
+                              "application/x-www-form-urlencoded fields in UTF-8") from None
+
+        async def replay() -> AsyncGenerator[bytes, None]:
+            yield raw
+
+        return await super()._parse(replay(), scope)
 
 
 class SelectionAwareResponseValidator(JSONResponseBodyValidator):
@@ -78,6 +135,7 @@ class SelectionAwareResponseValidator(JSONResponseBodyValidator):
 VALIDATORS = {
     **VALIDATOR_MAP,
     "parameter": NamedParameterValidator,
-    "body": MediaTypeDict({**VALIDATOR_MAP["body"], "*/*json": CompiledJSONRequestBodyValidator}),
+    "body": MediaTypeDict({**VALIDATOR_MAP["body"], "*/*json": CompiledJSONRequestBodyValidator,
+                           "application/x-www-form-urlencoded": StrictFormDataValidator}),
     "response": MediaTypeDict({**VALIDATOR_MAP["response"], "*/*json": SelectionAwareResponseValidator}),
 }

@@ -22,12 +22,11 @@ from http import HTTPStatus
 from typing import TYPE_CHECKING, Any
 from urllib.parse import parse_qsl
 
-import orjson
 from starlette.responses import Response
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from mock_ic import errors
-from mock_ic.api.errors import version_of_path
+from mock_ic.api.errors import error_body
 from mock_ic.basic_auth import decode_basic
 from mock_ic.faults.book import FaultBook, book_of, token_revoked
 from mock_ic.faults.load import busy_error, in_flight_of
@@ -42,7 +41,6 @@ if TYPE_CHECKING:
 FAULT_HEADER = "X-Mock-Fault"
 _ADMIN = "/_mock"
 _TOKEN_PATH = "/campus/oauth2"
-_OAUTH_ERRORS = {400: "invalid_request", 401: "invalid_client", 415: "invalid_request"}  # as api/errors.py
 _FORM_CAP = 64 * 1024  # a token request body larger than this is not searched for client_id
 _DROP_WAIT = 1.0  # seconds to wait for the server to notice a connection we closed
 
@@ -151,12 +149,7 @@ def _status_error(rule: FaultRule, scope: Scope) -> errors.OneRosterError:
 async def _answer_error(error: errors.OneRosterError, scope: Scope, receive: Receive, send: Send,
                         rule_id: str | None = None) -> None:
     """The error in the body style of the path the client used: OneRoster 1.1/1.2, or RFC 6749 for tokens."""
-    path = _client_path(scope)
-    if path.startswith(_TOKEN_PATH):
-        code = _OAUTH_ERRORS.get(error.status, "invalid_request" if error.status < 500 else "server_error")
-        body = orjson.dumps({"error": code, "error_description": error.description})
-    else:
-        body = orjson.dumps(errors.body_for(error, version_of_path(path)))
+    body = error_body(error, _client_path(scope))
     headers = dict(error.headers)
     if rule_id is not None:
         headers[FAULT_HEADER] = rule_id
