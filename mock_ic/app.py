@@ -22,7 +22,7 @@ from connexion.resolver import RelativeResolver
 
 from mock_ic import requestlog
 from mock_ic.api.errors import register_error_handlers
-from mock_ic.api.validation import VALIDATORS
+from mock_ic.api.validation import ADMIN_VALIDATORS, VALIDATORS
 from mock_ic.auth import BearerTokenSecurityHandler, TokenService, VendorKeySecurityHandler
 from mock_ic.faults import FaultMiddleware
 from mock_ic.middleware import PathMiddleware
@@ -76,7 +76,8 @@ def create_app(settings: Settings | None = None, runtime: Runtime | None = None)
     app.add_middleware(FaultMiddleware, position=MiddlewarePosition.BEFORE_EXCEPTION, runtime=rt)
     for mount in MOUNTS:
         app.add_api(mount.spec, base_path=mount.base, name=mount.name, resolver=RelativeResolver(mount.handlers),
-                    swagger_ui_options=SwaggerUIOptions(swagger_ui_path=mount.docs_path))
+                    swagger_ui_options=SwaggerUIOptions(swagger_ui_path=mount.docs_path),
+                    validator_map=ADMIN_VALIDATORS if mount.admin else None)
     register_error_handlers(app)
     app.app.config["MOCK_IC_RUNTIME"] = rt
     return app

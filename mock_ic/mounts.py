@@ -18,6 +18,7 @@ class Mount:
     handlers: str  # module the operationIds resolve in
     name: str
     docs_path: str = "/ui"  # Swagger UI under the base; the admin's /ui belongs to the teacher pages
+    admin: bool = False  # the control plane: its own request validators (tenant settings)
 
 
 ROSTERING_V1P2 = "oneroster-v1p2-rostering.yaml"
@@ -31,7 +32,7 @@ MOUNTS: tuple[Mount, ...] = (
     Mount(GRADEBOOK_V1P2, "/ims/oneroster/gradebook/v1p2", "mock_ic.api.v1p2", "gradebook-std"),
     Mount(V1P1, "/ims/oneroster/v1p1", "mock_ic.api.v1p1", "v1p1"),  # IC-URL-1P1 is rewritten onto it
     Mount("ic-oauth.yaml", "/campus/oauth2", "mock_ic.api.oauth", "oauth"),
-    Mount("mock-admin.yaml", "/_mock", "mock_ic.api.admin", "admin", docs_path="/docs"),
+    Mount("mock-admin.yaml", "/_mock", "mock_ic.api.admin", "admin", docs_path="/docs", admin=True),
 )
 
 _METHODS = ("get", "put", "post", "delete", "patch", "head", "options")

@@ -18,18 +18,18 @@ Scenarios do not undo each other: apply one to a fresh or reset tenant.
 
 from __future__ import annotations
 
-import types
 import zlib
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass, field, fields
+from dataclasses import dataclass, field
 from datetime import date, timedelta
 from pathlib import Path
-from typing import Any, Literal, Union, get_args, get_origin, get_type_hints
+from typing import Any
 
 import orjson
 import sqlalchemy as sa
 import yaml
 
+from mock_ic import tenant_settings
 from mock_ic.faults import FaultRule, book_of
 from mock_ic.resources import fixtures_dir
 from mock_ic.runtime import Runtime
@@ -147,45 +147,12 @@ def _mapping(value: Any, where: str, key: str) -> dict[str, Any]:
 
 def _parse_settings(value: Any, where: str) -> dict[str, Any]:
     settings = _mapping(value, where, "settings")
-    hints = get_type_hints(TenantSettings)
-    known = sorted(f.name for f in fields(TenantSettings))
     for key, setting in settings.items():
-        if key not in hints:
-            raise ScenarioError(f"{where}: settings.{key}: not a tenant setting; allowed: {known}")
-        if not _conforms(setting, hints[key]):
-            raise ScenarioError(f"{where}: settings.{key}: must be {_hint_text(hints[key])}, not {setting!r}")
+        try:
+            tenant_settings.check(key, setting)
+        except tenant_settings.SettingError as exc:
+            raise ScenarioError(f"{where}: settings.{key}: {exc}") from None
     return dict(settings)
-
-
-def _conforms(value: Any, hint: Any) -> bool:
-    """Whether a YAML value fits a TenantSettings annotation (the forms that class uses)."""
-    origin = get_origin(hint)
-    if origin is Literal:
-        return value in get_args(hint)
-    if origin in (Union, types.UnionType):
-        return any(_conforms(value, arg) for arg in get_args(hint))
-    if hint is type(None):
-        return value is None
-    if origin is tuple:
-        return isinstance(value, list | tuple) and all(isinstance(v, str) for v in value)
-    if hint is bool:
-        return isinstance(value, bool)
-    if hint is int:
-        return isinstance(value, int) and not isinstance(value, bool)
-    return isinstance(value, hint) if isinstance(hint, type) else True
-
-
-def _hint_text(hint: Any) -> str:
-    origin = get_origin(hint)
-    if origin is Literal:
-        return "one of " + ", ".join(repr(arg) for arg in get_args(hint))
-    if origin in (Union, types.UnionType):
-        return " or ".join(_hint_text(arg) for arg in get_args(hint))
-    if hint is type(None):
-        return "null"
-    if origin is tuple:
-        return "a list of strings"
-    return {bool: "true or false", int: "an integer"}.get(hint, getattr(hint, "__name__", str(hint)))
 
 
 def _parse_faults(value: Any, where: str) -> tuple[FaultRule, ...]:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import sys
 from pathlib import Path
 from typing import Any
@@ -13,31 +14,50 @@ from rich.console import Console
 from rich.table import Table
 
 EXIT_OK, EXIT_FAILED, EXIT_USAGE = 0, 2, 3
+DEFAULT_URL = "http://127.0.0.1:8080"
+
+
+def _server_options() -> argparse.ArgumentParser:
+    """--url and --admin-token, taken before or after the action (``tenant --url U list`` = ``tenant list --url U``)."""
+    options = argparse.ArgumentParser(add_help=False)
+    server = options.add_argument_group("server")
+    server.add_argument("--url", default=argparse.SUPPRESS,
+                        help=f"the mock-ic server (default: $MOCK_IC_URL, else {DEFAULT_URL})")
+    server.add_argument("--admin-token", default=argparse.SUPPRESS,
+                        help="the server's admin token, when it has one (default: $MOCK_IC_ADMIN_TOKEN)")
+    return options
 
 
 def add_parser(commands: Any) -> None:
-    tenant = commands.add_parser("tenant", help="manage the tenants of a running mock-ic server")
-    tenant.add_argument("--url", default="http://127.0.0.1:8080", help="the server (default %(default)s)")
-    actions = tenant.add_subparsers(dest="action", required=True)
-    create = actions.add_parser("create", help="create a tenant (credentials are generated when not given)")
-    create.add_argument("app_name")
-    create.add_argument("--recipe", default="demo", help="a recipe name from fixtures/districts, or a JSON object")
-    create.add_argument("--setting", action="append", default=[], metavar="NAME=JSON",
-                        help="a tenant setting, e.g. title_max_length_v1p2=40 (repeatable)")
+    options = _server_options()
+    tenant = commands.add_parser("tenant", help="manage the tenants of a running mock-ic server", parents=[options],
+                                 description="Manage the tenants of a running mock-ic server through its admin API.")
+    actions = tenant.add_subparsers(dest="action", required=True, metavar="ACTION")
+
+    def action(name: str, text: str, *app_args: tuple[str, str]) -> argparse.ArgumentParser:
+        parser = actions.add_parser(name, help=text, description=text[0].upper() + text[1:] + ".", parents=[options])
+        for arg, arg_help in app_args:
+            parser.add_argument(arg, help=arg_help)
+        return parser
+
+    app = ("app_name", "the tenant (its appName)")
+    create = action("create", "create a tenant (credentials are generated when not given)",
+                    ("app_name", "the new tenant's appName"))
+    create.add_argument("--recipe", default="demo", help="a recipe name from fixtures/districts, or a JSON object "
+                        "(default %(default)s)")
+    create.add_argument("--setting", action="append", default=[], metavar="NAME=VALUE",
+                        help="a tenant setting, the value as JSON, e.g. title_max_length_v1p2=40 (repeatable)")
     for name in ("client-id", "client-secret", "vendor-key", "vendor-secret"):
-        create.add_argument(f"--{name}")
-    actions.add_parser("list", help="list the tenants")
-    for action in ("show", "reset", "delete", "export"):
-        actions.add_parser(action, help=f"{action} a tenant").add_argument("app_name")
-    snapshot = actions.add_parser("snapshot", help="save the tenant's state under a name")
-    snapshot.add_argument("app_name")
-    snapshot.add_argument("name")
-    restore = actions.add_parser("restore", help="restore a saved snapshot")
-    restore.add_argument("app_name")
-    restore.add_argument("name")
-    load = actions.add_parser("import-csv", help="replace the tenant's roster with a OneRoster CSV bundle (zip)")
-    load.add_argument("app_name")
-    load.add_argument("bundle", type=Path)
+        create.add_argument(f"--{name}", help=f"the tenant's {name.replace('-', ' ')} (default: generated)")
+    action("list", "list the tenants")
+    action("show", "show a tenant: credentials, settings, base URLs", app)
+    action("reset", "reset a tenant to its seeded district", app)
+    action("delete", "delete a tenant and all its data", app)
+    action("export", "print a tenant's documents as JSON", app)
+    action("snapshot", "save the tenant's state under a name", app, ("name", "the snapshot's name"))
+    action("restore", "restore a saved snapshot", app, ("name", "the snapshot's name"))
+    load = action("import-csv", "replace the tenant's roster with a OneRoster CSV bundle (zip)", app)
+    load.add_argument("bundle", type=Path, help="the OneRoster CSV bundle (a .zip file)")
     tenant.set_defaults(func=run)
 
 
@@ -85,13 +105,20 @@ def run(args: argparse.Namespace) -> int:
     except (ValueError, OSError) as exc:
         print(f"mock-ic tenant: {exc}", file=sys.stderr)
         return EXIT_USAGE
+    url = getattr(args, "url", None) or os.environ.get("MOCK_IC_URL") or DEFAULT_URL
+    admin_token = getattr(args, "admin_token", None) or os.environ.get("MOCK_IC_ADMIN_TOKEN")
+    if admin_token:
+        kwargs["headers"] = {**kwargs.get("headers", {}), "X-Mock-Admin-Token": admin_token}
     try:
-        response = requests.request(method, f"{args.url.rstrip('/')}/_mock{path}", timeout=120, **kwargs)
+        response = requests.request(method, f"{url.rstrip('/')}/_mock{path}", timeout=120, **kwargs)
     except requests.ConnectionError:
-        print(f"mock-ic tenant: no mock-ic server answers at {args.url} (start one with `make run`)", file=sys.stderr)
+        print(f"mock-ic tenant: no mock-ic server answers at {url} (start one with `make run`)", file=sys.stderr)
         return EXIT_FAILED
     if response.status_code >= 400:
         detail = response.json().get("imsx_description", response.text) if response.content else ""
+        if response.status_code == 401:
+            detail += (" (the admin token is wrong)" if admin_token else
+                       " (give it with --admin-token or $MOCK_IC_ADMIN_TOKEN; `mock-ic serve` prints it)")
         print(f"mock-ic tenant {args.action}: {response.status_code} {detail}", file=sys.stderr)
         return EXIT_FAILED
     if args.action == "list":

@@ -8,9 +8,9 @@ from __future__ import annotations
 
 import secrets
 import threading
-from dataclasses import asdict, dataclass, field, fields, replace
+from dataclasses import dataclass, field, replace
 from datetime import date
-from typing import Any, Literal
+from typing import Any
 
 import sqlalchemy as sa
 
@@ -19,6 +19,9 @@ from mock_ic.store import documents
 from mock_ic.store.engine import Database
 from mock_ic.store.tables import snapshots
 from mock_ic.store.tables import tenants as tenants_table
+from mock_ic.tenant_settings import TenantSettings
+
+__all__ = ["DEMO_APP", "DEMO_CREDENTIALS", "Tenant", "TenantExists", "TenantRegistry", "TenantSettings"]
 
 DEMO_APP = "demo"
 DEMO_CREDENTIALS = {
@@ -27,36 +30,6 @@ DEMO_CREDENTIALS = {
     "vendor_key": "mock-ic-vendor",
     "vendor_secret": "mock-ic-vendor-secret",
 }
-
-
-@dataclass(frozen=True)
-class TenantSettings:
-    """Per-tenant switches for the [model] rules of IC_BEHAVIOUR.md, with the catalogue's defaults."""
-
-    token_lifetime: int = 3600  # IC-AUTH-TOKEN, seconds
-    vendor_header_required: bool = True  # IC-VENDOR-OPTIONAL
-    gradebook_sync: bool = True  # IC-GRADEBOOK-SYNC: False = roster-only credentials
-    strict_input: bool = False  # IC-LENIENT-IN
-    title_max_length_v1p1: int = 50  # IC-LI-TITLE-LEN on 1.1 connections
-    title_max_length_v1p2: int = 30  # IC-LI-TITLE-LEN on 1.2 connections
-    title_over_limit: Literal["reject", "truncate"] = "reject"  # IC-TITLE-OVER
-    duplicate_title_check: bool = True  # IC-LI-DUP-TITLE
-    closed_grading_periods: tuple[str, ...] = ()  # IC-LI-GRADING-WINDOW
-    schools: tuple[str, ...] | None = None  # IC-SCHOOL-SCOPE: None = every school
-    max_concurrent: int | None = None  # IC-LOAD
-    limit_cap: int = 50_000  # OR-PAGING
-
-    @classmethod
-    def from_dict(cls, values: dict[str, Any]) -> TenantSettings:
-        known = {f.name for f in fields(cls)}
-        unknown = sorted(set(values) - known)
-        if unknown:
-            raise ValueError(f"Unknown tenant setting(s) {unknown}; allowed: {sorted(known)}")
-        coerced = {k: tuple(v) if isinstance(v, list) else v for k, v in values.items()}
-        return cls(**coerced)
-
-    def to_dict(self) -> dict[str, Any]:
-        return {k: list(v) if isinstance(v, tuple) else v for k, v in asdict(self).items()}
 
 
 @dataclass(frozen=True)
@@ -183,6 +156,6 @@ def _from_row(row: Any) -> Tenant:
         client_secret=row["client_secret"],
         vendor_key=row["vendor_key"],
         vendor_secret=row["vendor_secret"],
-        settings=TenantSettings.from_dict(row["settings"]),
+        settings=TenantSettings.from_stored(row["settings"]),
         recipe=row["recipe"],
     )

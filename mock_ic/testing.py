@@ -55,7 +55,7 @@ def free_port(host: str = "127.0.0.1") -> int:
 class _Server:
     """A mock-ic server in a daemon thread of this process."""
 
-    def __init__(self) -> None:
+    def __init__(self, **settings_overrides: Any) -> None:
         import uvicorn
 
         from mock_ic.app import create_app
@@ -63,7 +63,8 @@ class _Server:
 
         self.data_dir = tempfile.mkdtemp(prefix="mock-ic-")
         port = free_port()
-        settings = Settings(port=port, data_dir=self.data_dir, demo_tenant=False)  # type: ignore[arg-type]
+        settings = Settings(port=port, data_dir=self.data_dir, demo_tenant=False,  # type: ignore[arg-type]
+                            **settings_overrides)
         self.base_url = f"http://127.0.0.1:{port}"
         config = uvicorn.Config(create_app(settings), host="127.0.0.1", port=port, log_level="warning")
         self._server = uvicorn.Server(config)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Iterator
 
 import pytest
 
@@ -47,3 +48,43 @@ def test_tenant_cli_without_a_server_says_so(capsys: pytest.CaptureFixture[str])
 def test_tenant_cli_bad_setting_is_a_usage_error(url: str, capsys: pytest.CaptureFixture[str]) -> None:
     assert main(["tenant", "--url", url, "create", "cli-bad", "--setting", "nonsense"]) == 3
     assert "NAME=VALUE" in capsys.readouterr().err
+
+
+def test_tenant_cli_bad_setting_value_is_refused_by_the_server_and_nothing_made(
+        url: str, capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["tenant", "--url", url, "create", "cli-typed", "--setting", "title_max_length_v1p2=abc"]) == 2
+    err = capsys.readouterr().err
+    assert "422" in err and "'title_max_length_v1p2'" in err and "'abc'" in err and "from 1 to 4000" in err
+    assert main(["tenant", "--url", url, "show", "cli-typed"]) == 2
+
+
+@pytest.fixture(scope="module")
+def guarded() -> Iterator[str]:
+    """A server whose control plane needs an admin token."""
+    from mock_ic.testing import _Server
+
+    server = _Server(admin_token="cli-admin-token")
+    yield server.base_url
+    server.stop()
+
+
+@pytest.mark.parametrize("where", ["before", "after", "env"])
+def test_tenant_cli_sends_the_admin_token_given_before_or_after_the_action_or_in_the_environment(
+        guarded: str, where: str, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch) -> None:
+    argv = {"before": ["tenant", "--url", guarded, "--admin-token", "cli-admin-token", "list"],
+            "after": ["tenant", "list", "--url", guarded, "--admin-token", "cli-admin-token"],
+            "env": ["tenant", "list"]}[where]
+    if where == "env":
+        monkeypatch.setenv("MOCK_IC_URL", guarded)
+        monkeypatch.setenv("MOCK_IC_ADMIN_TOKEN", "cli-admin-token")
+    assert main(argv) == 0, capsys.readouterr().err
+    assert "mock-ic tenants" in capsys.readouterr().out
+
+
+def test_tenant_cli_without_the_admin_token_says_how_to_give_it(
+        guarded: str, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.delenv("MOCK_IC_ADMIN_TOKEN", raising=False)
+    assert main(["tenant", "--url", guarded, "list"]) == 2
+    assert "401" in (err := capsys.readouterr().err) and "--admin-token or $MOCK_IC_ADMIN_TOKEN" in err
+    assert main(["tenant", "--url", guarded, "list", "--admin-token", "wrong"]) == 2
+    assert "the admin token is wrong" in capsys.readouterr().err

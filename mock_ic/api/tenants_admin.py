@@ -15,6 +15,7 @@ from mock_ic.csv_import import CsvImportError, import_bundle
 from mock_ic.errors import Conflict, UnknownObject, Unprocessable
 from mock_ic.faults import FaultRule, book_of
 from mock_ic.runtime import Runtime, runtime_of
+from mock_ic.tenant_settings import SettingError
 from mock_ic.tenants import Tenant, TenantExists, TenantSettings
 
 _CREDENTIALS = {"clientId": "client_id", "clientSecret": "client_secret", "vendorKey": "vendor_key",
@@ -50,8 +51,8 @@ def _json(value: Any, status: int = 200) -> flask.Response:
 def _settings(values: dict[str, Any], base: TenantSettings | None = None) -> TenantSettings:
     try:
         return TenantSettings.from_dict({**(base.to_dict() if base else {}), **values})
-    except (TypeError, ValueError) as exc:
-        raise Unprocessable(f"Invalid settings: {exc}") from None
+    except SettingError as exc:
+        raise Unprocessable(str(exc)) from None
 
 
 def listTenants() -> flask.Response:

@@ -21,7 +21,8 @@ from connexion.validators import (
 from jsonschema import Draft4Validator, ValidationError
 from starlette.types import Scope
 
-from mock_ic.errors import InvalidData
+from mock_ic import tenant_settings
+from mock_ic.errors import InvalidData, Unprocessable
 
 _COMPILED: dict[tuple[type, int], tuple[dict[str, Any], Any]] = {}
 
@@ -102,6 +103,20 @@ class CompiledJSONRequestBodyValidator(JSONRequestBodyValidator):
         return parse_json_body(b"".join([chunk async for chunk in stream]))
 
 
+class TenantSettingsBodyValidator(CompiledJSONRequestBodyValidator):
+    """Admin bodies: the tenant settings are checked by their own declaration before the schema (which
+    is generated from it), so a bad value is a 422 naming the setting, the value and what is allowed."""
+
+    def _validate(self, body: Any) -> dict[str, Any] | None:
+        settings = body.get("settings") if isinstance(body, dict) else None
+        for name, value in settings.items() if isinstance(settings, dict) else ():
+            try:
+                tenant_settings.check(name, value)
+            except tenant_settings.SettingError as exc:
+                raise Unprocessable(str(exc)) from None
+        return super()._validate(body)
+
+
 class StrictFormDataValidator(FormDataValidator):
     """An urlencoded form (the token request) must be UTF-8 once percent-decoded: the form parser would
     otherwise turn bad bytes into other characters or drop the field, and the client would hear
@@ -138,4 +153,8 @@ VALIDATORS = {
     "body": MediaTypeDict({**VALIDATOR_MAP["body"], "*/*json": CompiledJSONRequestBodyValidator,
                            "application/x-www-form-urlencoded": StrictFormDataValidator}),
     "response": MediaTypeDict({**VALIDATOR_MAP["response"], "*/*json": SelectionAwareResponseValidator}),
+}
+ADMIN_VALIDATORS = {  # the control plane (openapi/mock-admin.yaml)
+    **VALIDATORS,
+    "body": MediaTypeDict({**VALIDATORS["body"], "*/*json": TenantSettingsBodyValidator}),
 }
