@@ -245,3 +245,131 @@ def test_integer_beyond_64_bits_in_metadata_is_422_not_500(client: TestClient, g
     response = client.put(f"{GRADEBOOK}/categories/{new_id('cat')}", json=body, headers=gb_auth)
     assert response.status_code == 422
     assert "64" in response.json()["imsx_description"]
+
+
+# --- IC-CAT-OWNER -----------------------------------------------------------------------------------
+
+V11 = "/campus/oneroster/demo/ims/oneroster/v1p1"
+
+
+def _description(response: Any) -> str:
+    body = response.json()
+    return (body["statusInfoSet"][0] if "statusInfoSet" in body else body)["imsx_description"]
+
+
+def _class_category_ids(client: TestClient, gb_auth: dict[str, str], class_id: str) -> set[str]:
+    response = client.get(f"{GRADEBOOK}/classes/{class_id}/categories", headers=gb_auth, params={"limit": 1000})
+    return {c["sourcedId"] for c in response.json()["categories"]}
+
+
+def _vendor_category(client: TestClient, gb_auth: dict[str, str], class_id: str, **fields: Any) -> str:
+    """A category the vendor creates in a class: the class is named in metadata.ic.class, as IC stores it."""
+    sid = new_id("vendor-cat")
+    body = {"category": {"title": f"Labs {sid}", "metadata": {"ic": {"class": class_id}}, **fields}}
+    response = client.put(f"{GRADEBOOK}/categories/{sid}", json=body, headers=gb_auth)
+    assert response.status_code == 201, response.text
+    return sid
+
+
+def test_ic_cat_owner_seeded_categories_are_read_only_put_and_delete_403_nothing_changed(
+        client: TestClient, gb_auth: dict[str, str]) -> None:
+    items = client.get(f"{GRADEBOOK}/lineItems", headers=gb_auth,
+                       params={"filter": "metadata.ic.origin='campus'", "limit": 1}).json()["lineItems"]
+    seeded = items[0]["category"]["sourcedId"]  # a seeded category that IC's own line items use
+    before = client.get(f"{GRADEBOOK}/categories/{seeded}", headers=gb_auth).content
+    class_id = client.get(f"{GRADEBOOK}/categories/{seeded}", headers=gb_auth).json()["category"]["metadata"]["ic"][
+        "class"]
+    # A spec-valid replacement, even one claiming to be the vendor's own, is refused.
+    spec_valid = {"category": {"sourcedId": seeded, "status": "active", "dateLastModified": "2026-01-01T00:00:00Z",
+                               "title": "Renamed", "weight": 1, "metadata": {"ic": {"origin": "vendor"}}}}
+    for put in (client.put(f"{GRADEBOOK}/categories/{seeded}", json=spec_valid, headers=gb_auth),
+                client.put(f"{V11}/categories/{seeded}", json=spec_valid, headers=gb_auth)):
+        assert put.status_code == 403 and code_minor(put.json()) == "forbidden", put.text
+        assert seeded in _description(put) and "Infinite Campus" in _description(put)
+    for delete in (client.delete(f"{GRADEBOOK}/categories/{seeded}", headers=gb_auth),
+                   client.delete(f"{V11}/categories/{seeded}", headers=gb_auth)):
+        assert delete.status_code == 403 and code_minor(delete.json()) == "forbidden", delete.text
+        assert seeded in _description(delete)
+    assert client.get(f"{GRADEBOOK}/categories/{seeded}", headers=gb_auth).content == before
+    assert seeded in _class_category_ids(client, gb_auth, class_id)
+
+
+def test_ic_cat_owner_vendor_category_replaced_keeps_its_class_and_weight(
+        client: TestClient, gb_auth: dict[str, str], klass: dict) -> None:
+    class_id = klass["class"]["sourcedId"]
+    sid = _vendor_category(client, gb_auth, class_id, weight=15)
+    created = client.get(f"{GRADEBOOK}/categories/{sid}", headers=gb_auth).json()["category"]
+    assert created["metadata"]["ic"]["class"] == class_id and created["weight"] == 15.0
+    assert sid in _class_category_ids(client, gb_auth, class_id)
+    # A spec-valid 1.2 replacement carries neither a class nor a weight: both stay.
+    spec_valid = {"category": {"sourcedId": sid, "status": "active", "dateLastModified": "2026-01-01T00:00:00Z",
+                               "title": "Labs renamed"}}
+    replaced = client.put(f"{GRADEBOOK}/categories/{sid}", json=spec_valid, headers=gb_auth)
+    assert replaced.status_code == 200, replaced.text
+    stored = client.get(f"{GRADEBOOK}/categories/{sid}", headers=gb_auth).json()["category"]
+    assert stored["title"] == "Labs renamed" and stored["weight"] == 15.0
+    assert stored["metadata"]["ic"]["class"] == class_id
+    assert sid in _class_category_ids(client, gb_auth, class_id)
+    # 1.1 has no weight field: a 1.1 replacement keeps the weight and the class too.
+    assert client.put(f"{V11}/categories/{sid}", json={"category": {"title": "Labs 1.1"}},
+                      headers=gb_auth).status_code == 200
+    stored = client.get(f"{GRADEBOOK}/categories/{sid}", headers=gb_auth).json()["category"]
+    assert stored["weight"] == 15.0 and stored["metadata"]["ic"]["class"] == class_id
+    # A line item made after the replacement can use it (IC-LI-CATEGORY-1P2).
+    li = new_id()
+    response = client.put(f"{GRADEBOOK}/lineItems/{li}", json=line_item_body(klass, {"sourcedId": sid}),
+                          headers=gb_auth)
+    assert response.status_code == 201, response.text
+    assert client.delete(f"{GRADEBOOK}/lineItems/{li}", headers=gb_auth).status_code == 204
+    assert client.delete(f"{GRADEBOOK}/categories/{sid}", headers=gb_auth).status_code == 204
+
+
+def test_ic_cat_owner_vendor_category_cannot_move_class_or_name_an_unknown_class(
+        client: TestClient, gb_auth: dict[str, str], klass: dict) -> None:
+    class_id = klass["class"]["sourcedId"]
+    sid = _vendor_category(client, gb_auth, class_id)
+    before = client.get(f"{GRADEBOOK}/categories/{sid}", headers=gb_auth).content
+    other = client.get(f"{ROSTER}/classes", headers=gb_auth, params={"limit": 1, "offset": 40}).json()["classes"][0]
+    moved = client.put(f"{GRADEBOOK}/categories/{sid}", headers=gb_auth,
+                       json={"category": {"title": "Moved", "metadata": {"ic": {"class": other["sourcedId"]}}}})
+    assert moved.status_code == 422 and code_minor(moved.json()) == "invaliddata", moved.text
+    for fragment in (sid, class_id, other["sourcedId"]):
+        assert fragment in _description(moved)
+    assert client.get(f"{GRADEBOOK}/categories/{sid}", headers=gb_auth).content == before
+    assert sid not in _class_category_ids(client, gb_auth, other["sourcedId"])
+    unknown = new_id("vendor-cat")
+    response = client.put(f"{GRADEBOOK}/categories/{unknown}", headers=gb_auth,
+                          json={"category": {"title": "Nowhere", "metadata": {"ic": {"class": "no-such-class"}}}})
+    assert response.status_code == 422 and "no-such-class" in _description(response), response.text
+    assert client.get(f"{GRADEBOOK}/categories/{unknown}", headers=gb_auth).status_code == 404
+    assert client.delete(f"{GRADEBOOK}/categories/{sid}", headers=gb_auth).status_code == 204
+
+
+def test_ic_cat_owner_delete_while_active_line_items_reference_it_is_422_naming_them(
+        client: TestClient, gb_auth: dict[str, str], klass: dict) -> None:
+    class_id = klass["class"]["sourcedId"]
+    sid = _vendor_category(client, gb_auth, class_id, weight=20)
+    items = [new_id(), new_id()]
+    for li in items:
+        response = client.put(f"{GRADEBOOK}/lineItems/{li}", json=line_item_body(klass, {"sourcedId": sid}),
+                              headers=gb_auth)
+        assert response.status_code == 201, response.text
+    before = client.get(f"{GRADEBOOK}/categories/{sid}", headers=gb_auth).content
+    refused = client.delete(f"{GRADEBOOK}/categories/{sid}", headers=gb_auth)
+    assert refused.status_code == 422 and code_minor(refused.json()) == "invaliddata", refused.text
+    for fragment in (sid, *items):
+        assert fragment in _description(refused)
+    assert client.get(f"{GRADEBOOK}/categories/{sid}", headers=gb_auth).content == before
+    assert sid in _class_category_ids(client, gb_auth, class_id)
+    for li in items:
+        assert client.get(f"{GRADEBOOK}/lineItems/{li}", headers=gb_auth).json()["lineItem"]["category"][
+            "sourcedId"] == sid
+    # Only active line items hold it: one deleted, the other marked tobedeleted, and the category can go.
+    assert client.delete(f"{GRADEBOOK}/lineItems/{items[0]}", headers=gb_auth).status_code == 204
+    refused = client.delete(f"{V11}/categories/{sid}", headers=gb_auth)
+    assert refused.status_code == 422 and items[1] in _description(refused) and items[0] not in _description(refused)
+    retired = line_item_body(klass, {"sourcedId": sid}, status="tobedeleted")
+    assert client.put(f"{GRADEBOOK}/lineItems/{items[1]}", json=retired, headers=gb_auth).status_code == 200
+    assert client.delete(f"{GRADEBOOK}/categories/{sid}", headers=gb_auth).status_code == 204
+    assert client.get(f"{GRADEBOOK}/categories/{sid}", headers=gb_auth).status_code == 404
+    assert client.delete(f"{GRADEBOOK}/lineItems/{items[1]}", headers=gb_auth).status_code == 204

@@ -15,6 +15,7 @@ import pytest
 from starlette.testclient import TestClient
 
 from mock_ic.ic.rules import UNCATEGORIZED
+from mock_ic.oneroster import schemas
 from mock_ic.runtime import Runtime
 from mock_ic.tenants import Tenant
 from tests.conftest import code_minor, fetch_token
@@ -404,6 +405,51 @@ def test_ic_lenient_in_strict_input_refuses_what_lenient_mode_accepts(api: Api, 
     for fragment in ("strict_input", "status", "href"):
         assert fragment in response.json()["imsx_description"]
     assert api.get(f"{GRADEBOOK}/lineItems/{sid}").status_code == 404
+
+
+def test_ic_lenient_in_strict_input_refuses_a_date_time_score_date_naming_it(api: Api, school_class: dict,
+                                                                            line_item: str, settings: Any) -> None:
+    student = school_class["students"][7]["sourcedId"]
+    stamp = f"{school_class['terms'][0]['startDate']}T10:30:00Z"
+    # Lenient (the default): a date-time scoreDate is accepted and stored as its date.
+    lenient = api.put(f"{GRADEBOOK}/results/strict-date-1", result(line_item, student, score=4, scoreDate=stamp))
+    assert lenient.status_code == 201, lenient.text
+    stored = api.get(f"{GRADEBOOK}/results/strict-date-1").json()["result"]
+    assert stored["scoreDate"] == stamp[:10]
+    before = api.get(f"{GRADEBOOK}/results/strict-date-1").content
+    settings(strict_input=True)
+    # Strict: the complete object read back is accepted, the same object with a date-time scoreDate is not.
+    for bad in (stamp, "15/01/2026", "2026-02-30"):
+        refused = api.put(f"{GRADEBOOK}/results/strict-date-1", {"result": {**stored, "scoreDate": bad, "score": 5}})
+        assert refused.status_code == 400 and code_minor(refused.json()) == "invaliddata", refused.text
+        for fragment in ("strict_input", "scoreDate", repr(bad), "YYYY-MM-DD"):
+            assert fragment in refused.json()["imsx_description"], refused.json()["imsx_description"]
+        assert api.get(f"{GRADEBOOK}/results/strict-date-1").content == before
+    v11 = api.put(f"{V11}/results/strict-date-1", {"result": {**stored, "scoreDate": stamp}})
+    assert v11.status_code == 400 and "scoreDate" in v11.json()["statusInfoSet"][0]["imsx_description"], v11.text
+    accepted = api.put(f"{GRADEBOOK}/results/strict-date-1", {"result": {**stored, "score": 5}})
+    assert accepted.status_code == 200, accepted.text
+    assert api.get(f"{GRADEBOOK}/results/strict-date-1").json()["result"]["score"] == 5.0
+
+
+def test_ic_lenient_in_strict_input_checks_every_date_field_of_every_schema() -> None:
+    """Not only scoreDate: every ``format: date`` property the strict (response) schemas hold is checked."""
+    checked = []
+    for kind, (spec_name, component) in schemas.KIND_SCHEMAS.items():
+        for version in ("1.1", "1.2"):
+            raw = schemas.spec("v1p1" if version == "1.1" else spec_name)["components"]["schemas"].get(component)
+            if raw is None:  # 1.1 has no score scales (IC-LI-1P1-ONLY)
+                continue
+            for name, prop in schemas.properties(kind, version).items():
+                if prop.shape is not schemas.Shape.DATE or raw["properties"][name].get("format") != "date":
+                    continue
+                errors = list(schemas.output_validator(kind, version).iter_errors({name: "2026-01-15T10:30:00Z"}))
+                assert any(e.validator == "format" and list(e.absolute_path) == [name] for e in errors), (kind, name)
+                assert not [e for e in schemas.output_validator(kind, version).iter_errors({name: "2026-01-15"})
+                            if e.validator == "format"], (kind, name)
+                checked.append((kind, version, name))
+    assert ("results", "1.2", "scoreDate") in checked and ("academicSessions", "1.2", "startDate") in checked
+    assert ("results", "1.1", "scoreDate") in checked
 
 
 # --- IC-SCHOOL-SCOPE ------------------------------------------------------------------------------

@@ -137,6 +137,44 @@ def apply_category(ctx: RuleContext, doc: dict[str, Any]) -> None:
     raise Unprocessable(f"lineItem.category {problem}; categories of class {class_id!r}: {available or 'none'}")
 
 
+def _category_class(doc: dict[str, Any]) -> Any:
+    ic = (doc.get("metadata") or {}).get("ic")
+    return ic.get("class") if isinstance(ic, dict) else None
+
+
+def keep_category_link(ctx: RuleContext, doc: dict[str, Any], existing: dict[str, Any]) -> None:
+    """IC-CAT-OWNER: a vendor's category replaced by PUT stays in its class and keeps its weight.
+
+    A spec-valid 1.2 body carries neither (the 1EdTech Category has no class; weight is optional, and
+    1.1 has no weight at all), so both come from the stored category when the body leaves them out.
+    A body naming another class is refused: the class's line items would be left with a category
+    that is not one of their class's (IC-LI-CATEGORY-1P2).
+    """
+    stored_class = _category_class(existing)
+    sent_class = _category_class(doc)
+    if stored_class and sent_class is None:
+        doc["metadata"]["ic"]["class"] = stored_class
+    elif stored_class and sent_class != stored_class:
+        raise Unprocessable(f"Category {doc['sourcedId']!r} belongs to class {stored_class!r} and cannot move to "
+                            f"class {sent_class!r} (category.metadata.ic.class); create a new category in that "
+                            f"class instead")
+    if "weight" not in doc and "weight" in existing:
+        doc["weight"] = existing["weight"]
+
+
+def check_category_unused(ctx: RuleContext, category: dict[str, Any]) -> None:
+    """IC-CAT-OWNER: a category cannot be deleted while active line items still use it."""
+    table = KINDS["lineItems"].table
+    using = ctx.conn.execute(sa.select(table.c.sourced_id).where(
+        table.c.tenant == ctx.tenant, table.c.category == category["sourcedId"], table.c.status == "active",
+    ).order_by(table.c.sourced_id)).scalars().all()
+    if not using:
+        return
+    shown = ", ".join(repr(sid) for sid in using[:20]) + (f" and {len(using) - 20} more" if len(using) > 20 else "")
+    raise Unprocessable(f"Category {category['sourcedId']!r} is still the category of {len(using)} active line "
+                        f"item(s): {shown}; delete them or give them another category first (nothing was deleted)")
+
+
 def check_line_item(ctx: RuleContext, doc: dict[str, Any]) -> None:
     """Every IC rule of a line item write, in the order IC reports them."""
     check_title_length(ctx, doc)

@@ -16,10 +16,11 @@ from functools import cache
 from typing import Any
 
 import sqlalchemy as sa
+from jsonschema import ValidationError
 
 from mock_ic.errors import Forbidden, InvalidData, UnknownObject, Unprocessable
 from mock_ic.ic import rules, school_scope
-from mock_ic.oneroster.schemas import output_validator
+from mock_ic.oneroster.schemas import FORMAT_EXAMPLES, output_validator
 from mock_ic.store import documents
 from mock_ic.store.refs import ref
 from mock_ic.store.tables import KINDS
@@ -217,12 +218,27 @@ def _require_enrolled(ctx: WriteContext, student_id: str, class_id: str) -> None
 
 
 def normalise_category(ctx: WriteContext, sourced_id: str, body: dict[str, Any]) -> dict[str, Any]:
+    """IC-CAT-OWNER: a vendor's category, marked ``metadata.ic.origin = "vendor"``; the 1EdTech Category
+    has no class field, so the vendor names the class as IC stores it, in ``metadata.ic.class``."""
     what = "category"
     doc = _base(body, sourced_id, what)
     doc["title"] = _text(body, "title", required=True, what=what)
     weight = _number(body, "weight", what=what)
     if weight is not None:
         doc["weight"] = weight
+    metadata = doc.get("metadata", {})
+    ic = metadata.get("ic", {})
+    if not isinstance(ic, dict):
+        raise Unprocessable(f"{what}.metadata.ic must be an object such as {{\"class\": \"<class sourcedId>\"}}, "
+                            f"got {ic!r}")
+    # Copies: the caller's body stays as sent. Whatever origin was sent, this category is the vendor's.
+    ic = {**ic, "origin": "vendor"}
+    doc["metadata"] = {**metadata, "ic": ic}
+    class_id = ic.get("class")
+    if class_id is not None:
+        if not isinstance(class_id, str) or not class_id:
+            raise Unprocessable(f"{what}.metadata.ic.class must be the sourcedId of a class, got {class_id!r}")
+        _require_object(ctx, "classes", class_id, "class", f"{what}.metadata.ic.class")
     return doc
 
 
@@ -296,6 +312,8 @@ def apply_rules(ctx: WriteContext, kind: str, doc: dict[str, Any], existing: dic
         line_item = ctx.read.get(("lineItems", line_item_id)) or documents.get_doc(
             ctx.conn, ctx.tenant, "lineItems", line_item_id) or {}
         rules.check_result(ctx.rules, doc, line_item)
+    elif kind == "categories" and existing is not None:
+        rules.keep_category_link(ctx.rules, doc, existing)
 
 
 def delete(ctx: WriteContext, kind: str, sourced_id: str) -> None:
@@ -306,6 +324,8 @@ def delete(ctx: WriteContext, kind: str, sourced_id: str) -> None:
     _require_vendor_owned(kind, sourced_id, existing)
     if kind == "lineItems":
         rules.check_grading_window(ctx.rules, existing)
+    elif kind == "categories":
+        rules.check_category_unused(ctx.rules, existing)
     documents.delete(ctx.conn, ctx.tenant, kind, sourced_id)
     if kind == "lineItems":
         documents.delete_where(ctx.conn, ctx.tenant, "results", KINDS["results"].table.c.line_item == sourced_id)
@@ -315,16 +335,37 @@ def _require_strict(kind: str, body: dict[str, Any], version: str) -> None:
     """IC-LENIENT-IN with ``strict_input`` on: the body must already be a complete, strictly valid object."""
     errors = sorted(output_validator(kind, version).iter_errors(body), key=lambda e: list(e.absolute_path))
     if errors:
-        problems = "; ".join(f"{'.'.join(map(str, e.absolute_path)) or KINDS[kind].singular}: {e.message}"
-                             for e in errors[:20])
+        problems = "; ".join(_strict_problem(kind, e) for e in errors[:20])
         raise InvalidData(f"strict_input is on for this tenant and the {KINDS[kind].singular} is not a complete "
                           f"OneRoster {version} object: {problems}")
 
 
+def _strict_problem(kind: str, error: ValidationError) -> str:
+    """One schema violation: the field, and for a format the value and what it should look like."""
+    where = ".".join(map(str, error.absolute_path)) or KINDS[kind].singular
+    if error.validator == "format" and error.validator_value in FORMAT_EXAMPLES:
+        return (f"{where}: {error.instance!r} is not a valid {error.validator_value} "
+                f"(expected {FORMAT_EXAMPLES[error.validator_value]})")
+    return f"{where}: {error.message}"
+
+
+def _ic_origin(doc: dict[str, Any]) -> Any:
+    ic = (doc.get("metadata") or {}).get("ic")
+    return ic.get("origin") if isinstance(ic, dict) else None
+
+
 def _require_vendor_owned(kind: str, sourced_id: str, existing: dict[str, Any] | None) -> None:
-    """IC-LI-OWNER: line items made inside Infinite Campus are read-only for a vendor."""
-    if kind == "lineItems" and existing and existing.get("metadata", {}).get("ic", {}).get("origin") == "campus":
+    """IC-LI-OWNER: line items made inside Infinite Campus are read-only for a vendor.
+
+    IC-CAT-OWNER: so are categories, the teacher's grading setup. Only a category a vendor made
+    (``metadata.ic.origin = "vendor"``, set by normalise_category) is the vendor's: seeded and
+    imported categories carry no such mark, so they are IC's.
+    """
+    if kind == "lineItems" and existing and _ic_origin(existing) == "campus":
         raise Forbidden(f"Line item {sourced_id!r} was created in Infinite Campus and is read-only for vendors")
+    if kind == "categories" and existing and _ic_origin(existing) != "vendor":
+        raise Forbidden(f"Category {sourced_id!r} was created in Infinite Campus (the teacher's grading setup) and "
+                        f"is read-only for vendors; only categories a vendor created can be replaced or deleted")
 
 
 def post_many(ctx: WriteContext, kind: str, items: list[Any], fixed: dict[str, dict[str, str]]) -> list[dict[str, str]]:

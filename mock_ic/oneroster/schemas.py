@@ -6,13 +6,15 @@ compare them (OR-FILTER, OR-SORT, OR-FIELDS): one source of truth, the contract 
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
+from datetime import date
 from enum import Enum
 from functools import cache
 from typing import Any
 
 import yaml
-from jsonschema import Draft4Validator
+from jsonschema import Draft4Validator, FormatChecker
 
 from mock_ic.resources import openapi_dir
 
@@ -36,6 +38,32 @@ KIND_SCHEMAS = {
     "results": ("gradebook", "ResultDType"),
     "scoreScales": ("gradebook", "ScoreScaleDType"),
 }
+
+
+def _openapi_format_checker() -> FormatChecker:
+    """jsonschema's Draft 4 format checker plus the OpenAPI 3.0 formats Draft 4 lacks (IC-LENIENT-IN).
+
+    OpenAPI 3.0 schemas are Draft-4 based, and jsonschema registers ``date`` for Draft 3 and Draft 7
+    onward only: ``Draft4Validator.FORMAT_CHECKER`` passes any string as a ``format: date``. (``date-time``
+    is checked there because rfc3339-validator, a dependency of ours, is installed.)
+    """
+    checker = FormatChecker(())
+    checker.checkers = dict(Draft4Validator.FORMAT_CHECKER.checkers)
+
+    @checker.checks("date", raises=ValueError)
+    def is_date(instance: object) -> bool:  # RFC 3339 full-date, as OpenAPI 3.0 defines format: date
+        if not isinstance(instance, str):
+            return True
+        return bool(_FULL_DATE.fullmatch(instance)) and bool(date.fromisoformat(instance))
+
+    return checker
+
+
+_FULL_DATE = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
+FORMAT_CHECKER = _openapi_format_checker()
+# What a value of each checked string format looks like, for error messages.
+FORMAT_EXAMPLES = {"date": "YYYY-MM-DD, e.g. 2026-01-15",
+                   "date-time": "YYYY-MM-DDTHH:MM:SSZ (RFC 3339), e.g. 2026-01-15T10:30:00Z"}
 
 
 class Shape(Enum):
@@ -95,8 +123,7 @@ def output_validator(kind: str, version: str = "1.2") -> Draft4Validator:
     """A validator of a kind's strict (response) schema, for IC-LENIENT-IN's ``strict_input`` mode."""
     spec_name, component = KIND_SCHEMAS[kind]
     doc = spec("v1p1" if version == "1.1" else spec_name)
-    return Draft4Validator({**doc, "$ref": f"#/components/schemas/{component}"},
-                           format_checker=Draft4Validator.FORMAT_CHECKER)
+    return Draft4Validator({**doc, "$ref": f"#/components/schemas/{component}"}, format_checker=FORMAT_CHECKER)
 
 
 @cache
