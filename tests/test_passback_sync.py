@@ -93,7 +93,8 @@ def test_demo_course_syncs_each_assignment_once_per_section_then_sends_nothing(i
 
         again = sync(course, client, state)
     assert again.status == "success" and again.message == "No changes: nothing to send"
-    assert again.counts.grades_sent == again.counts.line_items_sent == again.requests == 0
+    assert again.counts.grades_sent == again.counts.line_items_sent == 0
+    assert again.requests == len({item.class_id for item in plan.items})  # one "still there?" read per section
     assert again.counts.grades_unchanged == plan.grades_to_send
     assert [entry["id"] for entry in state.history] == [report.id, again.id]
 
@@ -346,3 +347,51 @@ def test_on_1_1_results_name_the_role_prefixed_student_id(ic: MockIC, course: Ca
     [entry] = ic.admin.requests(method="PUT", path=f"*/results/{grade.result_id}")
     sent = json.loads(entry["request"]["body"])["result"]["student"]["sourcedId"]
     assert sent == f"s{grade.student.sis_user_id}"
+
+
+@pytest.mark.parametrize("version", ["1.2", "1.1"])
+def test_after_a_tenant_reset_a_normal_sync_resends_the_sections_whose_line_items_are_gone(
+        ic: MockIC, course: CanvasCourse, version: str) -> None:
+    """Stale sync state (issue 10): the state says sent, the server (reset to its seeded district) has none
+    of it. One read per section finds that out; the section is sent again, line items and every grade."""
+    plan, everything = planned(course, version), planned(course, version, remaster=True)
+    sections = sorted({item.class_id for item in plan.items})
+    state = SyncState(None)
+    with client_for(ic, version) as client:
+        assert sync(course, client, state).status == "success"
+        assert ic.admin is not None
+        ic.admin.reset()
+        with pytest.raises(NotFound):
+            client.get_line_item(plan.items[0].line_item_id)
+
+        again = sync(course, client, state)
+        assert again.status == "success", again.errors
+        assert sorted(w.section or "" for w in again.warnings if w.title is None) == sections
+        assert all("gone" in w.message for w in again.warnings if w.title is None)
+        assert again.resent_sections == sections
+        assert again.counts.line_items_sent == len(plan.items)
+        assert again.counts.grades_sent == everything.grades_to_send and again.counts.grades_unchanged == 0
+        assert again.message.endswith(f"; {len(sections)} section(s) resent: their line items were gone")
+        for item in everything.items:
+            assert [li["title"] for li in client.class_line_items(item.class_id)].count(item.title) == 1
+            for grade in item.grades:
+                assert client.get_result(grade.result_id)["lineItem"]["sourcedId"] == item.line_item_id
+
+        third = sync(course, client, state)
+    assert third.message == "No changes: nothing to send" and third.warnings == []
+    assert third.requests == len(sections)  # the one check per section, nothing else
+
+
+def test_a_section_that_cannot_be_checked_is_a_notice_and_the_state_is_trusted(ic: MockIC,
+                                                                              course: CanvasCourse) -> None:
+    state = SyncState(None)
+    sections = sorted({item.class_id for item in planned(course).items})
+    with client_for(ic, retries=0) as client:
+        assert sync(course, client, state).status == "success"
+        assert ic.admin is not None
+        ic.admin.add_fault(id="broken", method="GET", path="*/lineItems/*", status=500, times=len(sections))
+        again = sync(course, client, state)
+    assert again.status == "success" and again.message == "No changes: nothing to send"
+    assert sorted(w.section or "" for w in again.warnings) == sections
+    assert all(w.title is None and w.status == 500 and w.message.startswith("Could not check that the line items")
+               for w in again.warnings)

@@ -1,10 +1,9 @@
 """``mock-ic passback COURSE.json``: a Canvas "Sync to SIS" against any OneRoster 1.1/1.2 server.
 
-The defaults reach the demo tenant of ``make run`` (http://127.0.0.1:8080, public demo credentials),
-so ``mock-ic passback fixtures/canvas/demo-course.json`` works as is. Secrets can come from the
-environment (``ONEROSTER_CLIENT_SECRET``, ``ONEROSTER_VENDOR_SECRET``) so they stay out of the
-process list and the shell history. Exit status: 0 success, 1 partial, 2 failed, 3 usage or
-configuration error.
+The parser's description (``DESCRIPTION``, plain text: it is what ``--help`` prints) says what the
+defaults reach and where secrets come from. Before any work a preflight
+(:mod:`conformance.passback.preflight`) checks the server once; a connection that cannot work is one
+line on stderr and exit status 3 (``EXIT_USAGE``), like any other usage or configuration error.
 """
 
 from __future__ import annotations
@@ -20,6 +19,7 @@ from typing import TYPE_CHECKING, Any
 
 import platformdirs
 from rich.console import Console
+from rich.markup import escape
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
 if TYPE_CHECKING:  # imported when the command runs: `mock-ic serve` need not load the client
@@ -35,45 +35,81 @@ DEMO_BASE = {"1.2": f"{DEMO_SERVER}/campus/api/oneroster/v1p2/demo/ims/oneroster
 DEMO_TOKEN_URL = f"{DEMO_SERVER}/campus/oauth2/token?appName=demo"
 
 
+DESCRIPTION = """\
+Sync a Canvas course's grades to a OneRoster 1.1 or 1.2 server, as Canvas does on "Sync to SIS"
+for Infinite Campus (docs/passback.md).
+
+The defaults reach the demo tenant of "make run" (http://127.0.0.1:8080, public demo credentials),
+so "mock-ic passback fixtures/canvas/demo-course.json" works as is. Against a real district give
+--base-url, --token-url and --client-id, and the secrets through the environment
+(ONEROSTER_CLIENT_SECRET, ONEROSTER_VENDOR_SECRET): they stay out of the process list and the
+shell history.
+
+Before any work the server is checked once (a token and one read): no server, a base URL that is
+not a OneRoster root or a refused token is reported in one line, with exit status 3.
+
+Exit status: 0 success, 1 partial, 2 failed, 3 usage or configuration error.
+"""
+
+
 def add_parser(commands: Any) -> None:
     p = commands.add_parser("passback", help="sync a Canvas course's grades to a OneRoster server, as Canvas does",
-                            description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+                            description=DESCRIPTION, formatter_class=argparse.RawDescriptionHelpFormatter)
     p.add_argument("course", type=Path, help="the Canvas course file (docs/passback.md)")
-    target = p.add_argument_group("server (defaults: the demo tenant of `make run`)")
-    target.add_argument("--version", choices=("1.1", "1.2"), default="1.2", help="OneRoster version (default 1.2)")
-    target.add_argument("--base-url", help="the connection's OneRoster root, ending in /ims/oneroster")
-    target.add_argument("--token-url", default=DEMO_TOKEN_URL)
-    target.add_argument("--client-id", default="mock-ic-demo")
-    target.add_argument("--client-secret", help="default: $ONEROSTER_CLIENT_SECRET, else the demo secret")
-    target.add_argument("--vendor-key", default="mock-ic-vendor")
-    target.add_argument("--vendor-secret", help="default: $ONEROSTER_VENDOR_SECRET, else the demo vendor secret")
+    target = p.add_argument_group("server (defaults: the demo tenant of make run)")
+    target.add_argument("--oneroster-version", choices=("1.1", "1.2"), default="1.2",
+                        help="the OneRoster version of the connection (default 1.2)")
+    target.add_argument("--base-url", metavar="URL",
+                        help="the connection's OneRoster root, ending in /ims/oneroster (default: the demo tenant's)")
+    target.add_argument("--token-url", metavar="URL", default=DEMO_TOKEN_URL,
+                        help="the OAuth 2.0 token endpoint (default: the demo tenant's)")
+    target.add_argument("--client-id", metavar="ID", default="mock-ic-demo",
+                        help="the OAuth 2.0 client id (default %(default)s)")
+    target.add_argument("--client-secret", metavar="SECRET",
+                        help="the OAuth 2.0 client secret (default: $ONEROSTER_CLIENT_SECRET, else the demo secret)")
+    target.add_argument("--vendor-key", metavar="KEY", default="mock-ic-vendor",
+                        help="the key of the x-vendor-authorization header (default %(default)s)")
+    target.add_argument("--vendor-secret", metavar="SECRET",
+                        help="the secret of that header (default: $ONEROSTER_VENDOR_SECRET, else the demo one)")
     target.add_argument("--no-vendor-header", action="store_true", help="send no x-vendor-authorization header")
-    target.add_argument("--auth", choices=("basic", "form"), default="basic", help="client authentication")
+    target.add_argument("--auth", choices=("basic", "form"), default="basic",
+                        help="how the client authenticates to the token endpoint: HTTP Basic or form fields "
+                             "(default %(default)s)")
     what = p.add_argument_group("what to sync")
-    what.add_argument("--sections", help="comma-separated section SIS ids, Canvas ids or names (default: all)")
-    what.add_argument("--assignments", help="comma-separated assignment ids or names (default: all eligible)")
+    what.add_argument("--sections", metavar="LIST",
+                      help="comma-separated section SIS ids, Canvas ids or names (default: all)")
+    what.add_argument("--assignments", metavar="LIST",
+                      help="comma-separated assignment ids or names (default: all eligible)")
     what.add_argument("--remaster", action="store_true", help="resend every grade of every eligible assignment")
-    what.add_argument("--since", type=_moment, help="normal sync: grades changed since (default: 30 days before now)")
-    what.add_argument("--now", type=_moment,
-                      help="the moment the sync runs at (default: the course file's exported_at)")
-    what.add_argument("--shift-years", type=int, default=0,
+    what.add_argument("--since", metavar="TIME", type=_moment,
+                      help="normal sync: send the grades changed since TIME, ISO 8601 (default: 30 days before now)")
+    what.add_argument("--now", metavar="TIME", type=_moment,
+                      help="the moment the sync runs at, ISO 8601 (default: the course file's exported_at)")
+    what.add_argument("--shift-years", metavar="N", type=int, default=0,
                       help="move every date of the course by whole years first (e.g. into the mock's school year)")
-    what.add_argument("--name-limit", type=int, help="override the account's SIS assignment name limit")
+    what.add_argument("--name-limit", metavar="N", type=int, help="override the account's SIS assignment name limit")
     how = p.add_argument_group("how")
-    how.add_argument("--dry-run", action="store_true", help="plan only: print what would be sent, send nothing")
-    how.add_argument("--concurrency", type=int, default=1, help=f"parallel result PUTs, 1..{MAX_CONCURRENCY}")
-    how.add_argument("--deadline", type=float, default=3600.0, help="seconds the whole sync may take (default 3600)")
-    how.add_argument("--timeout", type=float, default=30.0, help="seconds per request (default 30)")
-    how.add_argument("--retries", type=int, default=5, help="retries of 429/502/503/504 and connection errors")
-    how.add_argument("--state", type=Path, help="the sync-state file (default: per-user state dir, per course)")
+    how.add_argument("--dry-run", action="store_true",
+                     help="plan only, from the course and state files: print what would be sent, contact no server")
+    how.add_argument("--concurrency", metavar="N", type=int, default=1,
+                     help=f"parallel result PUTs, 1..{MAX_CONCURRENCY} (default %(default)s)")
+    how.add_argument("--deadline", metavar="SECONDS", type=float, default=3600.0,
+                     help="seconds the whole sync may take (default 3600)")
+    how.add_argument("--timeout", metavar="SECONDS", type=float, default=30.0,
+                     help="seconds per request (default 30)")
+    how.add_argument("--retries", metavar="N", type=int, default=5,
+                     help="retries of 429/502/503/504 and connection errors (default %(default)s)")
+    how.add_argument("--state", metavar="FILE", type=Path,
+                     help="the sync-state file (default: per-user state dir, per course)")
     how.add_argument("--no-state", action="store_true", help="remember nothing (every grade counts as changed)")
-    how.add_argument("--report", type=Path, help="also write the report as JSON here")
+    how.add_argument("--report", metavar="FILE", type=Path, help="also write the report as JSON here")
     how.add_argument("--quiet", action="store_true", help="print only the one-line summary")
     p.set_defaults(func=run)
 
 
 def run(args: argparse.Namespace) -> int:
     from conformance.passback.canvas import CourseFileError, load_course
+    from conformance.passback.preflight import PreflightError, preflight
     from conformance.passback.state import StateFileError, SyncState
     from conformance.passback.sync import sync
 
@@ -86,9 +122,16 @@ def run(args: argparse.Namespace) -> int:
         client = _client(args)
         options = _options(args, course)
     except (CourseFileError, StateFileError, ValueError, OSError) as exc:
-        err.print(f"[red]error:[/red] {exc}")
+        err.print(f"[red]error:[/red] {escape(str(exc))}")
         return EXIT_USAGE
-    out = Console()
+    if not args.dry_run:  # a dry run plans from the files alone
+        try:
+            preflight(client)
+        except PreflightError as exc:
+            client.close()
+            err.print(f"[red]error:[/red] {escape(str(exc))}")
+            return EXIT_USAGE
+    out = Console(soft_wrap=True)  # the summary and the headline stay one line each, whatever the width
     with client, _progress_bar(err, enabled=not args.quiet and not args.dry_run) as progress:
         report = sync(course, client, state, options, dry_run=args.dry_run, concurrency=args.concurrency,
                       deadline=args.deadline, progress=progress)
@@ -114,8 +157,9 @@ def _client(args: argparse.Namespace) -> OneRosterClient:
     secret = args.client_secret or os.environ.get("ONEROSTER_CLIENT_SECRET") or "mock-ic-demo-secret"
     vendor_secret = args.vendor_secret or os.environ.get("ONEROSTER_VENDOR_SECRET") or "mock-ic-vendor-secret"
     vendor = {} if args.no_vendor_header else {"vendor_key": args.vendor_key, "vendor_secret": vendor_secret}
-    return OneRosterClient(base_url=args.base_url or DEMO_BASE[args.version], token_url=args.token_url,
-                           client_id=args.client_id, client_secret=secret, version=args.version,
+    version = args.oneroster_version
+    return OneRosterClient(base_url=args.base_url or DEMO_BASE[version], token_url=args.token_url,
+                           client_id=args.client_id, client_secret=secret, version=version,
                            auth_method=args.auth, timeout=args.timeout, retries=args.retries, **vendor)
 
 
@@ -126,7 +170,7 @@ def _options(args: argparse.Namespace, course: CanvasCourse) -> SyncOptions:
     settings = EligibilitySettings.from_course(course)
     if args.name_limit is not None:
         settings = EligibilitySettings.from_course(course, name_length_limit=args.name_limit)
-    return SyncOptions(version=args.version, remaster=args.remaster, now=args.now, since=args.since,
+    return SyncOptions(version=args.oneroster_version, remaster=args.remaster, now=args.now, since=args.since,
                        sections=_names(args.sections), assignments=_names(args.assignments), settings=settings)
 
 

@@ -135,7 +135,11 @@ def iso(moment: datetime) -> str:
     return moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
-def make_plan(course: CanvasCourse, options: SyncOptions, state: TargetState) -> Plan:
+def make_plan(course: CanvasCourse, options: SyncOptions, state: TargetState,
+              resend: frozenset[str] = frozenset()) -> Plan:
+    """The plan. ``resend``: class sourcedIds (section SIS ids) planned as a remaster whatever the
+    options say: every line item and every grade, neither the state nor ``since`` consulted (the
+    sync found that the server lost what the state says was sent there)."""
     now = options.now or course.exported_at
     since = None if options.remaster else (options.since or now - NORMAL_WINDOW)
     reasons = course_reasons(course)
@@ -148,7 +152,7 @@ def make_plan(course: CanvasCourse, options: SyncOptions, state: TargetState) ->
         return plan
     for assignment in selected:
         for section in _selected_sections(course, assignment, options.sections):
-            plan.items.append(_item(plan, assignment, section, state))
+            plan.items.append(_item(plan, assignment, section, state, section.sis_section_id in resend))
     return plan
 
 
@@ -165,8 +169,10 @@ def _selected_sections(course: CanvasCourse, assignment: Assignment, wanted: fro
     return [s for s in sections if {str(s.id), s.sis_section_id, s.name} & wanted]
 
 
-def _item(plan: Plan, assignment: Assignment, section: Section, state: TargetState) -> LineItemPlan:
+def _item(plan: Plan, assignment: Assignment, section: Section, state: TargetState, resend: bool) -> LineItemPlan:
     course, version = plan.course, plan.options.version
+    remaster = plan.options.remaster or resend
+    since = None if resend else plan.since
     due_at = assignment.due_at_for(section.id)
     canvas_side = {"title": assignment.name, "due": iso(due_at) if due_at else None,
                    "points": assignment.points_possible, "group": assignment.group.name,
@@ -174,7 +180,7 @@ def _item(plan: Plan, assignment: Assignment, section: Section, state: TargetSta
     item_digest = digest(canvas_side)
     item_id = line_item_id(course, assignment, section)
     item = LineItemPlan(assignment, section, item_id, state.line_item_id(item_id), assignment.name, due_at, item_digest,
-                        send_line_item=plan.options.remaster or state.line_item_digest(item_id) != item_digest)
+                        send_line_item=remaster or state.line_item_digest(item_id) != item_digest)
     students = {s.id: s for s in course.students if section.id in s.section_ids}
     for submission in course.submissions_of(assignment.id):
         student = students.get(submission.user_id)
@@ -186,13 +192,13 @@ def _item(plan: Plan, assignment: Assignment, section: Section, state: TargetSta
             plan.warnings.append((item, student, f"Student {student.name!r} (Canvas user {student.id}) has no SIS "
                                                  "id: the grade cannot be sent to Infinite Campus"))
             continue
-        if plan.since is not None and _changed_at(submission) is not None and _changed_at(submission) < plan.since:
+        if since is not None and _changed_at(submission) is not None and _changed_at(submission) < since:
             plan.filtered_grades["older_than_since"] += 1
             continue
         rid = result_id(course, assignment, section, student)
         body = result_body(version, assignment, submission, student, rid, item.line_item_id, plan.now)
         body_digest = result_digest(body)
-        if not plan.options.remaster and state.result_digest(rid) == body_digest:
+        if not remaster and state.result_digest(rid) == body_digest:
             item.unchanged += 1
             continue
         item.grades.append(GradePlan(rid, student, submission, body, body_digest))

@@ -21,7 +21,7 @@ from conformance.passback.sis_errors import Title
 
 @dataclass
 class SyncIssue:
-    title: Title | None  # None only for a course that cannot sync at all (not an SIS error)
+    title: Title | None  # None: not an SIS error (a course that cannot sync at all, a notice of the sync's own)
     message: str
     section: str | None = None  # section SIS id = IC class sourcedId
     assignment_id: int | None = None
@@ -66,6 +66,7 @@ class SyncReport:
     retries: int = 0
     message: str = ""
     planned: list[dict[str, Any]] = field(default_factory=list)  # dry run: what would be sent
+    resent_sections: list[str] = field(default_factory=list)  # their line items were gone: sent again in full
 
     @property
     def status(self) -> str:
@@ -91,8 +92,11 @@ class SyncReport:
         c = self.counts
         if self.status == "success" and not c.line_items_sent and not c.grades_sent:
             return "No changes: nothing to send"
-        return (f"{c.line_items_sent} line item(s) and {c.grades_sent} grade(s) sent, {c.grades_unchanged} unchanged, "
-                f"{len(self.errors)} error(s)")
+        summary = (f"{c.line_items_sent} line item(s) and {c.grades_sent} grade(s) sent, {c.grades_unchanged} "
+                   f"unchanged, {len(self.errors)} error(s)")
+        if self.resent_sections:
+            summary += f"; {len(self.resent_sections)} section(s) resent: their line items were gone"
+        return summary
 
     def to_dict(self) -> dict[str, Any]:
         c = self.counts
@@ -112,6 +116,7 @@ class SyncReport:
             "errors": [e.to_dict() for e in self.errors],
             "warnings": [w.to_dict() for w in self.warnings],
             **({"planned": self.planned} if self.planned else {}),
+            **({"resentSections": self.resent_sections} if self.resent_sections else {}),
         }
 
     def print(self, console: Console) -> None:

@@ -42,6 +42,13 @@ class TargetState:
     def line_item_sent(self, stable_id: str, sourced_id: str, digest: str) -> None:
         self.line_items[stable_id] = {"sourcedId": sourced_id, "digest": digest}
 
+    def forget(self, stable_id: str) -> None:
+        """Drop a line item and its results (they are gone from the server: they must be sent again)."""
+        self.line_items.pop(stable_id, None)
+        prefix = f"{stable_id}-u"  # plan.result_id: the line item's stable id, then the user
+        for result_id in [r for r in self.results if r.startswith(prefix)]:
+            del self.results[result_id]
+
     def result_digest(self, result_id: str) -> str | None:
         return self.results.get(result_id)
 

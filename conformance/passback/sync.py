@@ -20,7 +20,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 from conformance.client import OneRosterClient
-from conformance.client_errors import DeadlineExceeded, OneRosterError
+from conformance.client_errors import DeadlineExceeded, NotFound, OneRosterError
 from conformance.passback.canvas import CanvasCourse
 from conformance.passback.plan import GradePlan, LineItemPlan, Plan, SyncOptions, iso, make_plan
 from conformance.passback.report import Counts, SyncIssue, SyncReport
@@ -279,11 +279,53 @@ def counts_of(plan: Plan) -> Counts:
     return counts
 
 
+def stale_sections(client: OneRosterClient, plan: Plan, state: TargetState) -> tuple[list[str], list[SyncIssue]]:
+    """Does the server still hold what the sync state says was sent? One read per section.
+
+    For each section (IC class) with a line item the state says was sent, GET one such line item:
+    one of ours rather than an adopted IC assignment when there is one (a tenant reset or a restore
+    brings IC's own assignments back, never ours). 404 (or ``tobedeleted``) means the server lost
+    the section's line items and grades. Returns those sections, and a notice for each of them and
+    for each section that could not be checked (the sync then goes on as the state says).
+    """
+    probes: dict[str, LineItemPlan] = {}
+    for item in plan.items:
+        if state.line_item_digest(item.stable_id) is None:
+            continue
+        known = probes.get(item.class_id)
+        if known is None or (known.line_item_id != known.stable_id and item.line_item_id == item.stable_id):
+            probes[item.class_id] = item
+    gone: list[str] = []
+    notices: list[SyncIssue] = []
+    for class_id, item in probes.items():
+        section = f"section {item.section.name!r}"
+        missing: NotFound | None = None
+        try:
+            if client.get_line_item(item.line_item_id).get("status") != "tobedeleted":
+                continue
+        except NotFound as exc:
+            missing = exc
+        except OneRosterError as exc:
+            notices.append(SyncIssue(None, f"Could not check that the line items the sync state says were sent to "
+                                     f"{section} are still there: {exc.description}", section=class_id,
+                                     status=exc.status, code_minor=exc.code_minor, description=exc.description))
+            continue
+        gone.append(class_id)
+        notices.append(SyncIssue(None, f"The line items the sync state says were sent to {section} are gone from "
+                                 "the server: sending them and all their grades again", section=class_id,
+                                 status=missing.status if missing else None,
+                                 code_minor=missing.code_minor if missing else None,
+                                 description=missing.description if missing else None))
+    return gone, notices
+
+
 def sync(course: CanvasCourse, client: OneRosterClient, state: SyncState, options: SyncOptions | None = None, *,
          dry_run: bool = False, concurrency: int = 1, deadline: float | None = None,
          progress: Callable[[Plan], Progress] | None = None) -> SyncReport:
     """Plan, then (unless ``dry_run``) push; the report is also added to the state's history and saved.
 
+    A normal sync first checks, one read per section, that what the state says was sent is still
+    on the server (:func:`stale_sections`); a section that lost it is sent again in full.
     ``deadline``: seconds the whole push may take. ``progress``: given the plan, returns the callback
     that is told how many grades were handled (the CLI's progress bar).
     """
@@ -295,21 +337,30 @@ def sync(course: CanvasCourse, client: OneRosterClient, state: SyncState, option
     target = state.target(key)
     plan = make_plan(course, options, target)
     mode = "dry-run" if dry_run else "remaster" if options.remaster else "normal"
-    report = SyncReport(course.id, key, mode, since=plan.since, counts=counts_of(plan))
-    report.warnings += [SyncIssue(Title.CANNOT_EXPORT_SUBMISSION_IN_SECTION, message, section=item.class_id,
-                                  assignment_id=item.assignment.id, assignment=item.assignment.name)
-                        for item, _student, message in plan.warnings]
-    report.errors += [SyncIssue(None, reason.message) for reason in plan.course_reasons]
+    report = SyncReport(course.id, key, mode, since=plan.since)
     if dry_run:
+        _fill(report, plan)
         report.planned = [{"section": i.class_id, "assignment": i.assignment.name, "lineItem": i.line_item_id,
                            "sendLineItem": i.send_line_item, "grades": len(i.grades), "unchanged": i.unchanged}
                           for i in plan.items if i.send_line_item or i.grades or i.unchanged]
         report.message = (f"Dry run: would send {sum(i.send_line_item for i in plan.items)} line item(s) and "
                           f"{plan.grades_to_send} grade(s); {plan.grades_unchanged} unchanged")
-    elif not plan.course_reasons:
+    elif plan.course_reasons:
+        _fill(report, plan)
+    else:
         before = (client.stats.requests, client.stats.retries)
         client.start_deadline(deadline)
         try:
+            if not options.remaster:
+                gone, notices = stale_sections(client, plan, target)
+                report.warnings += notices
+                if gone:
+                    for item in plan.items:
+                        if item.class_id in gone:
+                            target.forget(item.stable_id)
+                    report.resent_sections = gone
+                    plan = make_plan(course, options, target, resend=frozenset(gone))
+            _fill(report, plan)
             Pusher(client, plan, target, report, concurrency, progress(plan) if progress else None).run()
         finally:
             client.start_deadline(None)
@@ -320,3 +371,12 @@ def sync(course: CanvasCourse, client: OneRosterClient, state: SyncState, option
         state.add_report(report.to_dict())
         state.save()
     return report
+
+
+def _fill(report: SyncReport, plan: Plan) -> None:
+    """What the plan alone tells the report: its counts, its warnings, the course's reasons not to sync."""
+    report.counts = counts_of(plan)
+    report.warnings += [SyncIssue(Title.CANNOT_EXPORT_SUBMISSION_IN_SECTION, message, section=item.class_id,
+                                  assignment_id=item.assignment.id, assignment=item.assignment.name)
+                        for item, _student, message in plan.warnings]
+    report.errors += [SyncIssue(None, reason.message) for reason in plan.course_reasons]
