@@ -1,6 +1,12 @@
 """mock-ic: a mock Infinite Campus OneRoster server (see README.md)."""
 
 import warnings
+from importlib.metadata import PackageNotFoundError, version
+
+try:
+    __version__ = version("mock-ic")
+except PackageNotFoundError:  # a source tree that was never installed
+    __version__ = "0+unknown"
 
 # connexion 3.3 imports starlette's TestClient at import time, and starlette warns about its httpx
 # backend there: noise in every `mock-ic serve` start that no user of mock-ic can act on.

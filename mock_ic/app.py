@@ -33,6 +33,7 @@ from mock_ic.runtime import Runtime, signing_secret
 from mock_ic.settings import Settings
 from mock_ic.store.engine import Database
 from mock_ic.tenants import DEMO_APP, DEMO_CREDENTIALS, TenantExists, TenantRegistry
+from mock_ic.web import landing
 
 log = logging.getLogger("mock_ic")
 
@@ -75,9 +76,11 @@ def create_app(settings: Settings | None = None, runtime: Runtime | None = None)
     app.add_middleware(RequestLogMiddleware, position=MiddlewarePosition.BEFORE_EXCEPTION, runtime=rt)
     app.add_middleware(FaultMiddleware, position=MiddlewarePosition.BEFORE_EXCEPTION, runtime=rt)
     for mount in MOUNTS:
-        app.add_api(mount.spec, base_path=mount.base, name=mount.name, resolver=RelativeResolver(mount.handlers),
+        app.add_api(mount.specification(), base_path=mount.base, name=mount.name,
+                    resolver=RelativeResolver(mount.handlers),
                     swagger_ui_options=SwaggerUIOptions(swagger_ui_path=mount.docs_path),
                     validator_map=ADMIN_VALIDATORS if mount.admin else None)
+    landing.register(app.app)
     register_error_handlers(app)
     app.app.config["MOCK_IC_RUNTIME"] = rt
     return app

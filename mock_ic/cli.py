@@ -7,19 +7,26 @@ import logging
 import os
 import secrets
 import sys
+from dataclasses import fields
 from pathlib import Path
 
 from conformance.passback import cli as passback_cli
-from mock_ic import tenant_cli
+from mock_ic import __version__, tenant_cli
+from mock_ic.banner import banner
 from mock_ic.settings import Settings
-from mock_ic.tenants import DEMO_APP, DEMO_CREDENTIALS
+from mock_ic.tenants import DEMO_APP
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="mock-ic", description="A mock Infinite Campus OneRoster server")
-    commands = parser.add_subparsers(dest="command", required=True)
+    parser = argparse.ArgumentParser(prog="mock-ic", description="A mock Infinite Campus OneRoster server, a "
+                                     "Canvas-like passback client and (growing) a conformance kit.")
+    parser.add_argument("--version", action="version", version=f"%(prog)s {__version__}",
+                        help="print the mock-ic version and exit")
+    commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
 
-    serve = commands.add_parser("serve", help="serve the mock (the demo tenant included)")
+    serve = commands.add_parser("serve", help="serve the mock (the demo tenant included)",
+                                description="Serve the mock Infinite Campus server. Flags override the MOCK_IC_* "
+                                "environment variables of the same names.")
     serve.add_argument("--host", help="address to bind (default 127.0.0.1)")
     serve.add_argument("--port", type=int, help="port (default 8080; 0 picks a free one)")
     serve.add_argument("--data-dir", type=Path, help="where the SQLite database lives (default: per-user data dir)")
@@ -32,8 +39,11 @@ def main(argv: list[str] | None = None) -> int:
     serve.add_argument("--admin-token", help="require this token on /_mock (default: open on 127.0.0.1, "
                        "generated and printed when binding another address)")
     serve.add_argument("--request-log-keep", type=int, help="request-log entries kept per tenant (default 5000)")
+    serve.add_argument("--max-body-bytes", type=int, help="larger OneRoster and token request bodies get 413 "
+                       "(default 1048576)")
     serve.add_argument("--scenario", help="apply a SIS-error scenario to the demo tenant (docs/scenarios.md)")
-    serve.add_argument("--log-level", default="info", choices=["debug", "info", "warning", "error"])
+    serve.add_argument("--log-level", default="info", choices=["debug", "info", "warning", "error"],
+                       help="server log level; debug also logs each request (default %(default)s)")
     serve.set_defaults(func=_serve)
     tenant_cli.add_parser(commands)
     passback_cli.add_parser(commands)
@@ -46,7 +56,7 @@ def _settings(args: argparse.Namespace) -> Settings:
     return Settings.from_env().with_overrides(
         host=args.host, port=args.port, data_dir=args.data_dir, database=args.database, workers=args.workers,
         validate_responses=args.validate_responses, demo_tenant=args.demo_tenant, admin_token=args.admin_token,
-        request_log_keep=args.request_log_keep,
+        request_log_keep=args.request_log_keep, max_body_bytes=args.max_body_bytes,
     )
 
 
@@ -59,7 +69,10 @@ def _serve(args: argparse.Namespace) -> int:
 
     settings = _settings(args)
     logging.basicConfig(level=args.log_level.upper(), format="%(levelname)s %(name)s: %(message)s")
-    if not settings.admin_token and not settings.loopback:
+    if args.log_level != "debug":  # connexion says "Adding spec json" once per mount: noise under the banner
+        logging.getLogger("connexion").setLevel(max(logging.WARNING, logging.getLevelName(args.log_level.upper())))
+    generated = not settings.admin_token and not settings.loopback
+    if generated:
         settings = settings.with_overrides(admin_token=secrets.token_urlsafe(18))
     if settings.port == 0:
         with socket.socket() as probe:
@@ -83,6 +96,7 @@ def _serve(args: argparse.Namespace) -> int:
             print(f"mock-ic: {exc.args[0] if exc.args else exc}", file=sys.stderr)
             return 3
         print(f"scenario {applied['scenario']!r} applied to tenant {DEMO_APP!r}: {applied['title']}")
+    print(banner(settings, runtime.tenants.get(DEMO_APP), admin_token_generated=generated), flush=True)
     if settings.workers == 1:
         uvicorn.run(create_app(settings, runtime=runtime), host=settings.host, port=settings.port,
                     log_level=args.log_level, access_log=args.log_level == "debug")
@@ -96,48 +110,10 @@ def _serve(args: argparse.Namespace) -> int:
 
 def _export(settings: Settings) -> None:
     """Hand the effective settings to the worker processes (they build the app from the environment)."""
-    os.environ.update({
-        "MOCK_IC_HOST": settings.host,
-        "MOCK_IC_PORT": str(settings.port),
-        "MOCK_IC_DATA_DIR": str(settings.data_dir),
-        "MOCK_IC_VALIDATE_RESPONSES": str(settings.validate_responses),
-        "MOCK_IC_DEMO_TENANT": str(settings.demo_tenant),
-    })
-    if settings.admin_token:
-        os.environ["MOCK_IC_ADMIN_TOKEN"] = settings.admin_token
-    if settings.database:
-        os.environ["MOCK_IC_DATABASE"] = settings.database
-    if settings.public_url:
-        os.environ["MOCK_IC_PUBLIC_URL"] = settings.public_url
-
-
-def _print_banner(settings: Settings) -> None:
-    base = settings.base_url
-    c = DEMO_CREDENTIALS
-    print(f"""
-mock-ic — a mock Infinite Campus OneRoster server
-  database     {settings.database_url}
-  token        POST {base}/campus/oauth2/token?appName={DEMO_APP}
-  rostering    {base}/campus/api/oneroster/v1p2/{DEMO_APP}/ims/oneroster/rostering/v1p2
-  gradebook    {base}/campus/api/oneroster/v1p2/{DEMO_APP}/ims/oneroster/gradebook/v1p2
-  1.1          {base}/campus/oneroster/{DEMO_APP}/ims/oneroster/v1p1
-  also         {base}/campus/api/ims/oneroster/... and {base}/ims/oneroster/... (tenant from the token)
-  teacher view {base}/_mock/ui/{DEMO_APP}
-  API docs     {base}/ims/oneroster/rostering/v1p2/ui/  (admin API: {base}/_mock/docs/)
-  health       {base}/_mock/health
-  admin token  {settings.admin_token or "(none: the control plane is open on this loopback address)"}
-
-demo tenant '{DEMO_APP}':
-  client_id {c['client_id']}   client_secret {c['client_secret']}
-  x-vendor-authorization: {c['vendor_key']}:{c['vendor_secret']}
-
-try:
-  TOKEN=$(curl -s -u {c['client_id']}:{c['client_secret']} -d grant_type=client_credentials \\
-      "{base}/campus/oauth2/token?appName={DEMO_APP}" \\
-      | python3 -c 'import json,sys; print(json.load(sys.stdin)["access_token"])')
-  curl -s -H "Authorization: Bearer $TOKEN" \\
-      "{base}/campus/api/oneroster/v1p2/{DEMO_APP}/ims/oneroster/rostering/v1p2/schools"
-""", flush=True)
+    for f in fields(Settings):
+        value = getattr(settings, f.name)
+        if value is not None:
+            os.environ[f"MOCK_IC_{f.name.upper()}"] = str(value)
 
 
 if __name__ == "__main__":

@@ -5,15 +5,16 @@ It runs before connexion's exception handling, so it answers its own errors inst
 
 from __future__ import annotations
 
-import hmac
 import re
 from typing import Any
-from urllib.parse import parse_qs
+from urllib.parse import urlsplit, urlunsplit
 
 from starlette.types import ASGIApp, Receive, Scope, Send
 
+from mock_ic import admin_access
 from mock_ic.api.errors import error_response
 from mock_ic.errors import InvalidData, PayloadTooLarge, Unauthorised
+from mock_ic.mounts import ADMIN_BASE, MOUNTS
 from mock_ic.runtime import SCOPE_KEY, Runtime
 
 # App-scoped IC URLs -> (pattern, the mounted base their rest is served under):
@@ -24,7 +25,7 @@ _APP_SCOPED = (
     (re.compile(r"^/campus/oneroster/(?P<app>[^/]+)(?P<rest>/ims/oneroster/v1p1(?:/.*)?)$"), ""),
 )
 _CONTROL = re.compile(r"[\x00-\x1f\x7f]")
-_ADMIN = "/_mock"
+_ROOTS = frozenset({*(m.base for m in MOUNTS if m.oneroster), ADMIN_BASE})
 
 
 class PathMiddleware:
@@ -38,17 +39,21 @@ class PathMiddleware:
             return
         scope[SCOPE_KEY] = self.runtime
         path: str = scope["path"]
-        if path.startswith("/_mock/") and path != "/_mock/health" and not self._admin_allowed(scope):
-            error = Unauthorised("The control plane needs the admin token: 'Authorization: Bearer <token>' or "
-                                 "'X-Mock-Admin-Token: <token>' (pages also take ?admin_token=)")
-            await error_response(error, path)(scope, receive, send)
-            return
+        if admin_access.guarded(path):
+            via = admin_access.access(scope, self.runtime.settings.admin_token)
+            if via is None:
+                error = Unauthorised("The control plane needs the admin token: 'Authorization: Bearer <token>' or "
+                                     "'X-Mock-Admin-Token: <token>' (pages also take ?admin_token=)")
+                await error_response(error, path)(scope, receive, send)
+                return
+            if via == "query":
+                send = admin_access.remembering(send, self.runtime.settings.admin_token or "")
         if _CONTROL.search(path):
             # connexion 3.3 answers 500 for control characters in a path parameter (DESIGN.md).
             error = InvalidData(f"The request path contains a control character: {path!r}")
             await error_response(error, path)(scope, receive, send)
             return
-        if not path.startswith(_ADMIN):
+        if not path.startswith(ADMIN_BASE):
             limit = self.runtime.settings.max_body_bytes
             receive = await _limited(scope, receive, limit)
             if receive is None:
@@ -61,30 +66,35 @@ class PathMiddleware:
             if match:
                 _rewrite(scope, pattern, base, match)
                 break
+        if scope["path"] in _ROOTS:  # a service root without its slash: served, not redirected
+            scope["path"] += "/"
+            scope["raw_path"] = scope.get("raw_path", b"") + b"/"
         await self.app(scope, receive, self._watch(scope, send))
-
-    def _admin_allowed(self, scope: Scope) -> bool:
-        """The admin token, when one is set, guards every /_mock call but the health check."""
-        expected = self.runtime.settings.admin_token
-        if not expected:
-            return True
-        headers = {k.decode("latin-1").lower(): v.decode("latin-1") for k, v in scope.get("headers", [])}
-        given = headers.get("x-mock-admin-token") or headers.get("authorization", "").removeprefix("Bearer ")
-        if not given:
-            query = parse_qs(scope.get("query_string", b"").decode("latin-1"))
-            given = (query.get("admin_token") or [""])[0]
-        return hmac.compare_digest(given.encode(), expected.encode())
 
     def _watch(self, scope: Scope, send: Send) -> Send:
         """Count 5xx answers per server, so a test suite can prove none happened."""
 
         async def watched(message: dict[str, Any]) -> None:
-            if (message["type"] == "http.response.start" and message["status"] >= 500
-                    and not any(name.lower() == b"x-mock-fault" for name, _ in message.get("headers", []))):
-                self.runtime.server_errors.append(f"{scope.get('method')} {scope.get('path')} -> {message['status']}")
+            if message["type"] == "http.response.start":
+                if (message["status"] >= 500
+                        and not any(name.lower() == b"x-mock-fault" for name, _ in message.get("headers", []))):
+                    self.runtime.server_errors.append(
+                        f"{scope.get('method')} {scope.get('path')} -> {message['status']}")
+                if 300 <= message["status"] < 400 and "mock_ic.app_name" in scope:
+                    message["headers"] = [(k, _client_location(scope, v) if k.lower() == b"location" else v)
+                                          for k, v in message.get("headers", [])]
             await send(message)
 
         return watched
+
+
+def _client_location(scope: Scope, location: bytes) -> bytes:
+    """A redirect of a rewritten request, back in the client's app-scoped form (the app name kept)."""
+    served, client = scope["mock_ic.prefixes"]
+    parts = urlsplit(location.decode("latin-1"))
+    if not parts.path.startswith(served + "/ims/oneroster/"):
+        return location
+    return urlunsplit(parts._replace(path=client + parts.path[len(served):])).encode("latin-1")
 
 
 async def _no_body() -> dict[str, Any]:
@@ -127,6 +137,7 @@ def _rewrite(scope: Scope, pattern: re.Pattern[str], base: str, match: re.Match[
     """Serve an app-scoped URL from the plain mount, remembering the app and the path the client used."""
     scope["mock_ic.app_name"] = match["app"]
     scope["mock_ic.original_path"] = scope["path"]
+    scope["mock_ic.prefixes"] = (base, scope["path"][:match.start("rest")])
     scope["path"] = base + match["rest"]
     raw = scope.get("raw_path")
     raw_match = pattern.match(raw.decode("latin-1")) if raw else None

@@ -40,7 +40,12 @@ class Settings:
 
     @property
     def base_url(self) -> str:
-        return self.public_url or f"http://{self.host}:{self.port}"
+        """The URL a client on this machine uses: a wildcard bind (0.0.0.0, ::) is reached on loopback."""
+        if self.public_url:
+            return self.public_url.rstrip("/")
+        host = {"0.0.0.0": "127.0.0.1", "::": "[::1]", "": "127.0.0.1"}.get(self.host, self.host)
+        host = f"[{host}]" if ":" in host and not host.startswith("[") else host
+        return f"http://{host}:{self.port}"
 
     def with_overrides(self, **overrides: Any) -> Settings:
         """These settings with the non-None overrides applied (CLI flags left unset are None)."""

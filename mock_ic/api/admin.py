@@ -35,11 +35,9 @@ from mock_ic.api.tenants_admin import (  # noqa: F401 - operationIds of openapi/
     updateTenant,
 )
 from mock_ic.ic import teacher, view
-from mock_ic.mounts import MOUNTS
+from mock_ic.mounts import ADMIN_BASE
 from mock_ic.runtime import runtime_of
 from mock_ic.store import documents
-
-ADMIN_BASE = next(m.base for m in MOUNTS if m.handlers == __name__)  # "/_mock": the pages link on it
 
 
 def health() -> dict[str, Any]:

@@ -7,7 +7,9 @@ absolute here for the base the request came through (docs/data-model.md).
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
+from functools import cache
 from typing import Any
 
 import flask
@@ -16,6 +18,7 @@ from connexion import context
 
 from mock_ic import query
 from mock_ic.errors import status_info
+from mock_ic.mounts import MOUNTS
 from mock_ic.oneroster.reading import CollectionPage
 from mock_ic.runtime import runtime_of
 
@@ -39,7 +42,23 @@ def href_prefix() -> str:
 
 
 def absolutise(text: str) -> str:
+    path = _request_path()
+    if any(path.startswith(m.base + "/") for m in SPLIT_V1P1):  # IC-URL-1P1-SPLIT: each href on its split root
+        text = _V1P1_HREF.sub(lambda m: f'"href":"/ims/oneroster/{_v1p1_service(m[1])}/v1p1/{m[1]}/', text)
     return text.replace(_STORED_HREF, f'"href":"{request_origin()}{href_prefix()}/ims/oneroster/')
+
+
+_V1P1_HREF = re.compile(r'"href":"/ims/oneroster/v1p1/(\w+)/')
+SPLIT_V1P1 = tuple(m for m in MOUNTS if m.service)
+
+
+@cache
+def _v1p1_service(kind: str) -> str:
+    """The split 1.1 root whose own resources include ``/kind/{sourcedId}``."""
+    for mount in SPLIT_V1P1:
+        if any(path.startswith(f"/{kind}/{{") and path.count("/") == 2 for path in mount.paths()):
+            return mount.service or ""
+    return "rostering"
 
 
 def project(text: str, fields: Sequence[str] | None) -> str:

@@ -14,6 +14,7 @@ from mock_ic.api import rendering
 from mock_ic.csv_import import CsvImportError, import_bundle
 from mock_ic.errors import Conflict, UnknownObject, Unprocessable
 from mock_ic.faults import FaultRule, book_of
+from mock_ic.mounts import tenant_urls
 from mock_ic.runtime import Runtime, runtime_of
 from mock_ic.tenant_settings import SettingError
 from mock_ic.tenants import Tenant, TenantExists, TenantSettings
@@ -34,14 +35,7 @@ def _tenant(app_name: str) -> Tenant:
 
 
 def tenant_body(tenant: Tenant) -> dict[str, Any]:
-    base = rendering.request_origin()
-    app = tenant.app_name
-    return {**tenant.public(), "urls": {
-        "token": f"{base}/campus/oauth2/token?appName={app}",
-        "rostering": f"{base}/campus/api/oneroster/v1p2/{app}/ims/oneroster/rostering/v1p2",
-        "gradebook": f"{base}/campus/api/oneroster/v1p2/{app}/ims/oneroster/gradebook/v1p2",
-        "v1p1": f"{base}/campus/oneroster/{app}/ims/oneroster/v1p1",
-    }}
+    return {**tenant.public(), "urls": tenant_urls(rendering.request_origin(), tenant.app_name)}
 
 
 def _json(value: Any, status: int = 200) -> flask.Response:

@@ -2,21 +2,16 @@
 
 Built from the same mounts and spec files connexion serves, so an operationId rule fires on every
 base form of its operation (IC, plain 1EdTech and, after the app-scoped rewrite, app-scoped URLs).
-The OneRoster specs come from the parsed copies :mod:`mock_ic.oneroster.schemas` already caches
-(parsing them again would block the event loop for seconds on the first operationId rule).
+The specs come from the parsed copies the mounts keep (``Mount.specification``), which the app
+factory reads first, so the first operationId rule does not block the event loop parsing YAML.
 """
 
 from __future__ import annotations
 
 import re
 from functools import cache
-from typing import Any
-
-import yaml
 
 from mock_ic.mounts import MOUNTS
-from mock_ic.oneroster import schemas
-from mock_ic.resources import openapi_dir
 
 _METHODS = ("get", "put", "post", "delete", "patch", "head", "options")
 _PARAMETER = re.compile(r"\\\{[^}]+\\\}")
@@ -24,24 +19,12 @@ _PARAMETER = re.compile(r"\\\{[^}]+\\\}")
 Route = tuple[re.Pattern[str], str]  # (full-path regex, operationId)
 
 
-_SHARED = {file: name for name, file in schemas.SPEC_FILES.items()}
-_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
-
-
-@cache
-def _spec_paths(spec_file: str) -> dict[str, Any]:
-    if spec_file in _SHARED:
-        return schemas.spec(_SHARED[spec_file])["paths"]
-    with open(openapi_dir() / spec_file, encoding="utf-8") as fh:
-        return yaml.load(fh, Loader=_LOADER)["paths"]  # a safe loader
-
-
 @cache
 def _routes() -> dict[str, tuple[Route, ...]]:
     """METHOD -> routes, most specific first (fewest path parameters, then longest literal text)."""
     ranked: dict[str, list[tuple[tuple[int, int], Route]]] = {}
     for mount in MOUNTS:
-        for path, item in _spec_paths(mount.spec).items():
+        for path, item in mount.specification()["paths"].items():
             for method, operation in item.items():
                 if method not in _METHODS or not isinstance(operation, dict) or "operationId" not in operation:
                     continue

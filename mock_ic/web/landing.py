@@ -1,0 +1,104 @@
+"""Where a user lands: ``/`` and ``/_mock/`` (an index of the server), and each service root.
+
+A browser (``Accept: text/html``) gets a page, anything else JSON. The index names the tenants and
+their base URLs, the API docs, the teacher view and the health check; a service root (each form of
+IC-URL-1P2, IC-URL-1P1, IC-URL-1P1-SPLIT and IC-URL-STD, with or without a trailing slash) names
+the service's resource paths. Nothing here needs a token: it shows no credentials.
+"""
+
+from __future__ import annotations
+
+from functools import cache
+from typing import Any
+
+import flask
+import jinja2
+
+from mock_ic import __version__
+from mock_ic.mounts import ADMIN_BASE, MOUNTS, SERVICES, TOKEN_PATH, Mount, tenant_urls
+from mock_ic.runtime import Runtime
+
+
+def register(app: flask.Flask) -> None:
+    app.add_url_rule("/", "landing", _index)
+    app.add_url_rule(f"{ADMIN_BASE}/", "admin-landing", _index)
+    for mount in MOUNTS:
+        if mount.oneroster:
+            app.add_url_rule(f"{mount.base}/", f"root-{mount.name}", _service_root, defaults={"mount_name": mount.name})
+
+
+def index(rt: Runtime, origin: str) -> dict[str, Any]:
+    """The server at a glance: what a newcomer needs to make a first call."""
+    return {
+        "server": "mock-ic",
+        "version": __version__,
+        "description": "A mock Infinite Campus OneRoster 1.1/1.2 server",
+        "token": {"url": f"{origin}{TOKEN_PATH}?appName={{appName}}",
+                  "grant": "client_credentials, HTTP Basic or client_id/client_secret form fields"},
+        "tenants": [{"appName": t.app_name, "urls": tenant_urls(origin, t.app_name)} for t in rt.tenants.all()],
+        "services": [{"key": s.key, "title": s.title, "appScoped": origin + s.app_scoped.replace("{app}", "{appName}"),
+                      "fromToken": [origin + base for base in s.from_token], "standard": origin + s.standard}
+                     for s in SERVICES],
+        "docs": {m.name: f"{origin}{m.base}{m.docs_path}/" for m in MOUNTS},
+        "openapi": {m.name: f"{origin}{m.base}/openapi.json" for m in MOUNTS},
+        "teacherView": f"{origin}{ADMIN_BASE}/ui",
+        "health": f"{origin}{ADMIN_BASE}/health",
+        "adminApi": f"{origin}{ADMIN_BASE}/tenants",
+    }
+
+
+def service_root(mount: Mount, origin: str, base: str, app: str | None) -> dict[str, Any]:
+    """A service root: its resource paths, relative to the base the client used."""
+    return {
+        "service": _title(mount),
+        "oneRosterVersion": mount.version,
+        "baseUrl": origin + base,
+        "tenant": app or "taken from the bearer token",
+        "token": f"{origin}{TOKEN_PATH}?appName={app or '{appName}'}",
+        "resources": [{"path": path, "methods": sorted(methods)} for path, methods in sorted(mount.paths().items())],
+        "openapi": f"{origin}{mount.base}/openapi.json",
+        "docs": f"{origin}{mount.base}{mount.docs_path}/",
+    }
+
+
+def _title(mount: Mount) -> str:
+    if mount.service:
+        return f"OneRoster 1.1 {mount.service}"
+    return next(s.title for s in SERVICES if mount.base in (*s.from_token, s.standard))
+
+
+def _runtime() -> Runtime:
+    return flask.current_app.config["MOCK_IC_RUNTIME"]
+
+
+def _origin(rt: Runtime) -> str:
+    return (rt.settings.public_url or flask.request.host_url).rstrip("/")
+
+
+def _index() -> flask.Response:
+    rt = _runtime()
+    data = index(rt, _origin(rt))
+    return _answer(data, "landing.html", title="mock-ic")
+
+
+def _service_root(mount_name: str) -> flask.Response:
+    rt = _runtime()
+    mount = next(m for m in MOUNTS if m.name == mount_name)
+    scope = flask.request.environ.get("asgi.scope", {})
+    client_path = scope.get("mock_ic.original_path") or flask.request.path
+    data = service_root(mount, _origin(rt), client_path.rstrip("/"), scope.get("mock_ic.app_name"))
+    return _answer(data, "service_root.html", title=data["service"])
+
+
+def _answer(data: dict[str, Any], template: str, **values: Any) -> flask.Response:
+    accepted = flask.request.accept_mimetypes
+    if accepted["text/html"] > accepted["application/json"]:  # a browser; curl's */* gets JSON
+        html = _templates().get_template(template).render(data=data, **values)
+        return flask.Response(html, mimetype="text/html")
+    return flask.Response(flask.json.dumps(data), mimetype="application/json")
+
+
+@cache
+def _templates() -> jinja2.Environment:
+    return jinja2.Environment(loader=jinja2.PackageLoader("mock_ic.web", "templates"), autoescape=True,
+                              undefined=jinja2.StrictUndefined, trim_blocks=True, lstrip_blocks=True)
