@@ -1,36 +1,46 @@
 # Two commands do all set-up: `make run` and `make test`. Both create .venv when it is missing.
+# `make run` installs the runtime only; `make test` adds the test extra (pytest, schemathesis, ...).
 PYTHON ?= python3
 VENV   := .venv
 BIN    := $(VENV)/bin
-STAMP  := $(VENV)/.installed-$(shell cat pyproject.toml | cksum | cut -d' ' -f1)
+SUM    := $(shell cat pyproject.toml | cksum | cut -d' ' -f1)
+RUNTIME := $(VENV)/.installed-runtime-$(SUM)
+TESTING := $(VENV)/.installed-test-$(SUM)
 
 .PHONY: run test test-deep lint bench clean
 
-$(STAMP): pyproject.toml
-	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+$(BIN)/python:
+	$(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
+
+# The test install includes the runtime, so it satisfies `make run` too.
+$(RUNTIME): pyproject.toml | $(BIN)/python
+	if [ -f $(TESTING) ]; then touch $@; else \
+	  $(BIN)/python -m pip install --quiet -e . && rm -f $(VENV)/.installed-runtime-* && touch $@; fi
+
+$(TESTING): pyproject.toml | $(BIN)/python
 	$(BIN)/python -m pip install --quiet -e '.[test]'
 	rm -f $(VENV)/.installed-*
-	touch $(STAMP)
+	touch $@ $(RUNTIME)
 
-run: $(STAMP)
+run: $(RUNTIME)
 	$(BIN)/mock-ic serve $(ARGS)
 
 # Tests run in one pytest-xdist worker per CPU (each worker has its own server, database and tenants);
 # PYTEST_ARGS="-n 0" runs them in one process, e.g. to reproduce a failure with -x.
 PYTEST_ARGS ?= -n auto
 
-test: $(STAMP)
+test: $(TESTING)
 	$(BIN)/ruff check mock_ic conformance tests benchmarks
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
 
-test-deep: $(STAMP)
+test-deep: $(TESTING)
 	HYPOTHESIS_PROFILE=deep $(BIN)/python -m pytest $(PYTEST_ARGS)
 
-lint: $(STAMP)
+lint: $(TESTING)
 	$(BIN)/ruff check mock_ic conformance tests benchmarks
 
-bench: $(STAMP)
+bench: $(TESTING)
 	$(BIN)/python benchmarks/passback_paths.py
 
 clean:
