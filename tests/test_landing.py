@@ -111,3 +111,23 @@ def test_ic_url_1p1_split_gradebook_root_needs_the_vendor_header(client: TestCli
                           headers={"Authorization": f"Bearer {token}"})
     assert response.status_code == 401
     assert re.search("x-vendor-authorization", response.json()["statusInfoSet"][0]["imsx_description"])
+
+
+def test_every_url_the_readme_lists_answers(client: TestClient, token: str) -> None:
+    """The README's URL table and the paragraph after it stay true."""
+    from pathlib import Path
+
+    readme = (Path(__file__).resolve().parents[1] / "README.md").read_text(encoding="utf-8")
+    section = readme[readme.index("| what | URL (appName `demo`) |"):readme.index("Grade book calls enforce")]
+    paths: list[str] = []
+    for code in re.findall(r"`(/[^`]+)`", section):
+        expanded = [code]
+        if "{rostering,gradebook}" in code:
+            expanded = [code.replace("{rostering,gradebook}", s) for s in ("rostering", "gradebook")]
+        paths += [p for p in expanded if "{" not in p]
+    assert len(paths) >= 15, paths
+    headers = {"Authorization": f"Bearer {token}", **VENDOR}
+    for path in paths:
+        if path.startswith("/campus/oauth2/token"):
+            continue  # a POST, tested in test_auth.py
+        assert client.get(path, headers=headers).status_code == 200, path
