@@ -125,3 +125,29 @@ def test_restart_with_same_data_dir_keeps_a_written_line_item(tmp_path: Path) ->
         again = requests.get(f"{gradebook}/lineItems/persist-1", headers=headers, timeout=10)
         assert again.status_code == 200
         assert again.json()["lineItem"]["title"] == "Survives restart"
+
+
+def test_readme_passback_examples_work_as_printed(served: tuple[str, Path, subprocess.Popen[str]],
+                                                  tmp_path: Path) -> None:
+    """The README's passback blocks (1.2 on demo, then 1.1 on a tenant of its own), run as printed but
+    for the port, the interpreter and (once the course's school year is over) --shift-years."""
+    base, _, _ = served
+    text = README.read_text(encoding="utf-8")
+    blocks = [b for b in re.findall(r"```sh\n(.*?)```", text, flags=re.S) if "mock-ic passback" in b]
+    script = "\n".join(blocks).replace("http://127.0.0.1:8080", base)
+    script = script.replace(".venv/bin/mock-ic", f"{sys.executable} -m mock_ic.cli")
+    course = ROOT / "fixtures" / "canvas" / "demo-course.json"
+    exported = load_course(course).exported_at.date()
+    years = school_year_bounds(date.today())[0].year - school_year_bounds(exported)[0].year
+    first = re.compile(r"(-m mock_ic\.cli passback fixtures/canvas/demo-course\.json)")
+    script = first.sub(rf"\1 --shift-years {years} --quiet", script)
+    # the first command has no URL: it reaches `make run`'s port; this server's is another
+    script = script.replace("demo-course.json --shift-years", "demo-course.json --base-url "
+                            f"{base}/campus/api/oneroster/v1p2/demo/ims/oneroster --token-url "
+                            f"'{base}/campus/oauth2/token?appName=demo' --shift-years", 1)
+    env = {**os.environ, "MOCK_IC_URL": base, "XDG_STATE_HOME": str(tmp_path)}
+    result = subprocess.run(["bash", "-euo", "pipefail", "-c", script], capture_output=True, text=True,
+                            timeout=300, env=env, cwd=ROOT)
+    assert result.returncode == 0, result.stdout + result.stderr
+    summaries = [line for line in result.stdout.splitlines() if line.startswith(("success", "partial", "failed"))]
+    assert len(summaries) == 2 and all(s.startswith("success: ") for s in summaries), result.stdout
