@@ -81,7 +81,7 @@ def test_serve_prints_the_banner_on_every_start(tmp_path: Path) -> None:
 
 
 def test_banner_curl_line_gets_a_token(tmp_path: Path) -> None:
-    with started(tmp_path) as (banner, port, _):
+    with started(tmp_path) as (banner, _port, _):
         curl = next(line for line in banner.splitlines() if LAST_LINE.match(line))
         result = subprocess.run(["bash", "-c", curl], capture_output=True, text=True, timeout=30)
         assert result.returncode == 0 and '"access_token"' in result.stdout, result.stdout + result.stderr
