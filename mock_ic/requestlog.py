@@ -69,7 +69,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from mock_ic.basic_auth import decode_basic
 from mock_ic.runtime import SCOPE_KEY, Runtime
 from mock_ic.store.engine import Database
-from mock_ic.store.tables import metadata
+from mock_ic.store.tables import request_log
 
 if TYPE_CHECKING:
     from mock_ic.auth import Grant
@@ -92,33 +92,7 @@ _ROUTING_EXTENSION = "connexion_routing"  # where connexion's RoutingMiddleware 
 
 # --- storage ----------------------------------------------------------------------------------------------
 
-# Declared on the store's shared metadata, so Database.create_schema() creates it when this module
-# was imported first (mock_ic.app imports it before it builds a runtime); ensure_table() covers a
-# database whose schema was created without it.
-request_log = sa.Table(
-    "mock_request_log", metadata,
-    # AUTOINCREMENT on SQLite: ids are never reused, even after the newest rows were cleared.
-    sa.Column("id", sa.BigInteger().with_variant(sa.Integer(), "sqlite"), primary_key=True, autoincrement=True),
-    sa.Column("tenant", sa.String(64), nullable=False),
-    sa.Column("started", sa.String(32), nullable=False),  # 2025-01-31T12:00:00.123Z: text order is time order
-    sa.Column("method", sa.String(16), nullable=False),
-    sa.Column("scheme", sa.String(16), nullable=False),
-    sa.Column("host", sa.String(255), nullable=False),
-    sa.Column("path", sa.Text, nullable=False),  # as the client sent it, percent-decoded
-    sa.Column("query", sa.Text, nullable=False),  # raw query string, redacted; "" when none
-    sa.Column("http_version", sa.String(8), nullable=False),
-    sa.Column("status", sa.Integer, nullable=False),
-    sa.Column("latency_ms", sa.Float, nullable=False),
-    sa.Column("operation_id", sa.String(128)),
-    sa.Column("request_headers", sa.Text, nullable=False),  # JSON [[name, value], ...], redacted
-    sa.Column("request_body", sa.Text),
-    sa.Column("request_size", sa.Integer, nullable=False),  # bytes, before truncation
-    sa.Column("response_headers", sa.Text, nullable=False),
-    sa.Column("response_body", sa.Text),
-    sa.Column("response_size", sa.Integer, nullable=False),
-    sa.Index("ix_mock_request_log_tenant_id", "tenant", "id"),
-    sqlite_autoincrement=True,
-)
+# The table (request_log) is defined in mock_ic/store/tables.py and made by the store's migrations.
 _INSERT = sa.insert(request_log)
 _tables_ready: weakref.WeakSet[Database] = weakref.WeakSet()
 _tables_lock = threading.Lock()

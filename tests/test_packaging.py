@@ -1,4 +1,4 @@
-"""The shipped artefacts: the wheel carries openapi/ and fixtures/, and the Dockerfile lints clean."""
+"""The shipped artefacts: the wheel carries openapi/, fixtures/ and the migrations, and the Dockerfile lints clean."""
 
 from __future__ import annotations
 
@@ -9,6 +9,7 @@ import zipfile
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
+MIGRATIONS = ROOT / "mock_ic" / "store" / "migrations"
 
 
 def test_wheel_ships_specs_fixtures_and_templates(tmp_path: Path) -> None:
@@ -22,6 +23,8 @@ def test_wheel_ships_specs_fixtures_and_templates(tmp_path: Path) -> None:
     assert any(n.startswith("mock_ic/web/templates/") for n in names)
     assert "conformance/passback/canvas-course.schema.json" in names
     assert "mock_ic/fixtures/canvas/demo-course.json" in names
+    for migration in ("env.py", "script.py.mako", *(f"versions/{p.name}" for p in MIGRATIONS.glob("versions/*.py"))):
+        assert f"mock_ic/store/migrations/{migration}" in names  # Database.create_schema() runs them
 
 
 def test_dockerfile_passes_hadolint() -> None:

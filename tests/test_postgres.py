@@ -11,6 +11,7 @@ import os
 import shutil
 import socket
 import subprocess
+import sys
 import tempfile
 import threading
 from collections.abc import Iterator
@@ -147,3 +148,47 @@ def test_postgres_database_outlives_the_server(postgres_url: str, served: str) -
     finally:
         server.should_exit = True
         thread.join(timeout=20)
+
+
+def test_postgres_schema_migrations_from_empty_and_from_before_alembic(postgres_url: str) -> None:
+    """Alembic on PostgreSQL: processes starting together on an empty database migrate it once (an advisory
+    lock), and a database made before Alembic (the baseline without its version row) is adopted in place."""
+    from alembic import command
+
+    from mock_ic.store import migrations
+    from mock_ic.store.engine import Database
+    from tests.test_store_migrations import model_shape, schema_diff, shape
+
+    server = postgres_url.rsplit("/", 1)[0]
+    with psycopg.connect(server.replace("+psycopg", "") + "/postgres", autocommit=True) as conn:
+        conn.execute("CREATE DATABASE mig_empty")
+        conn.execute("CREATE DATABASE mig_legacy")
+
+    code = f"from mock_ic.store.engine import Database\nDatabase({server + '/mig_empty'!r}).create_schema()\n"
+    starts = [subprocess.Popen([sys.executable, "-c", code], stderr=subprocess.PIPE, text=True, cwd=ROOT)
+              for _ in range(3)]
+    errors = [p.communicate(timeout=120)[1] for p in starts]
+    assert [p.returncode for p in starts] == [0, 0, 0], errors
+    empty = Database(server + "/mig_empty")
+    try:
+        with empty.read() as conn:
+            assert migrations.current(conn) == migrations.head()
+        assert shape(empty.engine) == model_shape()
+        assert schema_diff(empty.engine) == []
+    finally:
+        empty.dispose()
+
+    legacy = Database(server + "/mig_legacy")
+    try:
+        with legacy.write() as conn:  # what the release before Alembic made (the baseline is that, exactly) ...
+            command.upgrade(migrations.config(conn), migrations.BASELINE)
+            conn.exec_driver_sql("DROP TABLE alembic_version")
+            conn.exec_driver_sql("DROP TABLE mock_request_log")  # ... when mock_ic.requestlog was not imported
+            conn.exec_driver_sql("INSERT INTO mock_server_meta (key, value) VALUES ('kept', 'yes')")
+        legacy.create_schema()
+        with legacy.read() as conn:
+            assert migrations.current(conn) == migrations.head()
+            assert conn.exec_driver_sql("SELECT value FROM mock_server_meta WHERE key = 'kept'").scalar() == "yes"
+        assert schema_diff(legacy.engine) == []
+    finally:
+        legacy.dispose()

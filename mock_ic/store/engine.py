@@ -18,7 +18,7 @@ import sqlalchemy as sa
 from sqlalchemy import event
 from sqlalchemy.pool import StaticPool
 
-from mock_ic.store.tables import metadata
+from mock_ic.store import migrations
 
 WRITE = "mock_ic_write"
 
@@ -58,8 +58,8 @@ class Database:
         return engine
 
     def create_schema(self) -> None:
-        with self.write() as conn:
-            metadata.create_all(conn)
+        """Bring the schema to the newest migration (a database already there costs one cheap read)."""
+        migrations.upgrade(self)
 
     @contextmanager
     def read(self) -> Iterator[sa.Connection]:

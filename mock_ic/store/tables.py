@@ -1,4 +1,6 @@
-"""SQLAlchemy tables: one per OneRoster kind, plus tenants, link tables and server metadata.
+"""SQLAlchemy tables: one per OneRoster kind, plus tenants, link tables, server metadata, snapshots and
+the request log. Alembic migrations (``migrations/``) make and change them: a change here needs one
+(``tests/test_store_migrations.py`` fails otherwise; ``migrations/README.md`` says how).
 
 Each kind row: tenant, sourced_id, status, date_last_modified, the indexed reference columns that
 nested endpoints and common filters need, and the full 1.2 document as compact JSON text
@@ -208,4 +210,31 @@ snapshots = sa.Table(
     sa.Column("created_at", sa.String(32), nullable=False),
     sa.Column("data", sa.LargeBinary, nullable=False),  # zlib-compressed JSON of every document by kind
     sa.PrimaryKeyConstraint("tenant", "name"),
+)
+
+
+# The request log (mock_ic/requestlog.py): every OneRoster request of a tenant with its answer, redacted.
+request_log = sa.Table(
+    "mock_request_log", metadata,
+    # AUTOINCREMENT on SQLite: ids are never reused, even after the newest rows were cleared.
+    sa.Column("id", sa.BigInteger().with_variant(sa.Integer(), "sqlite"), primary_key=True, autoincrement=True),
+    sa.Column("tenant", sa.String(64), nullable=False),
+    sa.Column("started", sa.String(32), nullable=False),  # 2025-01-31T12:00:00.123Z: text order is time order
+    sa.Column("method", sa.String(16), nullable=False),
+    sa.Column("scheme", sa.String(16), nullable=False),
+    sa.Column("host", sa.String(255), nullable=False),
+    sa.Column("path", sa.Text, nullable=False),  # as the client sent it, percent-decoded
+    sa.Column("query", sa.Text, nullable=False),  # raw query string, redacted; "" when none
+    sa.Column("http_version", sa.String(8), nullable=False),
+    sa.Column("status", sa.Integer, nullable=False),
+    sa.Column("latency_ms", sa.Float, nullable=False),
+    sa.Column("operation_id", sa.String(128)),
+    sa.Column("request_headers", sa.Text, nullable=False),  # JSON [[name, value], ...], redacted
+    sa.Column("request_body", sa.Text),
+    sa.Column("request_size", sa.Integer, nullable=False),  # bytes, before truncation
+    sa.Column("response_headers", sa.Text, nullable=False),
+    sa.Column("response_body", sa.Text),
+    sa.Column("response_size", sa.Integer, nullable=False),
+    sa.Index("ix_mock_request_log_tenant_id", "tenant", "id"),
+    sqlite_autoincrement=True,
 )
