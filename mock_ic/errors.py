@@ -9,6 +9,7 @@ from __future__ import annotations
 from typing import Any, ClassVar, Literal
 
 Version = Literal["1.1", "1.2"]
+RULE_HEADER = "X-Mock-IC-Rule"  # RULE-SWITCH: the rule that refused a request
 
 # 1.2 code -> 1.1 spelling (the 1.1 binding uses words with spaces for a few of them).
 _V1P1_SPELLING = {
@@ -29,6 +30,16 @@ class OneRosterError(Exception):
         super().__init__(description)
         self.description = description
         self.headers = dict(headers or {})
+        self.rule: str | None = None  # the IC_BEHAVIOUR.md rule that refused the request (RULE-SWITCH)
+
+    def fired_by(self, rule_id: str) -> OneRosterError:
+        """This error, named after the rule that raised it (the innermost rule, when rules nest)."""
+        if self.rule is None:
+            self.rule = rule_id
+            self.description = f"[{rule_id}] {self.description}"
+            self.args = (self.description,)
+            self.headers[RULE_HEADER] = rule_id
+        return self
 
 
 class InvalidData(OneRosterError):

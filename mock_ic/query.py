@@ -193,15 +193,39 @@ def filter_clause(kind: str, text: str, version: str = "1.2") -> sa.ColumnElemen
 
 def sort_expression(kind: str, sort: str, *, version: str) -> tuple[sa.ColumnElement[Any] | None, Warning_ | None]:
     """The ORDER BY expression for a sort field; unknown: 1.2 -> 400, 1.1 -> unsorted + warning."""
-    known = sort in filterable_fields(kind, version) or sort == "sourcedId"
-    field = resolve_field(kind, sort, version) if known else None
-    if field is None or field.many:
-        allowed = ", ".join(f for f in filterable_fields(kind, version) if not _is_many(kind, f, version))
-        message = f"Unknown sort field {sort!r} for {kind}; sortable fields: {allowed}"
+    sortable = sortable_fields(kind, version)
+    if sort not in sortable:
+        message = f"Unknown sort field {sort!r} for {kind}; sortable fields: {', '.join(sortable)}"
         if version == "1.1":
             return None, Warning_("invalid_sort_field", message)
         raise InvalidSortField(message)
+    field = resolve_field(kind, sort, version)
+    assert field is not None
     return field.expr, None
+
+
+# The three lists below are what each collection's `sort`, `fields` and `filter` parameters admit in
+# openapi/ (a 1.2 sort enum, a fields pattern, a filter pattern): tests/test_contract_params.py
+# generates those parameters from these functions and keeps the specs equal to them.
+
+@cache
+def sortable_fields(kind: str, version: str = "1.2") -> tuple[str, ...]:
+    """Fields a collection can be sorted by (OR-SORT): the filterable fields with one value per object."""
+    return tuple(f for f in filterable_fields(kind, version) if not _is_many(kind, f, version))
+
+
+@cache
+def selectable_fields(kind: str, version: str = "1.2") -> tuple[str, ...]:
+    """Fields a ``fields`` selection may name (OR-FIELDS): the top-level fields of the kind's response schema."""
+    return tuple(properties(kind, version))
+
+
+@cache
+def numeric_filter_fields(kind: str, version: str = "1.2") -> tuple[str, ...]:
+    """Filterable fields compared as numbers (OR-FILTER): their value must be a number, and ``~`` does not apply."""
+    return tuple(f for f in filterable_fields(kind, version)
+                 if (field := resolve_field(kind, f, version)) is not None and not field.many
+                 and field.kind is filters.FieldKind.NUMBER)
 
 
 def _is_many(kind: str, name: str, version: str) -> bool:
@@ -214,7 +238,7 @@ def selection(kind: str, fields: Sequence[str] | None, *,
     """Validate ``fields`` (OR-FIELDS): 1.2 -> 400 on an unknown field; 1.1 -> all fields + warning."""
     if not fields:
         return None, None
-    known = list(properties(kind, version))
+    known = selectable_fields(kind, version)
     unknown = [f for f in fields if f not in known]
     if unknown:
         message = f"Unknown field(s) {', '.join(map(repr, unknown))} in fields; allowed: {', '.join(known)}"

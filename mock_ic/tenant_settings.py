@@ -13,6 +13,8 @@ from collections.abc import Mapping
 from dataclasses import asdict, dataclass, field, fields
 from typing import Any, Literal
 
+from mock_ic.ic.registry import switchable_rules
+
 log = logging.getLogger("mock_ic.tenants")
 
 
@@ -20,7 +22,7 @@ log = logging.getLogger("mock_ic.tenants")
 class Allowed:
     """What values one setting takes."""
 
-    kind: Literal["integer", "boolean", "choice", "names"]
+    kind: Literal["integer", "boolean", "choice", "names", "switches"]
     minimum: int | None = None
     maximum: int | None = None
     choices: tuple[str, ...] = ()
@@ -37,6 +39,8 @@ class Allowed:
             "boolean": lambda: isinstance(value, bool),
             "choice": lambda: value in self.choices,
             "names": lambda: isinstance(value, list | tuple) and all(isinstance(v, str) and v for v in value),
+            "switches": lambda: isinstance(value, dict) and all(
+                k in self.choices and isinstance(v, bool) for k, v in value.items()),
         }[self.kind]()
         return None if ok else f"must be {self.describe()}"
 
@@ -46,6 +50,8 @@ class Allowed:
             "boolean": "true or false",
             "choice": " or ".join(repr(c) for c in self.choices),
             "names": "a list of non-empty strings (sourcedIds)",
+            "switches": "an object of rule IDs to true/false; the rules that can be switched off: "
+                        + ", ".join(self.choices),
         }[self.kind]
         return f"{text}, or null ({self.null_means})" if self.nullable else text
 
@@ -55,6 +61,8 @@ class Allowed:
             "boolean": lambda: {"type": "boolean"},
             "choice": lambda: {"type": "string", "enum": list(self.choices)},
             "names": lambda: {"type": "array", "items": {"type": "string", "minLength": 1}},
+            "switches": lambda: {"type": "object", "additionalProperties": False,
+                                 "properties": {rule_id: {"type": "boolean"} for rule_id in self.choices}},
         }[self.kind]()
         if self.nullable:
             out["nullable"] = True
@@ -68,6 +76,7 @@ def _setting(default: Any, allowed: Allowed, rule: str) -> Any:
 _BOOL = Allowed("boolean")
 _TITLE_LENGTH = Allowed("integer", 1, 4000)
 _NAMES = Allowed("names")
+_SWITCHES = Allowed("switches", choices=tuple(switchable_rules()))
 
 
 @dataclass(frozen=True)
@@ -89,6 +98,8 @@ class TenantSettings:
     max_concurrent: int | None = _setting(
         None, Allowed("integer", 1, 1000, nullable=True, null_means="no limit"), "IC-LOAD")
     limit_cap: int = _setting(50_000, Allowed("integer", 1, 1_000_000), "OR-PAGING")
+    # RULE-SWITCH: {"IC-LI-DUP-TITLE": false} switches that rule off (every switchable rule of ic/rules.py)
+    rules: dict[str, bool] = field(default_factory=dict, metadata={"allowed": _SWITCHES, "rule": "RULE-SWITCH"})
 
     @classmethod
     def from_dict(cls, values: Mapping[str, Any]) -> TenantSettings:

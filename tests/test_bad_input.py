@@ -6,6 +6,7 @@ numbers JSON cannot carry, non-UTF-8 bytes, malformed JSON.
 
 from __future__ import annotations
 
+import itertools
 import json
 from collections.abc import Iterator
 from typing import Any
@@ -15,12 +16,35 @@ from starlette.testclient import TestClient
 
 from mock_ic.settings import Settings
 from mock_ic.tenants import DEMO_CREDENTIALS
-from tests import test_gradebook
-from tests.conftest import GRADEBOOK, code_minor
-from tests.test_gradebook import line_item_body, new_id
+from tests.conftest import GRADEBOOK, ROSTER, code_minor
 
-klass = test_gradebook.klass  # fixtures: a demo class with its term and students, one of its categories
-category = test_gradebook.category
+_ids = itertools.count(1)
+
+
+def new_id(prefix: str = "bad-li") -> str:
+    return f"{prefix}-{next(_ids)}"
+
+
+@pytest.fixture(scope="module")
+def klass(client: TestClient, auth: dict[str, str]) -> dict[str, Any]:
+    """A demo class (not the one tests/test_gradebook.py writes to), its first term and a student."""
+    first = client.get(f"{ROSTER}/classes", headers=auth, params={"limit": 1, "offset": 7}).json()["classes"][0]
+    term = client.get(f"{ROSTER}/terms/{first['terms'][0]['sourcedId']}", headers=auth).json()["academicSession"]
+    students = client.get(f"{ROSTER}/classes/{first['sourcedId']}/students", headers=auth).json()["users"]
+    return {"class": first, "term": term, "student": students[0]}
+
+
+@pytest.fixture(scope="module")
+def category(client: TestClient, gb_auth: dict[str, str], klass: dict[str, Any]) -> dict[str, Any]:
+    cid = klass["class"]["sourcedId"]
+    return client.get(f"{GRADEBOOK}/classes/{cid}/categories", headers=gb_auth).json()["categories"][0]
+
+
+def line_item_body(klass: dict[str, Any], category: dict[str, Any], **overrides: Any) -> dict[str, Any]:
+    body = {"title": f"Bad input {next(_ids)}", "dueDate": klass["term"]["startDate"] + "T23:59:00Z",
+            "class": {"sourcedId": klass["class"]["sourcedId"]}, "category": {"sourcedId": category["sourcedId"]},
+            "resultValueMax": 20, **overrides}
+    return {"lineItem": body}
 
 TOKEN_URL = "/campus/oauth2/token?appName=demo"
 BASIC = (DEMO_CREDENTIALS["client_id"], DEMO_CREDENTIALS["client_secret"])

@@ -12,7 +12,7 @@ from connexion import context
 from mock_ic import requestlog, scenarios, state
 from mock_ic.api import rendering
 from mock_ic.csv_import import CsvImportError, import_bundle
-from mock_ic.errors import Conflict, UnknownObject, Unprocessable
+from mock_ic.errors import Conflict, InvalidData, UnknownObject, Unprocessable
 from mock_ic.faults import FaultRule, book_of
 from mock_ic.mounts import tenant_urls
 from mock_ic.runtime import Runtime, runtime_of
@@ -115,6 +115,9 @@ def restoreSnapshot(appName: str, name: str) -> flask.Response:
 
 def importRoster(appName: str, body: bytes) -> flask.Response:
     _tenant(appName)
+    if not isinstance(body, bytes | bytearray) or not body:  # connexion hands over {} for a missing body
+        raise InvalidData("The import needs a request body: a OneRoster CSV bundle, a zip file sent as "
+                          "Content-Type: application/zip")
     try:
         district = import_bundle(body)
     except CsvImportError as exc:

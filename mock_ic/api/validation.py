@@ -22,6 +22,7 @@ from jsonschema import Draft4Validator, ValidationError
 from starlette.types import Scope
 
 from mock_ic import tenant_settings
+from mock_ic.api import list_parameters
 from mock_ic.errors import InvalidData, Unprocessable
 
 _COMPILED: dict[tuple[type, int], tuple[dict[str, Any], Any]] = {}
@@ -60,6 +61,7 @@ class NamedParameterValidator(ParameterValidator):
         try:
             _validator_of(param).validate(value)
         except ValidationError as exc:
+            list_parameters.refuse(param, value)  # sort, fields, filter: their OneRoster codes (OR-ERRORS)
             return f"Invalid {parameter_type} parameter {param.get('name')!r}={value!r}: {exc.message}"
         return None
 

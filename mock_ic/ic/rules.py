@@ -1,40 +1,61 @@
-"""Infinite Campus grade-passback rules, each by its ID in IC_BEHAVIOUR.md.
+"""Infinite Campus grade-passback rules, each registered under its ID in IC_BEHAVIOUR.md (RULE-SWITCH).
 
-Each check takes the normalised (canonical, 1.2-shaped) document about to be stored, reads what it
-needs inside the caller's write transaction, and either adjusts the document (derivations IC does
-itself) or raises ``Unprocessable`` / ``Forbidden`` with a message a person can act on: what was
-wrong, the value, and the limit or the allowed values. Nothing is written here.
+Each check takes the normalised (canonical, 1.2-shaped) document about to be stored and the facts
+the store supplies (inside the caller's write transaction), and either adjusts the document
+(derivations IC does itself) or raises ``Unprocessable`` / ``Forbidden`` with a message a person can
+act on: what was wrong, the value, and the limit or the allowed values. Nothing is written here.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-import orjson
-import sqlalchemy as sa
-
-from mock_ic.errors import Unprocessable
+from mock_ic.errors import Forbidden, Unprocessable
+from mock_ic.ic.registry import define
+from mock_ic.store.facts import Facts
 from mock_ic.store.refs import ref
-from mock_ic.store.tables import KINDS, class_terms
-from mock_ic.tenants import TenantSettings
+
+if TYPE_CHECKING:
+    from mock_ic.tenant_settings import TenantSettings
 
 UNCATEGORIZED = "11111111-1111-1111-1111-111111111111"  # IC-LI-CATEGORY-1P1
 
 
 @dataclass(frozen=True)
 class RuleContext:
-    conn: sa.Connection
-    tenant: str
+    facts: Facts
     version: str  # "1.1" | "1.2"
     settings: TenantSettings
 
+    def enabled(self, rule_id: str) -> bool:
+        return self.settings.rules.get(rule_id, True)
 
-def _class_docs(ctx: RuleContext, kind: str, class_id: str, *where: sa.ColumnElement[bool]) -> list[dict[str, Any]]:
-    table = KINDS[kind].table
-    rows = ctx.conn.execute(sa.select(table.c.doc).where(table.c.tenant == ctx.tenant, table.c["class"] == class_id,
-                                                          *where))
-    return [orjson.loads(text) for text in rows.scalars()]
+
+# --- line items ------------------------------------------------------------------------------------
+
+LI_CLASS = define("IC-LI-CLASS", "A line item's class must exist and be visible to the connection",
+                  switchable=False)
+TITLE_LENGTH = define("IC-LI-TITLE-LEN", "A title longer than the connection's limit is refused (or truncated)",
+                      settings=("title_max_length_v1p1", "title_max_length_v1p2", "title_over_limit"))
+DUP_TITLE = define("IC-LI-DUP-TITLE", "No two active line items of a class share a title",
+                   settings=("duplicate_title_check",))
+DUE_DATE = define("IC-LI-DUE-DATE", "The due date falls inside one of the class's terms; the grading period "
+                  "is derived from it")
+GRADING_WINDOW = define("IC-LI-GRADING-WINDOW", "Nothing lands in a grading period whose window is closed",
+                        settings=("closed_grading_periods",))
+CATEGORY_1P1 = define("IC-LI-CATEGORY-1P1", "On 1.1 every line item is filed under Uncategorized")
+CATEGORY_1P2 = define("IC-LI-CATEGORY-1P2", "On 1.2 a line item needs one of its class's categories")
+LI_OWNER = define("IC-LI-OWNER", "Line items made inside IC are read-only for a vendor")
+
+
+@LI_CLASS.check
+def require_class(ctx: RuleContext, class_id: str, what: str, visible: bool) -> dict[str, Any]:
+    """IC-LI-CLASS: the class exists and is one the connection may see (IC-SCHOOL-SCOPE)."""
+    klass = ctx.facts.get("classes", class_id)
+    if klass is None or not visible:
+        raise Unprocessable(f"{what} refers to class {class_id!r}, which does not exist")
+    return klass
 
 
 def title_limit(ctx: RuleContext) -> int:
@@ -42,6 +63,7 @@ def title_limit(ctx: RuleContext) -> int:
     return s.title_max_length_v1p1 if ctx.version == "1.1" else s.title_max_length_v1p2
 
 
+@TITLE_LENGTH.check
 def check_title_length(ctx: RuleContext, doc: dict[str, Any]) -> None:
     """IC-LI-TITLE-LEN (and IC-TITLE-OVER): 30 characters on 1.2 connections, 50 on 1.1, per tenant."""
     limit = title_limit(ctx)
@@ -59,14 +81,13 @@ def _title_key(title: str) -> str:
     return title.strip().casefold()
 
 
+@DUP_TITLE.check
 def check_duplicate_title(ctx: RuleContext, doc: dict[str, Any]) -> None:
     """IC-LI-DUP-TITLE: no two active line items of a class share a title (case-insensitive, trimmed)."""
     if not ctx.settings.duplicate_title_check or doc["status"] != "active":
         return
-    table = KINDS["lineItems"].table
     key = _title_key(doc["title"])
-    for other in _class_docs(ctx, "lineItems", doc["class"]["sourcedId"],
-                             table.c.sourced_id != doc["sourcedId"], table.c.status == "active"):
+    for other in ctx.facts.of_class("lineItems", doc["class"]["sourcedId"], active=True, except_id=doc["sourcedId"]):
         if _title_key(other["title"]) == key:
             raise Unprocessable(
                 f"An assignment named {other['title']!r} already exists in class {doc['class']['sourcedId']!r} "
@@ -74,31 +95,20 @@ def check_duplicate_title(ctx: RuleContext, doc: dict[str, Any]) -> None:
                 f"name in a section")
 
 
-def class_terms_of(ctx: RuleContext, class_id: str) -> list[dict[str, Any]]:
-    term_ids = ctx.conn.execute(sa.select(class_terms.c.term_id).where(
-        class_terms.c.tenant == ctx.tenant, class_terms.c.class_id == class_id)).scalars().all()
-    sessions = KINDS["academicSessions"].table
-    rows = ctx.conn.execute(sa.select(sessions.c.doc).where(sessions.c.tenant == ctx.tenant,
-                                                            sessions.c.sourced_id.in_(term_ids)))
-    return sorted((orjson.loads(t) for t in rows.scalars()), key=lambda s: s["startDate"])
-
-
 def _grading_period_for(ctx: RuleContext, term: dict[str, Any], day: str) -> str | None:
     """The grading period under the term whose dates hold ``day`` (IC uses terms as grading periods)."""
-    sessions = KINDS["academicSessions"].table
-    rows = ctx.conn.execute(sa.select(sessions.c.doc).where(
-        sessions.c.tenant == ctx.tenant, sessions.c.type == "gradingPeriod", sessions.c.parent == term["sourcedId"]))
-    for period in (orjson.loads(t) for t in rows.scalars()):
+    for period in ctx.facts.grading_periods_of_term(term["sourcedId"]):
         if period["startDate"] <= day <= period["endDate"]:
             return period["sourcedId"]
     return None
 
 
+@DUE_DATE.check
 def check_due_date(ctx: RuleContext, doc: dict[str, Any]) -> None:
     """IC-LI-DUE-DATE: the due date falls inside one of the class's terms (end dates inclusive, as IC's
     calendars); without a gradingPeriod, IC takes the grading period of the term holding the due date."""
     day = doc["dueDate"][:10]
-    terms = class_terms_of(ctx, doc["class"]["sourcedId"])
+    terms = ctx.facts.terms_of_class(doc["class"]["sourcedId"])
     holding = next((t for t in terms if t["startDate"] <= day <= t["endDate"]), None)
     if holding is None:
         spans = ", ".join(f"{t['title']} {t['startDate']}..{t['endDate']}" for t in terms) or "none"
@@ -111,6 +121,7 @@ def check_due_date(ctx: RuleContext, doc: dict[str, Any]) -> None:
     doc.setdefault("academicSession", ref("academicSessions", holding["sourcedId"]))
 
 
+@GRADING_WINDOW.check
 def check_grading_window(ctx: RuleContext, line_item: dict[str, Any]) -> None:
     """IC-LI-GRADING-WINDOW: nothing lands in a grading period whose window is closed."""
     period = (line_item.get("gradingPeriod") or {}).get("sourcedId")
@@ -119,14 +130,21 @@ def check_grading_window(ctx: RuleContext, line_item: dict[str, Any]) -> None:
                             f"{line_item['sourcedId']!r} and its scores cannot be changed until it is reopened")
 
 
-def apply_category(ctx: RuleContext, doc: dict[str, Any]) -> None:
-    """IC-LI-CATEGORY-1P1 / IC-LI-CATEGORY-1P2."""
+@CATEGORY_1P1.check
+def file_under_uncategorized(ctx: RuleContext, doc: dict[str, Any]) -> None:
+    """IC-LI-CATEGORY-1P1: whatever was sent on 1.1, IC files the item under Uncategorized until the teacher
+    moves it."""
     if ctx.version == "1.1":
-        # 1.1: whatever was sent, IC files the item under Uncategorized until the teacher moves it.
         doc["category"] = ref("categories", UNCATEGORIZED)
+
+
+@CATEGORY_1P2.check
+def check_category(ctx: RuleContext, doc: dict[str, Any]) -> None:
+    """IC-LI-CATEGORY-1P2: one of the class's categories, never the 1.1 placeholder."""
+    if ctx.version != "1.2":
         return
     class_id = doc["class"]["sourcedId"]
-    categories = _class_docs(ctx, "categories", class_id)
+    categories = ctx.facts.of_class("categories", class_id)
     chosen = (doc.get("category") or {}).get("sourcedId")
     if chosen and chosen != UNCATEGORIZED and any(c["sourcedId"] == chosen for c in categories):
         return
@@ -137,11 +155,49 @@ def apply_category(ctx: RuleContext, doc: dict[str, Any]) -> None:
     raise Unprocessable(f"lineItem.category {problem}; categories of class {class_id!r}: {available or 'none'}")
 
 
+def ic_origin(doc: dict[str, Any]) -> Any:
+    ic = (doc.get("metadata") or {}).get("ic")
+    return ic.get("origin") if isinstance(ic, dict) else None
+
+
+@LI_OWNER.check
+def check_line_item_owner(ctx: RuleContext, sourced_id: str, existing: dict[str, Any]) -> None:
+    """IC-LI-OWNER: line items made inside Infinite Campus are read-only for a vendor."""
+    if ic_origin(existing) == "campus":
+        raise Forbidden(f"Line item {sourced_id!r} was created in Infinite Campus and is read-only for vendors")
+
+
+def check_line_item(ctx: RuleContext, doc: dict[str, Any]) -> None:
+    """Every IC rule of a line item write, in the order IC reports them."""
+    check_title_length(ctx, doc)
+    file_under_uncategorized(ctx, doc)
+    check_category(ctx, doc)
+    check_due_date(ctx, doc)
+    check_grading_window(ctx, doc)
+    check_duplicate_title(ctx, doc)
+
+
+# --- categories ------------------------------------------------------------------------------------
+
+CAT_OWNER = define("IC-CAT-OWNER", "Categories made inside IC are read-only for a vendor; a vendor's category "
+                   "keeps its class and weight, and is not deleted while active line items use it")
+
+
+@CAT_OWNER.check
+def check_category_owner(ctx: RuleContext, sourced_id: str, existing: dict[str, Any]) -> None:
+    """IC-CAT-OWNER: categories are the teacher's grading setup. Only a category a vendor made
+    (``metadata.ic.origin = "vendor"``) is the vendor's: seeded and imported ones carry no such mark."""
+    if ic_origin(existing) != "vendor":
+        raise Forbidden(f"Category {sourced_id!r} was created in Infinite Campus (the teacher's grading setup) and "
+                        f"is read-only for vendors; only categories a vendor created can be replaced or deleted")
+
+
 def _category_class(doc: dict[str, Any]) -> Any:
     ic = (doc.get("metadata") or {}).get("ic")
     return ic.get("class") if isinstance(ic, dict) else None
 
 
+@CAT_OWNER.check
 def keep_category_link(ctx: RuleContext, doc: dict[str, Any], existing: dict[str, Any]) -> None:
     """IC-CAT-OWNER: a vendor's category replaced by PUT stays in its class and keeps its weight.
 
@@ -162,12 +218,10 @@ def keep_category_link(ctx: RuleContext, doc: dict[str, Any], existing: dict[str
         doc["weight"] = existing["weight"]
 
 
+@CAT_OWNER.check
 def check_category_unused(ctx: RuleContext, category: dict[str, Any]) -> None:
     """IC-CAT-OWNER: a category cannot be deleted while active line items still use it."""
-    table = KINDS["lineItems"].table
-    using = ctx.conn.execute(sa.select(table.c.sourced_id).where(
-        table.c.tenant == ctx.tenant, table.c.category == category["sourcedId"], table.c.status == "active",
-    ).order_by(table.c.sourced_id)).scalars().all()
+    using = ctx.facts.active_line_items_of_category(category["sourcedId"])
     if not using:
         return
     shown = ", ".join(repr(sid) for sid in using[:20]) + (f" and {len(using) - 20} more" if len(using) > 20 else "")
@@ -175,23 +229,55 @@ def check_category_unused(ctx: RuleContext, category: dict[str, Any]) -> None:
                         f"item(s): {shown}; delete them or give them another category first (nothing was deleted)")
 
 
-def check_line_item(ctx: RuleContext, doc: dict[str, Any]) -> None:
-    """Every IC rule of a line item write, in the order IC reports them."""
-    check_title_length(ctx, doc)
-    apply_category(ctx, doc)
-    check_due_date(ctx, doc)
-    check_grading_window(ctx, doc)
-    check_duplicate_title(ctx, doc)
+# --- results ---------------------------------------------------------------------------------------
+
+RES_UPSERT = define("IC-RES-UPSERT", "A result needs an existing line item and a student actively enrolled in "
+                    "its class")
+EXTRA_CREDIT = define("IC-RES-EXTRA-CREDIT", "Scores above the maximum are extra credit; negative scores are "
+                      "refused")
+FLAGS = define("IC-RES-FLAGS", "1.1 results carry no late/missing flags (Canvas does not pass them there)")
+
+
+@RES_UPSERT.always
+def require_line_item(ctx: RuleContext, line_item_id: str, visible: bool) -> dict[str, Any]:
+    """IC-RES-UPSERT: the line item exists (the result takes its class from it, so this always runs)."""
+    line_item = ctx.facts.get("lineItems", line_item_id)
+    if line_item is None or not visible:
+        raise Unprocessable(f"result refers to lineItem {line_item_id!r}, which does not exist")
+    return line_item
+
+
+@RES_UPSERT.check
+def require_enrolled(ctx: RuleContext, student_id: str, class_id: str) -> None:
+    """IC-RES-UPSERT: the student is actively enrolled as a student in the line item's class."""
+    if not ctx.facts.is_enrolled_student(student_id, class_id):
+        raise Unprocessable(f"Student {student_id!r} is not actively enrolled as a student in class {class_id!r}")
+
+
+def negative_score(score: float | None, field: str) -> str | None:
+    """What is wrong with a negative score (IC-RES-EXTRA-CREDIT), in one wording for vendors and teachers."""
+    if score is None or score >= 0:
+        return None
+    return (f"{field} {score:g} is negative; Infinite Campus accepts scores from 0 upward "
+            f"(scores above resultValueMax count as extra credit)")
+
+
+@EXTRA_CREDIT.check
+def check_score(ctx: RuleContext, doc: dict[str, Any]) -> None:
+    problem = negative_score(doc.get("score"), "result.score")
+    if problem:
+        raise Unprocessable(problem)
+
+
+@FLAGS.check
+def drop_1p1_flags(ctx: RuleContext, doc: dict[str, Any]) -> None:
+    if ctx.version == "1.1":
+        for name in ("late", "missing", "inProgress", "incomplete", "textScore"):
+            doc.pop(name, None)  # not part of 1.1: Canvas does not pass late designations there
 
 
 def check_result(ctx: RuleContext, doc: dict[str, Any], line_item: dict[str, Any]) -> None:
     """IC-RES-EXTRA-CREDIT (negative scores refused), IC-RES-FLAGS on 1.1, IC-LI-GRADING-WINDOW."""
-    score = doc.get("score")
-    if score is not None and score < 0:
-        raise Unprocessable(f"result.score {score:g} is negative; Infinite Campus accepts scores from 0 upward "
-                            f"(scores above resultValueMax count as extra credit)")
-    if ctx.version == "1.1":
-        for name in ("late", "missing", "inProgress", "incomplete", "textScore"):
-            doc.pop(name, None)  # not part of 1.1: Canvas does not pass late designations there
+    check_score(ctx, doc)
+    drop_1p1_flags(ctx, doc)
     check_grading_window(ctx, line_item)
-

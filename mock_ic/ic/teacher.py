@@ -12,6 +12,7 @@ from typing import Any
 import sqlalchemy as sa
 
 from mock_ic.errors import UnknownObject, Unprocessable
+from mock_ic.ic.rules import negative_score
 from mock_ic.ic.view import require_tenant
 from mock_ic.store import documents
 
@@ -19,10 +20,11 @@ SCORE_STATUSES = ("exempt", "fully graded", "not submitted", "partially graded",
 
 
 def _check_score(score: float | None) -> None:
-    """IC-RES-EXTRA-CREDIT: above the maximum is extra credit, below zero is refused — for teachers too."""
-    if score is not None and score < 0:
-        raise Unprocessable(f"score {score:g} is negative; Infinite Campus accepts scores from 0 upward "
-                            f"(scores above the maximum count as extra credit)")
+    """IC-RES-EXTRA-CREDIT: above the maximum is extra credit, below zero is refused — for teachers too (IC's
+    own screen: no tenant switch applies)."""
+    problem = negative_score(score, "score")
+    if problem:
+        raise Unprocessable(problem)
 
 
 def _check_status(score_status: str | None) -> None:

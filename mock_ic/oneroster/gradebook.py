@@ -12,16 +12,16 @@ import uuid
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
-from functools import cache
 from typing import Any
 
 import sqlalchemy as sa
 from jsonschema import ValidationError
 
-from mock_ic.errors import Forbidden, InvalidData, UnknownObject, Unprocessable
+from mock_ic.errors import InvalidData, UnknownObject, Unprocessable
 from mock_ic.ic import rules, school_scope
 from mock_ic.oneroster.schemas import FORMAT_EXAMPLES, output_validator
 from mock_ic.store import documents
+from mock_ic.store.facts import Facts
 from mock_ic.store.refs import ref
 from mock_ic.store.tables import KINDS
 from mock_ic.tenants import TenantSettings
@@ -38,7 +38,7 @@ class WriteContext:
 
     @property
     def rules(self) -> rules.RuleContext:
-        return rules.RuleContext(self.conn, self.tenant, self.version, self.settings)
+        return rules.RuleContext(Facts(self.conn, self.tenant), self.version, self.settings)
 
 
 def _ref_id(body: dict[str, Any], name: str, *, required: bool, what: str) -> str | None:
@@ -144,8 +144,8 @@ def normalise_line_item(ctx: WriteContext, sourced_id: str, body: dict[str, Any]
     due = _datetime(body, "dueDate", required=True, what=what)
     doc["assignDate"] = _datetime(body, "assignDate", required=False, what=what) or doc["dateLastModified"]
     doc["dueDate"] = due
-    class_id = _ref_id(body, "class", required=True, what=what)
-    klass = _require_object(ctx, "classes", class_id or "", "class", what)
+    class_id = _ref_id(body, "class", required=True, what=what) or ""
+    klass = rules.require_class(ctx.rules, class_id, what, _visible(ctx, "classes", class_id))
     doc["class"] = ref("classes", klass["sourcedId"])
     school_id = _ref_id(body, "school", required=False, what=what) or klass["school"]["sourcedId"]
     doc["school"] = ref("orgs", school_id)
@@ -172,11 +172,11 @@ def normalise_result(ctx: WriteContext, sourced_id: str, body: dict[str, Any]) -
     what = "result"
     doc = _base(body, sourced_id, what)
     line_item_id = _ref_id(body, "lineItem", required=True, what=what) or ""
-    line_item = _require_object(ctx, "lineItems", line_item_id, "lineItem", what)
+    line_item = rules.require_line_item(ctx.rules, line_item_id, _visible(ctx, "lineItems", line_item_id))
     ctx.read["lineItems", line_item_id] = line_item
     student_id = _ref_id(body, "student", required=True, what=what) or ""
     class_id = line_item["class"]["sourcedId"]
-    _require_enrolled(ctx, student_id, class_id)
+    rules.require_enrolled(ctx.rules, student_id, class_id)
     doc["lineItem"] = ref("lineItems", line_item_id)
     doc["student"] = ref("users", student_id)
     doc["class"] = ref("classes", class_id)
@@ -196,25 +196,6 @@ def normalise_result(ctx: WriteContext, sourced_id: str, body: dict[str, Any]) -
     if body.get("learningObjectiveSet") is not None:
         doc["learningObjectiveSet"] = body["learningObjectiveSet"]
     return doc
-
-
-@cache
-def _enrolment_query() -> sa.Select[Any]:
-    """Built once (bound parameters): it runs on every result PUT."""
-    e = KINDS["enrollments"].table.c
-    return sa.select(sa.literal(1)).where(
-        e.tenant == sa.bindparam("b_tenant"), e["class"] == sa.bindparam("b_class"),
-        e.user == sa.bindparam("b_user"), e.role == "student", e.status == "active",
-        sa.or_(e.no_show.is_(None), e.no_show != "true"),
-    )
-
-
-def _require_enrolled(ctx: WriteContext, student_id: str, class_id: str) -> None:
-    """IC-RES-UPSERT: the student must be actively enrolled as a student in the line item's class."""
-    enrolled = ctx.conn.execute(_enrolment_query(),
-                                {"b_tenant": ctx.tenant, "b_class": class_id, "b_user": student_id}).first()
-    if not enrolled:
-        raise Unprocessable(f"Student {student_id!r} is not actively enrolled as a student in class {class_id!r}")
 
 
 def normalise_category(ctx: WriteContext, sourced_id: str, body: dict[str, Any]) -> dict[str, Any]:
@@ -282,7 +263,7 @@ def put(ctx: WriteContext, kind: str, sourced_id: str, body: dict[str, Any]) -> 
     existing = documents.get_doc(ctx.conn, ctx.tenant, kind, sourced_id)
     if existing is not None and not _visible(ctx, kind, sourced_id):
         raise UnknownObject(f"Unknown {KINDS[kind].singular} {sourced_id!r} for this connection's schools")
-    _require_vendor_owned(kind, sourced_id, existing)
+    _require_vendor_owned(ctx, kind, sourced_id, existing)
     if ctx.settings.strict_input:
         _require_strict(kind, body, ctx.version)
     doc = NORMALISERS[kind](ctx, sourced_id, body)
@@ -321,7 +302,7 @@ def delete(ctx: WriteContext, kind: str, sourced_id: str) -> None:
     existing = documents.get_doc(ctx.conn, ctx.tenant, kind, sourced_id)
     if existing is None or not _visible(ctx, kind, sourced_id):
         raise UnknownObject(f"Unknown {KINDS[kind].singular} {sourced_id!r}: nothing to delete")
-    _require_vendor_owned(kind, sourced_id, existing)
+    _require_vendor_owned(ctx, kind, sourced_id, existing)
     if kind == "lineItems":
         rules.check_grading_window(ctx.rules, existing)
     elif kind == "categories":
@@ -349,23 +330,14 @@ def _strict_problem(kind: str, error: ValidationError) -> str:
     return f"{where}: {error.message}"
 
 
-def _ic_origin(doc: dict[str, Any]) -> Any:
-    ic = (doc.get("metadata") or {}).get("ic")
-    return ic.get("origin") if isinstance(ic, dict) else None
-
-
-def _require_vendor_owned(kind: str, sourced_id: str, existing: dict[str, Any] | None) -> None:
-    """IC-LI-OWNER: line items made inside Infinite Campus are read-only for a vendor.
-
-    IC-CAT-OWNER: so are categories, the teacher's grading setup. Only a category a vendor made
-    (``metadata.ic.origin = "vendor"``, set by normalise_category) is the vendor's: seeded and
-    imported categories carry no such mark, so they are IC's.
-    """
-    if kind == "lineItems" and existing and _ic_origin(existing) == "campus":
-        raise Forbidden(f"Line item {sourced_id!r} was created in Infinite Campus and is read-only for vendors")
-    if kind == "categories" and existing and _ic_origin(existing) != "vendor":
-        raise Forbidden(f"Category {sourced_id!r} was created in Infinite Campus (the teacher's grading setup) and "
-                        f"is read-only for vendors; only categories a vendor created can be replaced or deleted")
+def _require_vendor_owned(ctx: WriteContext, kind: str, sourced_id: str, existing: dict[str, Any] | None) -> None:
+    """IC-LI-OWNER and IC-CAT-OWNER: what was made inside Infinite Campus is read-only for a vendor."""
+    if existing is None:
+        return
+    if kind == "lineItems":
+        rules.check_line_item_owner(ctx.rules, sourced_id, existing)
+    elif kind == "categories":
+        rules.check_category_owner(ctx.rules, sourced_id, existing)
 
 
 def post_many(ctx: WriteContext, kind: str, items: list[Any], fixed: dict[str, dict[str, str]]) -> list[dict[str, str]]:
