@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import importlib
 import logging
 import os
 import secrets
@@ -10,14 +11,21 @@ import sys
 from dataclasses import fields
 from pathlib import Path
 
-from conformance.passback import cli as passback_cli
 from mock_ic import __version__, tenant_cli
 from mock_ic.banner import banner
 from mock_ic.settings import Settings
 from mock_ic.tenants import DEMO_APP
 
+# The kit's commands (conformance/): imported only when one runs, so `mock-ic serve` never loads the kit.
+KIT_COMMANDS = {
+    "passback": ("conformance.passback.cli", "sync a Canvas course's grades to a OneRoster server, as Canvas does"),
+}
+
 
 def main(argv: list[str] | None = None) -> int:
+    argv = sys.argv[1:] if argv is None else list(argv)
+    if argv and argv[0] in KIT_COMMANDS:
+        return _kit_command(argv)
     parser = argparse.ArgumentParser(prog="mock-ic", description="A mock Infinite Campus OneRoster server, a "
                                      "Canvas-like passback client and (growing) a conformance kit.")
     parser.add_argument("--version", action="version", version=f"%(prog)s {__version__}",
@@ -46,8 +54,18 @@ def main(argv: list[str] | None = None) -> int:
                        help="server log level; debug also logs each request (default %(default)s)")
     serve.set_defaults(func=_serve)
     tenant_cli.add_parser(commands)
-    passback_cli.add_parser(commands)
+    for name, (_, text) in KIT_COMMANDS.items():
+        kit = commands.add_parser(name, help=text, add_help=False)
+        kit.add_argument("arguments", nargs=argparse.REMAINDER, help=f"see `mock-ic {name} --help`")
 
+    args = parser.parse_args(argv)
+    return int(args.func(args) or 0)
+
+
+def _kit_command(argv: list[str]) -> int:
+    module = importlib.import_module(KIT_COMMANDS[argv[0]][0])
+    parser = argparse.ArgumentParser(prog="mock-ic")
+    module.add_parser(parser.add_subparsers(dest="command", required=True))
     args = parser.parse_args(argv)
     return int(args.func(args) or 0)
 

@@ -150,8 +150,9 @@ def test_every_argument_has_help() -> None:
 
     argparse.ArgumentParser.parse_args = capture  # type: ignore[method-assign,assignment]
     try:
-        with pytest.raises(SystemExit):
-            cli.main([])
+        for argv in ([], *([name] for name in cli.KIT_COMMANDS)):
+            with pytest.raises(SystemExit):
+                cli.main(argv)
     finally:
         argparse.ArgumentParser.parse_args = original  # type: ignore[method-assign]
     missing: list[str] = []
@@ -164,3 +165,11 @@ def test_every_argument_has_help() -> None:
             elif not action.help:
                 missing.append(f"{parser.prog}: {'/'.join(action.option_strings) or action.dest}")
     assert missing == []
+
+
+def test_serving_does_not_load_the_conformance_kit() -> None:
+    """The kit is imported only when one of its commands runs (mock-ic serve, tenant never load it)."""
+    code = ("import sys; from mock_ic import cli, app; "
+            "assert not [m for m in sys.modules if m.split('.')[0] == 'conformance'], 'kit loaded'")
+    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120)
+    assert result.returncode == 0, result.stderr

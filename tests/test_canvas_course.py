@@ -13,8 +13,8 @@ from typing import Any
 import pytest
 from jsonschema import Draft202012Validator
 
-from conformance.passback import demo_course as generator
 from conformance.passback.canvas import CanvasCourse, CourseFileError, load_course, schema, shift_document
+from mock_ic import demo_course as generator
 from mock_ic import seed
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -312,7 +312,7 @@ def test_demo_due_dates_fall_in_class_terms_and_names_are_new_to_the_class() -> 
 
 @pytest.mark.parametrize("name", sorted(generator.FIXTURES))
 def test_committed_fixture_equals_generator_output(name: str) -> None:
-    """Regenerate with: python -m conformance.passback.demo_course --write fixtures/canvas"""
+    """Regenerate with: python -m mock_ic.demo_course --write fixtures/canvas"""
     built = generator.FIXTURES[name](generator.FIXTURE_TODAY)
     assert (FIXTURES / name).read_text(encoding="utf-8") == generator.render(built)
     load_course(FIXTURES / name)  # and it is a valid course file
@@ -339,3 +339,9 @@ def test_cli_prints_and_writes_the_fixtures(tmp_path: Path, capsys: pytest.Captu
     assert generator.main(["--write", str(tmp_path)]) == 0
     assert sorted(p.name for p in tmp_path.iterdir()) == sorted(generator.FIXTURES)
     assert (tmp_path / "demo-course.json").read_text(encoding="utf-8") == DEMO_FILE.read_text(encoding="utf-8")
+
+
+def test_the_generator_writes_the_kits_course_file_format() -> None:
+    from conformance.passback import canvas
+
+    assert (generator.FORMAT, generator.VERSION) == (canvas.FORMAT, canvas.VERSION)
