@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import subprocess
 from pathlib import Path
 
@@ -10,8 +11,9 @@ ROOT = Path(__file__).resolve().parents[1]
 
 def planned(target: str, venv: Path) -> list[str]:
     """The commands `make` would run for a target on a machine without .venv (a dry run)."""
-    result = subprocess.run(["make", "-n", target, f"VENV={venv}"], cwd=ROOT, capture_output=True, text=True,
-                            timeout=60, check=True)
+    env = {k: v for k, v in os.environ.items() if k not in ("MAKEFLAGS", "MAKELEVEL", "MFLAGS")}  # under make test
+    result = subprocess.run(["make", "--no-print-directory", "-n", target, f"VENV={venv}"], cwd=ROOT, env=env,
+                            capture_output=True, text=True, timeout=60, check=True)
     return result.stdout.splitlines()
 
 
