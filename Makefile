@@ -30,15 +30,16 @@ run: $(RUNTIME)
 # PYTEST_ARGS="-n 0" runs them in one process, e.g. to reproduce a failure with -x.
 PYTEST_ARGS ?= -n auto
 
-test: $(TESTING)
-	$(BIN)/ruff check mock_ic conformance tests benchmarks
+test: lint
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
 
 test-deep: $(TESTING)
 	HYPOTHESIS_PROFILE=deep $(BIN)/python -m pytest $(PYTEST_ARGS)
 
+# ruff, and the import contracts of pyproject.toml's [tool.importlinter] (the layering of docs/architecture.md)
 lint: $(TESTING)
 	$(BIN)/ruff check mock_ic conformance tests benchmarks
+	$(BIN)/lint-imports --no-cache
 
 bench: $(TESTING)
 	$(BIN)/python benchmarks/passback_paths.py
