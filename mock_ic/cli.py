@@ -87,8 +87,10 @@ def _serve(args: argparse.Namespace) -> int:
 
     settings = _settings(args)
     logging.basicConfig(level=args.log_level.upper(), format="%(levelname)s %(name)s: %(message)s")
-    if args.log_level != "debug":  # connexion says "Adding spec json" once per mount: noise under the banner
-        logging.getLogger("connexion").setLevel(max(logging.WARNING, logging.getLevelName(args.log_level.upper())))
+    if args.log_level != "debug":  # connexion's "Adding spec json" per mount, Alembic's plugin set-up: noise
+        quiet = max(logging.WARNING, logging.getLevelName(args.log_level.upper()))
+        for name in ("connexion", "alembic"):
+            logging.getLogger(name).setLevel(quiet)
     generated = not settings.admin_token and not settings.loopback
     if generated:
         settings = settings.with_overrides(admin_token=secrets.token_urlsafe(18))

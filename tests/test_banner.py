@@ -173,3 +173,21 @@ def test_serving_does_not_load_the_conformance_kit() -> None:
             "assert not [m for m in sys.modules if m.split('.')[0] == 'conformance'], 'kit loaded'")
     result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120)
     assert result.returncode == 0, result.stderr
+
+
+def test_a_first_start_logs_no_library_noise(tmp_path: Path) -> None:
+    """At the default log level a newcomer sees the banner and uvicorn's lines, not Alembic's plugin set-up
+    or connexion's "Adding spec json" per mount."""
+    port = free_port()
+    log = tmp_path / "stderr.log"
+    with log.open("w") as err:
+        proc = subprocess.Popen([sys.executable, "-m", "mock_ic.cli", "serve", "--port", str(port), "--data-dir",
+                                 str(tmp_path / "data")], stdout=subprocess.DEVNULL, stderr=err)
+        try:
+            wait_until_healthy(f"http://127.0.0.1:{port}", process=proc)
+        finally:
+            proc.terminate()
+            proc.wait(timeout=20)
+    text = log.read_text(encoding="utf-8")
+    assert "Application startup complete" in text
+    assert "alembic" not in text and "Adding spec json" not in text, text
