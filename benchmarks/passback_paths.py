@@ -511,9 +511,9 @@ def query_plans(db_file: Path) -> dict[str, Any]:
 def seed_probe(kind: str, workdir: Path, today: date) -> dict[str, Any]:
     """Runs inside a subprocess; ``kind`` is 'create' (time + max RSS) or 'trace' (timings + tracemalloc)."""
     started = time.perf_counter()
-    from mock_ic import seed
+    from mock_ic.control import seed
+    from mock_ic.control.tenants import DEMO_APP, DEMO_CREDENTIALS, TenantRegistry
     from mock_ic.store.engine import Database
-    from mock_ic.tenants import DEMO_APP, DEMO_CREDENTIALS, TenantRegistry
 
     out: dict[str, Any] = {"import_s": time.perf_counter() - started}
 

@@ -20,19 +20,20 @@ from connexion.middleware import MiddlewarePosition
 from connexion.options import SwaggerUIOptions
 from connexion.resolver import RelativeResolver
 
-from mock_ic import requestlog
-from mock_ic.api.errors import register_error_handlers
 from mock_ic.api.validation import ADMIN_VALIDATORS, VALIDATORS
-from mock_ic.auth import BearerTokenSecurityHandler, TokenService, VendorKeySecurityHandler
-from mock_ic.faults import FaultMiddleware
-from mock_ic.middleware import PathMiddleware
+from mock_ic.control import requestlog
+from mock_ic.control.requestlog import RequestLogMiddleware
+from mock_ic.control.runtime import Runtime, signing_secret
+from mock_ic.control.tenants import DEMO_APP, DEMO_CREDENTIALS, TenantExists, TenantRegistry
+from mock_ic.control.tokens import TokenService
+from mock_ic.edge.errors import register_error_handlers
+from mock_ic.edge.faults import FaultMiddleware
+from mock_ic.edge.paths import PathMiddleware
+from mock_ic.edge.security import BearerTokenSecurityHandler, VendorKeySecurityHandler
 from mock_ic.mounts import MOUNTS
-from mock_ic.requestlog import RequestLogMiddleware
 from mock_ic.resources import openapi_dir
-from mock_ic.runtime import Runtime, signing_secret
 from mock_ic.settings import Settings
 from mock_ic.store.engine import Database
-from mock_ic.tenants import DEMO_APP, DEMO_CREDENTIALS, TenantExists, TenantRegistry
 from mock_ic.web import landing
 
 log = logging.getLogger("mock_ic")

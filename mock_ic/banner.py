@@ -6,9 +6,9 @@ The text is part of the command's interface (tests/snapshots/serve-banner*.txt s
 from __future__ import annotations
 
 from mock_ic import __version__
+from mock_ic.control.tenants import Tenant
 from mock_ic.mounts import ADMIN_BASE, MOUNTS, SERVICES, TOKEN_PATH
 from mock_ic.settings import Settings
-from mock_ic.tenants import Tenant
 
 _WIDTH = 16  # the label column
 

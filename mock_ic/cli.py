@@ -13,8 +13,8 @@ from pathlib import Path
 
 from mock_ic import __version__, tenant_cli
 from mock_ic.banner import banner
+from mock_ic.control.tenants import DEMO_APP
 from mock_ic.settings import Settings
-from mock_ic.tenants import DEMO_APP
 
 # The kit's commands (conformance/): imported only when one runs, so `mock-ic serve` never loads the kit.
 KIT_COMMANDS = {
@@ -108,7 +108,7 @@ def _serve(args: argparse.Namespace) -> int:
         print("mock-ic: --scenario fault rules live per process; use --workers 1 with a scenario", file=sys.stderr)
         return 3
     if args.scenario:
-        from mock_ic import scenarios
+        from mock_ic.control import scenarios
 
         try:
             applied = scenarios.apply(runtime, DEMO_APP, args.scenario)

@@ -1,7 +1,7 @@
 """Which spec is served at which base path, and by which handler module; the URL forms of a tenant.
 
 IC-URL-1P2, IC-URL-1P1, IC-URL-1P1-SPLIT, IC-URL-STD. The app-scoped forms (appName in the path)
-are rewritten onto these mounts by :class:`mock_ic.middleware.PathMiddleware`.
+are rewritten onto these mounts by :class:`mock_ic.edge.paths.PathMiddleware`.
 """
 
 from __future__ import annotations

@@ -11,9 +11,9 @@ from hypothesis import HealthCheck, settings
 from starlette.testclient import TestClient
 
 from mock_ic.app import build_runtime, create_app
-from mock_ic.runtime import Runtime
+from mock_ic.control.runtime import Runtime
+from mock_ic.control.tenants import DEMO_CREDENTIALS
 from mock_ic.settings import Settings
-from mock_ic.tenants import DEMO_CREDENTIALS
 
 # Deterministic by default (a red CI reproduces); `make test-deep` selects the deep profile.
 settings.register_profile("ci", derandomize=True, max_examples=25, deadline=None,

@@ -21,7 +21,7 @@ from hypothesis import strategies as st
 from jsonschema import Draft4Validator
 from schemathesis.specs.openapi.checks import response_schema_conformance
 
-from mock_ic.query import split_fields
+from mock_ic.oneroster.query import split_fields
 from mock_ic.resources import fixtures_dir
 
 _BUNDLES = [path.read_bytes() for path in sorted((fixtures_dir() / "csv").glob("*.zip"))]

@@ -7,8 +7,8 @@ import base64
 import pytest
 from starlette.testclient import TestClient
 
-from mock_ic.runtime import Runtime
-from mock_ic.tenants import DEMO_CREDENTIALS, TenantSettings
+from mock_ic.control.runtime import Runtime
+from mock_ic.control.tenants import DEMO_CREDENTIALS, TenantSettings
 from tests.conftest import GRADEBOOK, ROSTER, VENDOR, code_minor, fetch_token
 
 TOKEN_URL = "/campus/oauth2/token?appName=demo"

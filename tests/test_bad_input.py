@@ -14,8 +14,8 @@ from typing import Any
 import pytest
 from starlette.testclient import TestClient
 
+from mock_ic.control.tenants import DEMO_CREDENTIALS
 from mock_ic.settings import Settings
-from mock_ic.tenants import DEMO_CREDENTIALS
 from tests.conftest import GRADEBOOK, ROSTER, code_minor
 
 _ids = itertools.count(1)

@@ -14,8 +14,8 @@ import pytest
 from jsonschema import Draft202012Validator
 
 from conformance.passback.canvas import CanvasCourse, CourseFileError, load_course, schema, shift_document
-from mock_ic import demo_course as generator
-from mock_ic import seed
+from mock_ic.control import demo_course as generator
+from mock_ic.control import seed
 
 ROOT = Path(__file__).resolve().parents[1]
 FIXTURES = ROOT / "fixtures" / "canvas"
@@ -312,7 +312,7 @@ def test_demo_due_dates_fall_in_class_terms_and_names_are_new_to_the_class() -> 
 
 @pytest.mark.parametrize("name", sorted(generator.FIXTURES))
 def test_committed_fixture_equals_generator_output(name: str) -> None:
-    """Regenerate with: python -m mock_ic.demo_course --write fixtures/canvas"""
+    """Regenerate with: python -m mock_ic.control.demo_course --write fixtures/canvas"""
     built = generator.FIXTURES[name](generator.FIXTURE_TODAY)
     assert (FIXTURES / name).read_text(encoding="utf-8") == generator.render(built)
     load_course(FIXTURES / name)  # and it is a valid course file

@@ -1,7 +1,7 @@
 """The OneRoster list parameters in openapi/ say exactly what the server accepts (issue 10, "an exact contract").
 
 What a collection admits in ``sort`` (OR-SORT), ``fields`` (OR-FIELDS) and ``filter`` (OR-FILTER) is one fact,
-kept in mock_ic/query.py (``sortable_fields``, ``selectable_fields``, ``filterable_fields``,
+kept in mock_ic/oneroster/query.py (``sortable_fields``, ``selectable_fields``, ``filterable_fields``,
 ``numeric_filter_fields``, all derived from the response schemas). The specs repeat it as per-collection
 parameters (``sortUsers``, ``fieldsUsers``, ``filterUsers``, ...) inside a generated block of
 ``components/parameters``; this module writes that block and keeps it equal to the server's lists:
@@ -25,8 +25,8 @@ import yaml
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from mock_ic import filters, query
 from mock_ic.errors import OneRosterError
+from mock_ic.oneroster import filters, query
 from mock_ic.oneroster.endpoints import GRADEBOOK_READS, ROSTERING, Endpoint
 from mock_ic.resources import openapi_dir
 
@@ -37,16 +37,16 @@ SPECS: dict[str, tuple[str, dict[str, Endpoint]]] = {
     "oneroster-v1p1.yaml": ("1.1", {**ROSTERING, **GRADEBOOK_READS,
                                     "getLineItemsForClassLowercase": GRADEBOOK_READS["getLineItemsForClass"]}),
 }
-BEGIN = "    # BEGIN generated from mock_ic/query.py"
+BEGIN = "    # BEGIN generated from mock_ic/oneroster/query.py"
 END = "    # END generated"
 
 # `$` also matches before a final newline in Python's re (connexion and schemathesis both use it), so
 # every pattern ends with "no character follows" instead.
 END_OF_TEXT = r"(?![\s\S])"
 # What a path parameter (a sourcedId, an appName) can carry: the path guard refuses control characters
-# (mock_ic/middleware.py) and a '/' would end the path segment.
+# (mock_ic/edge/paths.py) and a '/' would end the path segment.
 PATH_ID = rf"^[^\x00-\x1f\x7f/]+{END_OF_TEXT}"
-_WS = r"[ \t\r\n]"  # the whitespace of the filter grammar (mock_ic/filters.py)
+_WS = r"[ \t\r\n]"  # the whitespace of the filter grammar (mock_ic/oneroster/filters.py)
 _OPERATORS = "(?:=|!=|>=?|<=?|~)"
 _NUMERIC_OPERATORS = "(?:=|!=|>=?|<=?)"
 _VALUE = "'(?:[^']|'')*'"  # a quote inside a value is doubled
@@ -224,7 +224,7 @@ def test_generated_parameters_equal_the_servers_lists(spec: str) -> None:
     generated = {name: declared.get(name) for name in expected}
     stale = [n for n in declared if re.fullmatch(r"(sort|fields|filter)[A-Z]\w*", n) and n not in expected]
     assert generated == expected and not stale, (
-        f"openapi/{spec} differs from mock_ic/query.py: run `.venv/bin/python -m tests.test_contract_params "
+        f"openapi/{spec} differs from mock_ic/oneroster/query.py: run `.venv/bin/python -m tests.test_contract_params "
         f"--write` (stale: {stale})")
 
 

@@ -1,4 +1,4 @@
-"""The OneRoster CSV bundle importer (mock_ic/csv_import): the fixture bundles, IC-IDS, IC-USERS, IC-TERMS,
+"""The OneRoster CSV bundle importer (mock_ic/control/csv_import): the fixture bundles, IC-IDS, IC-USERS, IC-TERMS,
 the all-or-nothing validation, and that row order never matters.
 
 The fixture zips are read as committed; broken bundles are made here, by editing the fixture files.
@@ -26,8 +26,8 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from referencing.jsonschema import DRAFT202012
 
-from mock_ic import seed
-from mock_ic.csv_import import CsvImportError, Problem, import_bundle, importer, rostering
+from mock_ic.control import seed
+from mock_ic.control.csv_import import CsvImportError, Problem, import_bundle, importer, rostering
 from mock_ic.oneroster import v1p1
 from mock_ic.resources import fixtures_dir, openapi_dir
 from mock_ic.store import documents

@@ -21,11 +21,11 @@ import requests
 import uvicorn
 
 from mock_ic.app import create_app, runtime_of_app
-from mock_ic.faults import FaultBook, FaultRule, book_of, in_flight_of, tokens_not_before
+from mock_ic.control.faults import FaultBook, FaultRule, book_of, in_flight_of, tokens_not_before
+from mock_ic.control.runtime import Runtime
+from mock_ic.control.tenants import DEMO_CREDENTIALS
 from mock_ic.resources import openapi_dir
-from mock_ic.runtime import Runtime
 from mock_ic.settings import Settings
-from mock_ic.tenants import DEMO_CREDENTIALS
 from tests.conftest import DEMO, GRADEBOOK, ROSTER, VENDOR, code_minor
 
 STD_ROSTER = "/ims/oneroster/rostering/v1p2"

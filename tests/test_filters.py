@@ -1,7 +1,7 @@
 """OR-FILTER (and the OR-ERRORS messages it feeds): the filter parser and its SQL compiler.
 
 The SQL is run on a real in-memory SQLite database and checked against a plain-Python evaluator
-written here, independently of ``mock_ic.filters``. PostgreSQL is checked by compiling only.
+written here, independently of ``mock_ic.oneroster.filters``. PostgreSQL is checked by compiling only.
 """
 
 from __future__ import annotations
@@ -20,7 +20,7 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.pool import StaticPool
 from sqlalchemy.schema import CreateIndex
 
-from mock_ic.filters import (
+from mock_ic.oneroster.filters import (
     MAX_PREDICATES,
     Conjunction,
     Field,

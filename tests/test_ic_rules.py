@@ -14,10 +14,10 @@ from typing import Any
 import pytest
 from starlette.testclient import TestClient
 
+from mock_ic.control.runtime import Runtime
+from mock_ic.control.tenants import Tenant
 from mock_ic.ic.rules import UNCATEGORIZED
 from mock_ic.oneroster import schemas
-from mock_ic.runtime import Runtime
-from mock_ic.tenants import Tenant
 from tests.conftest import code_minor, fetch_token
 
 APP = "rules"

@@ -13,7 +13,7 @@ import pytest
 
 from conformance.passback.canvas import load_course
 from mock_ic.cli import main
-from mock_ic.seed import school_year_bounds
+from mock_ic.control.seed import school_year_bounds
 from mock_ic.testing import MockIC, free_port
 
 ROOT = Path(__file__).resolve().parent.parent

@@ -23,7 +23,7 @@ from conformance.passback.report import SyncReport
 from conformance.passback.sis_errors import Title
 from conformance.passback.state import SyncState, TargetState
 from conformance.passback.sync import sync
-from mock_ic.seed import school_year_bounds
+from mock_ic.control.seed import school_year_bounds
 from mock_ic.testing import MockIC
 
 ROOT = Path(__file__).resolve().parent.parent

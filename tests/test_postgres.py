@@ -28,9 +28,9 @@ from conformance.passback.canvas import load_course
 from conformance.passback.state import SyncState
 from conformance.passback.sync import sync
 from mock_ic.app import create_app
-from mock_ic.seed import school_year_bounds
+from mock_ic.control.seed import school_year_bounds
+from mock_ic.control.tenants import DEMO_CREDENTIALS
 from mock_ic.settings import Settings
-from mock_ic.tenants import DEMO_CREDENTIALS
 from mock_ic.testing import free_port, wait_until_healthy
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -183,7 +183,7 @@ def test_postgres_schema_migrations_from_empty_and_from_before_alembic(postgres_
         with legacy.write() as conn:  # what the release before Alembic made (the baseline is that, exactly) ...
             command.upgrade(migrations.config(conn), migrations.BASELINE)
             conn.exec_driver_sql("DROP TABLE alembic_version")
-            conn.exec_driver_sql("DROP TABLE mock_request_log")  # ... when mock_ic.requestlog was not imported
+            conn.exec_driver_sql("DROP TABLE mock_request_log")  # ... when mock_ic.control.requestlog was not imported
             conn.exec_driver_sql("INSERT INTO mock_server_meta (key, value) VALUES ('kept', 'yes')")
         legacy.create_schema()
         with legacy.read() as conn:

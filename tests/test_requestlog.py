@@ -26,13 +26,13 @@ from starlette.requests import Request
 from starlette.testclient import TestClient
 from starlette.types import Receive, Scope, Send
 
-from mock_ic import requestlog
 from mock_ic.app import build_runtime, create_app
-from mock_ic.middleware import PathMiddleware
-from mock_ic.requestlog import REDACTED, RequestLogMiddleware, Secrets, redact_fields, redact_header
-from mock_ic.runtime import Runtime
+from mock_ic.control import requestlog
+from mock_ic.control.requestlog import REDACTED, RequestLogMiddleware, Secrets, redact_fields, redact_header
+from mock_ic.control.runtime import Runtime
+from mock_ic.control.tenants import DEMO_CREDENTIALS, Tenant, TenantExists
+from mock_ic.edge.paths import PathMiddleware
 from mock_ic.settings import Settings
-from mock_ic.tenants import DEMO_CREDENTIALS, Tenant, TenantExists
 
 T = TypeVar("T")
 
@@ -443,7 +443,7 @@ def test_request_log_failure_to_record_is_a_warning_without_secrets(
         raise sa.exc.OperationalError("INSERT ...", {"request_body": pruned.client_secret}, Exception("disk full"))
 
     monkeypatch.setattr(requestlog.Recorder, "record_many", broken)
-    with caplog.at_level(logging.WARNING, logger="mock_ic.requestlog"):
+    with caplog.at_level(logging.WARNING, logger="mock_ic.control.requestlog"):
         response = TestClient(logged(echo, runtime)).post(
             f"{v1p2(PRUNED)}/rostering/v1p2/x?client_secret={pruned.client_secret}", content=pruned.client_secret)
     assert response.status_code == 200 and response.text == pruned.client_secret

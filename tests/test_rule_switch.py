@@ -15,9 +15,9 @@ from typing import Any
 import pytest
 from starlette.testclient import TestClient
 
+from mock_ic.control.runtime import Runtime
 from mock_ic.ic.registry import RULES, switchable_rules
 from mock_ic.ic.rules import UNCATEGORIZED
-from mock_ic.runtime import Runtime
 from tests.conftest import fetch_token
 
 APP = "switches"

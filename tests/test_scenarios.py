@@ -1,7 +1,7 @@
 """FAULT-SCENARIOS: each named scenario makes a plain passback sequence meet its Canvas SIS error.
 
 In process, on the session's app and runtime: a small tenant per test, the scenario applied with
-``mock_ic.scenarios.apply``, then what a passback client does — PUT a line item for a class of the
+``mock_ic.control.scenarios.apply``, then what a passback client does — PUT a line item for a class of the
 tenant, PUT a result for a student who was enrolled before the scenario — and the status, codeMinor and
 ``X-Mock-Fault`` header that docs/scenarios.md promises. Every deliberate 5xx here carries X-Mock-Fault,
 so the session's 5xx guard ignores it.
@@ -21,11 +21,12 @@ from typing import Any
 import pytest
 from starlette.testclient import TestClient
 
-from mock_ic import scenarios, state
-from mock_ic.faults import FAULT_HEADER, book_of
-from mock_ic.runtime import Runtime
-from mock_ic.scenarios import ScenarioError, UnknownScenario, UnknownTenant
-from mock_ic.tenants import Tenant
+from mock_ic.control import scenarios, state
+from mock_ic.control.faults import book_of
+from mock_ic.control.runtime import Runtime
+from mock_ic.control.scenarios import ScenarioError, UnknownScenario, UnknownTenant
+from mock_ic.control.tenants import Tenant
+from mock_ic.edge.faults import FAULT_HEADER
 from tests.conftest import code_minor, fetch_token
 
 SMALL = {"schools": 1, "students": 24, "teachers": 3, "courses": 3, "classes": 4}  # seeds in well under 1 s

@@ -1,4 +1,4 @@
-"""The district generator (mock_ic/seed.py): IC-TERMS, IC-IDS, IC-USERS and 1.2 schema validity.
+"""The district generator (mock_ic/control/seed.py): IC-TERMS, IC-IDS, IC-USERS and 1.2 schema validity.
 
 The demo district is generated once per module; a hypothesis property runs the same structural
 checks over small random recipes, which reach the corner cases (one school, no classes, fewer
@@ -25,7 +25,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 from referencing.jsonschema import DRAFT202012
 
-from mock_ic import seed
+from mock_ic.control import seed
 from mock_ic.resources import fixtures_dir, openapi_dir
 
 Doc = dict[str, Any]

@@ -16,8 +16,8 @@ import pytest
 import requests
 
 from conformance.passback.canvas import load_course
-from mock_ic.seed import school_year_bounds
-from mock_ic.tenants import DEMO_CREDENTIALS
+from mock_ic.control.seed import school_year_bounds
+from mock_ic.control.tenants import DEMO_CREDENTIALS
 from mock_ic.testing import free_port, wait_until_healthy
 
 ROOT = Path(__file__).resolve().parents[1]

@@ -6,10 +6,10 @@ from datetime import date
 
 import pytest
 
-from mock_ic import state
-from mock_ic.runtime import Runtime
+from mock_ic.control import state
+from mock_ic.control.runtime import Runtime
+from mock_ic.control.tenants import Tenant
 from mock_ic.store import documents
-from mock_ic.tenants import Tenant
 
 APP = "state-test"
 TODAY = date(2026, 11, 25)

@@ -15,8 +15,8 @@ from typing import Any
 import pytest
 from starlette.testclient import TestClient
 
+from mock_ic.control.runtime import Runtime
 from mock_ic.ic.view import display_cell
-from mock_ic.runtime import Runtime
 from mock_ic.store import documents
 from tests.conftest import DEMO, GRADEBOOK, ROSTER, code_minor
 

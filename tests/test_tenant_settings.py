@@ -11,8 +11,8 @@ import pytest
 import yaml
 from starlette.testclient import TestClient
 
+from mock_ic.ic.settings import ALLOWED, TenantSettings, json_schema
 from mock_ic.resources import openapi_dir
-from mock_ic.tenant_settings import ALLOWED, TenantSettings, json_schema
 from tests.conftest import code_minor
 
 ADMIN = "/_mock"
@@ -49,7 +49,7 @@ def test_every_setting_has_a_case_here() -> None:
 
 
 def test_admin_spec_declares_the_settings_as_the_code_does() -> None:
-    """openapi/mock-admin.yaml's TenantSettings is generated from mock_ic/tenant_settings.py."""
+    """openapi/mock-admin.yaml's TenantSettings is generated from mock_ic/ic/settings.py."""
     spec = yaml.safe_load((openapi_dir() / "mock-admin.yaml").read_text(encoding="utf-8"))
     declared = dict(spec["components"]["schemas"]["TenantSettings"])
     declared.pop("description")

@@ -34,9 +34,9 @@ from mock_ic.api.tenants_admin import (  # noqa: F401 - operationIds of openapi/
     setGradingWindow,
     updateTenant,
 )
+from mock_ic.control.runtime import runtime_of
 from mock_ic.ic import teacher, view
 from mock_ic.mounts import ADMIN_BASE
-from mock_ic.runtime import runtime_of
 from mock_ic.store import documents
 
 

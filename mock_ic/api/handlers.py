@@ -18,16 +18,15 @@ import flask
 import sqlalchemy as sa
 from connexion import context
 
-from mock_ic import query
 from mock_ic.api import rendering
+from mock_ic.control.runtime import runtime_of
+from mock_ic.control.tenants import Tenant
 from mock_ic.errors import InvalidData
 from mock_ic.ic import school_scope
-from mock_ic.oneroster import gradebook, reading, v1p1
+from mock_ic.oneroster import gradebook, query, reading, v1p1
 from mock_ic.oneroster.endpoints import Endpoint, Parent
 from mock_ic.oneroster.schemas import spec
-from mock_ic.runtime import runtime_of
 from mock_ic.store.tables import KINDS
-from mock_ic.tenants import Tenant
 
 _LIST_PARAMS = ("limit", "offset", "sort", "orderBy", "filter", "fields")
 _USER_PARAMS = ("studentSourcedId", "teacherSourcedId", "userSourcedId")

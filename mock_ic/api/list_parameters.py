@@ -1,6 +1,6 @@
 """The OneRoster error for a refused ``sort``, ``fields`` or ``filter`` (OR-SORT, OR-FIELDS, OR-FILTER, OR-ERRORS).
 
-openapi/ declares these parameters per collection, exactly as mock_ic/query.py accepts them (a ``sort``
+openapi/ declares these parameters per collection, exactly as mock_ic/oneroster/query.py accepts them (a ``sort``
 enum, ``fields`` and ``filter`` patterns), each marked with ``x-oneroster-kind`` and
 ``x-oneroster-version``. connexion checks them before any handler runs; when a value fails, the client
 hears what the query layer would have said: ``invalid_sort_field``, ``invalid_selection_field`` or
@@ -11,8 +11,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from mock_ic import query
 from mock_ic.errors import InvalidFilterField, InvalidSelectionField, InvalidSortField, OneRosterError
+from mock_ic.oneroster import query
 
 _ERRORS: dict[str, type[OneRosterError]] = {
     "sort": InvalidSortField,

@@ -8,8 +8,8 @@ import flask
 from connexion import context
 
 from mock_ic.api.rendering import dumps, json_response
-from mock_ic.auth import TokenError, authenticate_client, client_credentials, scope_uris
-from mock_ic.runtime import runtime_of
+from mock_ic.control.runtime import runtime_of
+from mock_ic.control.tokens import TokenError, authenticate_client, client_credentials, scope_uris
 
 _NO_STORE = {"Cache-Control": "no-store", "Pragma": "no-cache"}
 
@@ -35,7 +35,7 @@ def _issue(app_name: str | None) -> flask.Response:
     if not client_id:
         raise TokenError(401, "invalid_client", "Client authentication is required: HTTP Basic or "
                          "client_id/client_secret form fields", {"WWW-Authenticate": 'Basic realm="mock-ic"'})
-    tenant = authenticate_client(rt, client_id, secret, app_name, used_basic)
+    tenant = authenticate_client(rt.tenants, client_id, secret, app_name, used_basic)
     token, grant = rt.tokens.issue(tenant, form.get("scope"), now=rt.clock())
     body = {
         "access_token": token,

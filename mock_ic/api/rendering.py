@@ -16,11 +16,11 @@ import flask
 import orjson
 from connexion import context
 
-from mock_ic import query
+from mock_ic.control.runtime import runtime_of
 from mock_ic.errors import status_info
 from mock_ic.mounts import MOUNTS
+from mock_ic.oneroster import query
 from mock_ic.oneroster.reading import CollectionPage
-from mock_ic.runtime import runtime_of
 
 _STORED_HREF = '"href":"/ims/oneroster/'
 

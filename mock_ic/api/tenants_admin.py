@@ -9,15 +9,15 @@ from typing import Any
 import flask
 from connexion import context
 
-from mock_ic import requestlog, scenarios, state
 from mock_ic.api import rendering
-from mock_ic.csv_import import CsvImportError, import_bundle
+from mock_ic.control import requestlog, scenarios, state
+from mock_ic.control.csv_import import CsvImportError, import_bundle
+from mock_ic.control.faults import FaultRule, book_of
+from mock_ic.control.runtime import Runtime, runtime_of
+from mock_ic.control.tenants import Tenant, TenantExists, TenantSettings
 from mock_ic.errors import Conflict, InvalidData, UnknownObject, Unprocessable
-from mock_ic.faults import FaultRule, book_of
+from mock_ic.ic.settings import SettingError
 from mock_ic.mounts import tenant_urls
-from mock_ic.runtime import Runtime, runtime_of
-from mock_ic.tenant_settings import SettingError
-from mock_ic.tenants import Tenant, TenantExists, TenantSettings
 
 _CREDENTIALS = {"clientId": "client_id", "clientSecret": "client_secret", "vendorKey": "vendor_key",
                 "vendorSecret": "vendor_secret"}

@@ -21,9 +21,9 @@ from connexion.validators import (
 from jsonschema import Draft4Validator, ValidationError
 from starlette.types import Scope
 
-from mock_ic import tenant_settings
 from mock_ic.api import list_parameters
 from mock_ic.errors import InvalidData, Unprocessable
+from mock_ic.ic import settings as tenant_settings
 
 _COMPILED: dict[tuple[type, int], tuple[dict[str, Any], Any]] = {}
 

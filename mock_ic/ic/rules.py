@@ -17,7 +17,7 @@ from mock_ic.store.facts import Facts
 from mock_ic.store.refs import ref
 
 if TYPE_CHECKING:
-    from mock_ic.tenant_settings import TenantSettings
+    from mock_ic.ic.settings import TenantSettings
 
 UNCATEGORIZED = "11111111-1111-1111-1111-111111111111"  # IC-LI-CATEGORY-1P1
 

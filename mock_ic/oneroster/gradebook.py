@@ -19,12 +19,12 @@ from jsonschema import ValidationError
 
 from mock_ic.errors import InvalidData, UnknownObject, Unprocessable
 from mock_ic.ic import rules, school_scope
+from mock_ic.ic.settings import TenantSettings
 from mock_ic.oneroster.schemas import FORMAT_EXAMPLES, output_validator
 from mock_ic.store import documents
 from mock_ic.store.facts import Facts
 from mock_ic.store.refs import ref
 from mock_ic.store.tables import KINDS
-from mock_ic.tenants import TenantSettings
 
 
 @dataclass(frozen=True)

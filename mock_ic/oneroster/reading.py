@@ -8,8 +8,8 @@ from typing import Any
 
 import sqlalchemy as sa
 
-from mock_ic import query
 from mock_ic.errors import UnknownObject
+from mock_ic.oneroster import query
 from mock_ic.oneroster.endpoints import Endpoint, Parent
 from mock_ic.store import documents
 from mock_ic.store.tables import KINDS

@@ -153,7 +153,7 @@ def bulk_load(conn: sa.Connection, tenant: str, district: dict[str, Sequence[dic
 
 
 def drop_tenant(conn: sa.Connection, tenant: str) -> None:
-    """Every document of the tenant (its snapshots stay: see mock_ic.state)."""
+    """Every document of the tenant (its snapshots stay: see mock_ic.control.state)."""
     for table in (*TABLES.values(), *(link for link, _ in LINK_TABLES.values())):
         conn.execute(sa.delete(table).where(table.c.tenant == tenant))
 

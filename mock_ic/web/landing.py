@@ -15,8 +15,8 @@ import flask
 import jinja2
 
 from mock_ic import __version__
+from mock_ic.control.runtime import Runtime
 from mock_ic.mounts import ADMIN_BASE, MOUNTS, SERVICES, TOKEN_PATH, Mount, tenant_urls
-from mock_ic.runtime import Runtime
 
 
 def register(app: flask.Flask) -> None:

@@ -12,7 +12,7 @@ transaction lock), so processes starting together on one database migrate it onc
 - empty database: every migration runs, from ``0001_baseline``;
 - a database made before Alembic managed the schema (``mock_tenants`` there, no ``alembic_version``):
   adopted at the baseline (its tables are today's baseline tables; the baseline creates only those
-  missing, e.g. the request log, which old releases made only when ``mock_ic.requestlog`` was
+  missing, e.g. the request log, which old releases made only when ``mock_ic.control.requestlog`` was
   imported), then upgraded;
 - a database at head: nothing (the check above, outside any write lock).
 """
@@ -21,16 +21,23 @@ from __future__ import annotations
 
 import re
 import threading
+from contextlib import AbstractContextManager
 from functools import cache
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Protocol
 
 import sqlalchemy as sa
 
 if TYPE_CHECKING:
     from alembic.config import Config
 
-    from mock_ic.store.engine import Database
+
+class Transactions(Protocol):
+    """What an upgrade needs of a database (mock_ic.store.engine.Database, which imports this module)."""
+
+    def read(self) -> AbstractContextManager[sa.Connection]: ...
+
+    def write(self) -> AbstractContextManager[sa.Connection]: ...
 
 HERE = Path(__file__).resolve().parent
 VERSIONS = HERE / "versions"
@@ -73,7 +80,7 @@ def current(conn: sa.Connection) -> str | None:
     return conn.execute(sa.text(f"SELECT version_num FROM {VERSION_TABLE}")).scalar()
 
 
-def upgrade(db: Database) -> None:
+def upgrade(db: Transactions) -> None:
     """Bring the database to head; a database already there costs one cheap read."""
     with db.read() as conn:
         if current(conn) == head():

@@ -5,8 +5,8 @@ A column one version lacks reads as empty, so one builder serves both versions.
 
 from __future__ import annotations
 
-from mock_ic.csv_import.cells import Cells, Doc, compact
-from mock_ic.seed import ref
+from mock_ic.control.csv_import.cells import Cells, Doc, compact
+from mock_ic.control.seed import ref
 
 SCORE_STATUSES = ("exempt", "fully graded", "not submitted", "partially graded", "submitted")
 _RESULT_FLAGS = ("inProgress", "incomplete", "late", "missing")

@@ -19,7 +19,7 @@ format of docs/data-model.md, by kind. How the binding maps onto them:
   objectives) are skipped even when marked bulk.
 """
 
-from mock_ic.csv_import.importer import import_bundle
-from mock_ic.csv_import.problems import CsvImportError, Problem
+from mock_ic.control.csv_import.importer import import_bundle
+from mock_ic.control.csv_import.problems import CsvImportError, Problem
 
 __all__ = ["CsvImportError", "Problem", "import_bundle"]

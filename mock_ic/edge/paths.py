@@ -11,11 +11,11 @@ from urllib.parse import urlsplit, urlunsplit
 
 from starlette.types import ASGIApp, Receive, Scope, Send
 
-from mock_ic import admin_access
-from mock_ic.api.errors import error_response
+from mock_ic.control.runtime import SCOPE_KEY, Runtime
+from mock_ic.edge import admin_access
+from mock_ic.edge.errors import error_response
 from mock_ic.errors import InvalidData, PayloadTooLarge, Unauthorised
 from mock_ic.mounts import ADMIN_BASE, MOUNTS
-from mock_ic.runtime import SCOPE_KEY, Runtime
 
 # App-scoped IC URLs -> (pattern, the mounted base their rest is served under):
 # IC-URL-1P2: /campus/api/oneroster/v1p2/{appName}/ims/oneroster/{rostering|gradebook}/v1p2/...

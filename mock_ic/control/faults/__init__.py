@@ -2,21 +2,19 @@
 
 - :class:`FaultRule` — one rule, validated, JSON round-trippable (``from_dict`` / ``to_dict``).
 - :class:`FaultBook` — a server's per-tenant rule lists and counters: ``book_of(runtime)``.
-- :class:`FaultMiddleware` — the ASGI middleware that applies both, installed after PathMiddleware.
+
+The ASGI middleware that applies both is mock_ic/edge/faults.py.
 
 Rules and in-flight counts are kept in memory per server process.
 """
 
-from mock_ic.faults.book import FaultBook, Revocation, book_of, token_revoked, tokens_not_before
-from mock_ic.faults.load import InFlight, in_flight_of
-from mock_ic.faults.middleware import FAULT_HEADER, FaultMiddleware
-from mock_ic.faults.operations import known_operation_ids, operation_id
-from mock_ic.faults.rules import FaultRule
+from mock_ic.control.faults.book import FaultBook, Revocation, book_of, token_revoked, tokens_not_before
+from mock_ic.control.faults.load import InFlight, in_flight_of
+from mock_ic.control.faults.operations import known_operation_ids, operation_id
+from mock_ic.control.faults.rules import FaultRule
 
 __all__ = [
-    "FAULT_HEADER",
     "FaultBook",
-    "FaultMiddleware",
     "FaultRule",
     "InFlight",
     "Revocation",

@@ -1,30 +1,27 @@
-"""Authentication: the token endpoint's client check, bearer tokens, scopes and the vendor header.
+"""OAuth 2 client credentials for a tenant: the client check, signed access tokens and scopes.
 
-IC-AUTH-TOKEN / IC-AUTH-BEARER / IC-AUTH-SCOPE / IC-VENDOR-HEADER / IC-VENDOR-OPTIONAL / IC-GRADEBOOK-SYNC.
-
-Tokens are signed, self-contained (tenant, scopes, expiry), so every worker process can check
-them without a database round trip on the event loop. Secret comparisons are constant-time, and
-no secret or token is ever logged.
+IC-AUTH-TOKEN / IC-AUTH-SCOPE. Tokens are signed, self-contained (tenant, scopes, expiry), so every
+worker process can check them without a database round trip on the event loop. Secret comparisons
+are constant-time, and no secret or token is ever logged. The HTTP side (connexion's security
+handlers) is mock_ic/edge/security.py.
 """
 
 from __future__ import annotations
 
+import base64
+import binascii
 import functools
 import hmac
 import time
 from collections.abc import Iterable
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING
+from urllib.parse import unquote
 
-from connexion.lifecycle import ConnexionRequest
-from connexion.security import NO_VALUE, AbstractSecurityHandler, ApiKeySecurityHandler, OAuthSecurityHandler
 from itsdangerous import BadSignature, URLSafeSerializer
 
-from mock_ic.basic_auth import decode_basic
-from mock_ic.errors import Unauthorised
-from mock_ic.faults import token_revoked
-from mock_ic.runtime import Runtime, runtime_of
-from mock_ic.tenants import Tenant
+if TYPE_CHECKING:
+    from mock_ic.control.tenants import Tenant, TenantRegistry
 
 SCOPE_PREFIXES = {
     "1.2": "https://purl.imsglobal.org/spec/or/v1p2/scope/",
@@ -117,9 +114,9 @@ def client_credentials(authorization: str | None, form: dict[str, str]) -> tuple
     return form.get("client_id", ""), form.get("client_secret", ""), False
 
 
-def authenticate_client(rt: Runtime, client_id: str, secret: str, app_name: str | None,
+def authenticate_client(tenants: TenantRegistry, client_id: str, secret: str, app_name: str | None,
                         used_basic: bool) -> Tenant:
-    tenant = rt.tenants.by_client_id(client_id) if client_id else None
+    tenant = tenants.by_client_id(client_id) if client_id else None
     ok = tenant is not None and hmac.compare_digest(tenant.client_secret.encode(), secret.encode())
     if ok and app_name and tenant is not None and tenant.app_name != app_name:
         ok = False
@@ -130,70 +127,13 @@ def authenticate_client(rt: Runtime, client_id: str, secret: str, app_name: str 
     return tenant
 
 
-def current_app_name(request: ConnexionRequest) -> str | None:
-    """The appName of an app-scoped URL (set by the path middleware), else None."""
-    return request.scope.get("mock_ic.app_name")
-
-
-def token_info(token: str, request: ConnexionRequest) -> dict[str, Any] | None:
-    """x-tokenInfoFunc: None (-> 401) unless the token is ours, unexpired and for this tenant."""
-    rt = runtime_of(request.scope)
-    grant = rt.tokens.read(token)
-    if grant is None or grant.expires_at <= rt.clock() or token_revoked(rt, grant):
+def decode_basic(header: str | None) -> tuple[str, str] | None:
+    """``Basic <base64(id:secret)>`` -> (client_id, client_secret); None when absent or malformed."""
+    if not header or header[:6].lower() != "basic ":
         return None
-    tenant = rt.tenants.get(grant.app_name)
-    path_app = current_app_name(request)
-    if tenant is None or (path_app is not None and path_app != grant.app_name):
+    try:
+        decoded = base64.b64decode(header[6:].strip(), validate=True).decode("utf-8")
+    except (binascii.Error, UnicodeDecodeError):
         return None
-    request.scope["mock_ic.tenant"] = tenant
-    return {"sub": tenant.app_name, "scope": scope_uris(grant.scopes)}
-
-
-def vendor_info(api_key: str | None, request: ConnexionRequest) -> dict[str, Any]:
-    """x-apikeyInfoFunc of the x-vendor-authorization header (called with None when it is absent)."""
-    tenant: Tenant | None = request.scope.get("mock_ic.tenant")
-    if tenant is None:
-        raise Unauthorised("A valid bearer token is required")
-    if not tenant.settings.gradebook_sync:
-        raise Unauthorised(f"Grade Book Sync is disabled for the application connection {tenant.app_name!r} "
-                           "(roster-only credentials)")
-    if not tenant.settings.vendor_header_required:
-        return {"sub": tenant.app_name}
-    if api_key is None:
-        raise Unauthorised(f"Missing {VENDOR_HEADER} header: grade book endpoints need "
-                           "'{vendorKey}:{vendorSecret}'")
-    expected = f"{tenant.vendor_key}:{tenant.vendor_secret}".encode()
-    if not hmac.compare_digest(expected, api_key.encode()):
-        raise Unauthorised(f"Invalid {VENDOR_HEADER} header: vendor key or secret is wrong")
-    return {"sub": tenant.app_name}
-
-
-@functools.lru_cache(maxsize=64)
-def _accepts_kwarg(func: Any, keyword: str) -> bool:
-    return AbstractSecurityHandler._accepts_kwarg(func, keyword)
-
-
-class _KnownSignatures:
-    """connexion inspects the token function's signature on every request (``inspect.signature``,
-    about 7 % of a list request's CPU); the functions are fixed, so remember the answer."""
-
-    _accepts_kwarg = staticmethod(_accepts_kwarg)
-
-
-class BearerTokenSecurityHandler(_KnownSignatures, OAuthSecurityHandler):
-    """IC-AUTH-BEARER through connexion's oauth2 handler."""
-
-
-class VendorKeySecurityHandler(_KnownSignatures, ApiKeySecurityHandler):
-    """Calls the key function even when the header is absent, so it can say exactly what is missing
-    and honour IC-VENDOR-OPTIONAL."""
-
-    def _get_verify_func(self, api_key_info_func, loc, name, required_scopes):  # type: ignore[no-untyped-def]
-        check = self.check_api_key(api_key_info_func)
-
-        def wrapper(request: ConnexionRequest) -> Any:
-            if request.headers.get("Authorization") is None:
-                return NO_VALUE
-            return check(request, request.headers.get(name), required_scopes=required_scopes)
-
-        return wrapper
+    client_id, _, secret = decoded.partition(":")
+    return unquote(client_id), unquote(secret)

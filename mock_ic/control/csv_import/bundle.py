@@ -15,8 +15,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import BinaryIO
 
-from mock_ic.csv_import.columns import FILES, REQUIRED_FILES, VERSIONS, FileSpec
-from mock_ic.csv_import.problems import Problem
+from mock_ic.control.csv_import.columns import FILES, REQUIRED_FILES, VERSIONS, FileSpec
+from mock_ic.control.csv_import.problems import Problem
 
 MANIFEST = "manifest.csv"
 BUNDLE = "<bundle>"  # Problem.file for problems with the archive itself

@@ -3,7 +3,7 @@
 A passback test needs a Canvas course whose sections, students and assignment groups exist in the demo
 tenant: Canvas section SIS id = IC class sourcedId, Canvas ``sis_user_id`` = the IC 1.2 user sourcedId, and
 assignment group names = the classes' category titles (IC-LI-CATEGORY-1P2). So the course is built from
-``mock_ic.seed.generate`` rather than typed in, and a test checks that the committed files equal this output
+``mock_ic.control.seed.generate`` rather than typed in, and a test checks that the committed files equal this output
 for FIXTURE_TODAY (they can never drift from the district). The seed is fixed and nothing reads the clock:
 only the dates follow ``today``, exactly as the district's school year does (IC-TERMS).
 
@@ -11,8 +11,8 @@ It lives on the server side because its whole point is to mirror the mock's dist
 never imports mock_ic, and this server-side tool does not import the kit: it writes the kit's course-file
 format, whose id and version a test keeps equal to ``conformance.passback.canvas``.
 
-    python -m mock_ic.demo_course --today 2026-11-25 > fixtures/canvas/demo-course.json
-    python -m mock_ic.demo_course --write fixtures/canvas      # all three fixtures
+    python -m mock_ic.control.demo_course --today 2026-11-25 > fixtures/canvas/demo-course.json
+    python -m mock_ic.control.demo_course --write fixtures/canvas      # all three fixtures
 """
 
 from __future__ import annotations
@@ -27,7 +27,7 @@ from datetime import date, timedelta
 from pathlib import Path
 from typing import Any
 
-from mock_ic import seed
+from mock_ic.control import seed
 
 FORMAT, VERSION = "mock-ic/canvas-course", 1  # the kit's course-file format (conformance/passback/canvas.py)
 
@@ -473,7 +473,7 @@ def _render(value: Any, pad: str, key: str | None) -> str:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m mock_ic.demo_course",
+    parser = argparse.ArgumentParser(prog="python -m mock_ic.control.demo_course",
                                      description="Print (or write) the demo Canvas course files for a date.")
     parser.add_argument("--today", type=date.fromisoformat, default=FIXTURE_TODAY,
                         help=f"the day the course is exported (default {FIXTURE_TODAY}, the committed fixtures')")

@@ -5,7 +5,7 @@ reproduces, the Infinite Campus cause, and what to change: tenant ``settings`` (
 ``faults`` (FAULT-RULES rules; they replace the tenant's rule list) and ``data`` (a small closed vocabulary of
 changes to the tenant's documents, written through the store in one transaction)::
 
-    from mock_ic import scenarios
+    from mock_ic.control import scenarios
     scenarios.names()                                   # the ten scenario names
     scenarios.apply(runtime, "demo", "exchange-error")  # -> what was applied, as JSON
 
@@ -29,13 +29,13 @@ import orjson
 import sqlalchemy as sa
 import yaml
 
-from mock_ic import tenant_settings
-from mock_ic.faults import FaultRule, book_of
+from mock_ic.control.faults import FaultRule, book_of
+from mock_ic.control.runtime import Runtime
+from mock_ic.control.tenants import TenantSettings
+from mock_ic.ic import settings as tenant_settings
 from mock_ic.resources import fixtures_dir
-from mock_ic.runtime import Runtime
 from mock_ic.store import documents
 from mock_ic.store.tables import KINDS, LINK_TABLES
-from mock_ic.tenants import TenantSettings
 
 FOLDER = "scenarios"
 _TEXT_KEYS = ("name", "title", "canvasMessage", "icCause")

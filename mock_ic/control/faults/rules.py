@@ -26,7 +26,7 @@ from dataclasses import dataclass, field, fields
 from fnmatch import fnmatchcase
 from typing import Any, Literal
 
-from mock_ic.faults.operations import known_operation_ids
+from mock_ic.control.faults.operations import known_operation_ids
 
 Malformed = Literal["truncated", "nonjson"]
 

@@ -13,11 +13,11 @@ from datetime import date
 from pathlib import Path
 from typing import BinaryIO
 
-from mock_ic.csv_import import gradebook, rostering, schema
-from mock_ic.csv_import.bundle import BUNDLE, MANIFEST, Bundle, Row, Table, read_bundle
-from mock_ic.csv_import.cells import Cells, Context, Doc, canonical_user_id, id_key, set_ic
-from mock_ic.csv_import.problems import CsvImportError, Problem
-from mock_ic.seed import KINDS, ref
+from mock_ic.control.csv_import import gradebook, rostering, schema
+from mock_ic.control.csv_import.bundle import BUNDLE, MANIFEST, Bundle, Row, Table, read_bundle
+from mock_ic.control.csv_import.cells import Cells, Context, Doc, canonical_user_id, id_key, set_ic
+from mock_ic.control.csv_import.problems import CsvImportError, Problem
+from mock_ic.control.seed import KINDS, ref
 
 Builder = Callable[[Cells], Doc | None]
 Built = tuple[str, Doc, Table, Row]  # kind, document, and where it came from
@@ -37,7 +37,7 @@ _FILE_ORDER = {name: index for index, name in enumerate(
 
 
 def import_bundle(data: bytes | Path | BinaryIO, *, today: date | None = None) -> dict[str, list[Doc]]:
-    """A OneRoster CSV bundle (zip with manifest.csv) -> canonical 1.2 documents by kind (mock_ic.seed.KINDS).
+    """A OneRoster CSV bundle (zip with manifest.csv) -> canonical 1.2 documents by kind (mock_ic.control.seed.KINDS).
 
     Bulk mode only. The version comes from manifest.csv's oneroster.version (1.0/1.1 or 1.2). Blank
     dateLastModified cells become midnight UTC of ``today`` (default: the current date), so the same

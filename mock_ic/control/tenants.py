@@ -14,12 +14,12 @@ from typing import Any
 
 import sqlalchemy as sa
 
-from mock_ic import seed
+from mock_ic.control import seed
+from mock_ic.ic.settings import TenantSettings
 from mock_ic.store import documents
 from mock_ic.store.engine import Database
 from mock_ic.store.tables import snapshots
 from mock_ic.store.tables import tenants as tenants_table
-from mock_ic.tenant_settings import TenantSettings
 
 __all__ = ["DEMO_APP", "DEMO_CREDENTIALS", "Tenant", "TenantExists", "TenantRegistry", "TenantSettings"]
 

@@ -13,9 +13,9 @@ from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 from typing import Any
 
-from mock_ic.csv_import.bundle import METADATA_PREFIX, Row, Table
-from mock_ic.csv_import.problems import Problem
-from mock_ic.seed import ref
+from mock_ic.control.csv_import.bundle import METADATA_PREFIX, Row, Table
+from mock_ic.control.csv_import.problems import Problem
+from mock_ic.control.seed import ref
 from mock_ic.store.tables import KINDS
 
 Doc = dict[str, Any]

@@ -8,8 +8,8 @@ from __future__ import annotations
 
 import threading
 
+from mock_ic.control.runtime import Runtime
 from mock_ic.errors import ServerBusy
-from mock_ic.runtime import Runtime
 
 EXTRAS_KEY = "load"
 RETRY_AFTER = "1"

@@ -15,7 +15,7 @@ from typing import Any, Literal
 
 from mock_ic.ic.registry import switchable_rules
 
-log = logging.getLogger("mock_ic.tenants")
+log = logging.getLogger("mock_ic.control.tenants")
 
 
 @dataclass(frozen=True)

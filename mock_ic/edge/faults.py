@@ -26,17 +26,17 @@ from starlette.responses import Response
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from mock_ic import errors
-from mock_ic.api.errors import error_body
-from mock_ic.basic_auth import decode_basic
-from mock_ic.faults.book import FaultBook, book_of, token_revoked
-from mock_ic.faults.load import busy_error, in_flight_of
-from mock_ic.faults.operations import operation_id
-from mock_ic.faults.rules import FaultRule
+from mock_ic.control.faults.book import FaultBook, book_of, token_revoked
+from mock_ic.control.faults.load import busy_error, in_flight_of
+from mock_ic.control.faults.operations import operation_id
+from mock_ic.control.faults.rules import FaultRule
+from mock_ic.control.runtime import Runtime, runtime_of
+from mock_ic.control.tokens import decode_basic
+from mock_ic.edge.errors import error_body
 from mock_ic.mounts import allowed_methods
-from mock_ic.runtime import Runtime, runtime_of
 
 if TYPE_CHECKING:
-    from mock_ic.auth import Grant
+    from mock_ic.control.tokens import Grant
 
 FAULT_HEADER = "X-Mock-Fault"
 _ADMIN = "/_mock"

@@ -14,8 +14,8 @@ from urllib.parse import urlencode
 
 import sqlalchemy as sa
 
-from mock_ic import filters
 from mock_ic.errors import InvalidData, InvalidFilterField, InvalidSelectionField, InvalidSortField
+from mock_ic.oneroster import filters
 from mock_ic.oneroster.schemas import Shape, properties
 from mock_ic.store.tables import KINDS, class_terms, user_orgs
 

@@ -13,9 +13,9 @@ import jsonschema
 import referencing
 from referencing.jsonschema import DRAFT202012
 
-from mock_ic.csv_import.bundle import Row, Table
-from mock_ic.csv_import.cells import Doc
-from mock_ic.csv_import.problems import Problem
+from mock_ic.control.csv_import.bundle import Row, Table
+from mock_ic.control.csv_import.cells import Doc
+from mock_ic.control.csv_import.problems import Problem
 from mock_ic.oneroster.schemas import KIND_SCHEMAS, SPEC_FILES, spec
 
 _FORMATS = jsonschema.FormatChecker(

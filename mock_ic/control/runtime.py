@@ -18,10 +18,10 @@ from mock_ic.store.engine import Database
 from mock_ic.store.tables import server_meta
 
 if TYPE_CHECKING:
-    from mock_ic.auth import TokenService
-    from mock_ic.tenants import TenantRegistry
+    from mock_ic.control.tenants import TenantRegistry
+    from mock_ic.control.tokens import TokenService
 
-SCOPE_KEY = "mock_ic.runtime"
+SCOPE_KEY = "mock_ic.control.runtime"
 
 
 @dataclass

@@ -14,11 +14,11 @@ from typing import Any
 import orjson
 import sqlalchemy as sa
 
-from mock_ic import seed
+from mock_ic.control import seed
+from mock_ic.control.tenants import Tenant
 from mock_ic.store import documents
 from mock_ic.store.engine import Database
 from mock_ic.store.tables import snapshots
-from mock_ic.tenants import Tenant
 
 
 class UnknownSnapshot(KeyError):

@@ -1,4 +1,4 @@
-"""Developer commands: ``python -m mock_ic.store.migrations revision -m "add a column"`` (see README.md).
+"""Developer commands: ``python -m mock_ic.store.revisions revision -m "add a column"`` (see migrations/README.md).
 
 ``revision`` migrates a scratch SQLite database to head, then has Alembic write
 ``versions/NNNN_slug.py`` (the next number) with what ``mock_ic/store/tables.py`` changed since,
@@ -18,7 +18,7 @@ from mock_ic.store.engine import Database
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m mock_ic.store.migrations", description=__doc__.split("\n\n")[1])
+    parser = argparse.ArgumentParser(prog="python -m mock_ic.store.revisions", description=__doc__.split("\n\n")[1])
     commands = parser.add_subparsers(dest="command", required=True)
     revision = commands.add_parser("revision", help="write the next migration")
     revision.add_argument("-m", "--message", required=True, help="what it does, e.g. 'add users.grade'")

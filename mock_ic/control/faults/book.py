@@ -13,11 +13,11 @@ import threading
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
-from mock_ic.faults.rules import FaultRule
-from mock_ic.runtime import Runtime
+from mock_ic.control.faults.rules import FaultRule
+from mock_ic.control.runtime import Runtime
 
 if TYPE_CHECKING:
-    from mock_ic.auth import Grant
+    from mock_ic.control.tokens import Grant
 
 EXTRAS_KEY = "faults"
 # Token expiry is signed to the millisecond, so a token's issue time is known to +-0.5 ms: a token

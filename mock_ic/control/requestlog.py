@@ -66,16 +66,16 @@ import orjson
 import sqlalchemy as sa
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from mock_ic.basic_auth import decode_basic
-from mock_ic.runtime import SCOPE_KEY, Runtime
+from mock_ic.control.runtime import SCOPE_KEY, Runtime
+from mock_ic.control.tokens import decode_basic
 from mock_ic.store.engine import Database
 from mock_ic.store.tables import request_log
 
 if TYPE_CHECKING:
-    from mock_ic.auth import Grant
-    from mock_ic.tenants import Tenant
+    from mock_ic.control.tenants import Tenant
+    from mock_ic.control.tokens import Grant
 
-log = logging.getLogger("mock_ic.requestlog")
+log = logging.getLogger("mock_ic.control.requestlog")
 
 DEFAULT_KEEP = 5000  # entries kept per tenant
 PRUNE_EVERY = 100  # inserts of a tenant between two prunings

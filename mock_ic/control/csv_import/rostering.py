@@ -3,7 +3,7 @@ classes, users (with 1.2 roles.csv), enrollments and demographics."""
 
 from __future__ import annotations
 
-from mock_ic.csv_import.cells import Cells, Doc, compact, id_key, set_ic
+from mock_ic.control.csv_import.cells import Cells, Doc, compact, id_key, set_ic
 
 ORG_TYPES = ("department", "district", "local", "national", "school", "state")
 SESSION_TYPES = ("gradingPeriod", "semester", "schoolYear", "term")
