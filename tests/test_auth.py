@@ -88,6 +88,7 @@ def test_ic_auth_bearer_missing_or_bad_token_is_401(client: TestClient, headers:
 
 def test_ic_auth_bearer_token_of_one_tenant_refused_on_another_tenants_path(client: TestClient, token: str,
                                                                           runtime: Runtime) -> None:
+    """IC-TENANT: a token is good for its own tenant only."""
     if runtime.tenants.get("other-district") is None:
         runtime.tenants.create("other-district", recipe="demo")
     path = "/campus/api/oneroster/v1p2/other-district/ims/oneroster/rostering/v1p2/schools"

@@ -57,6 +57,7 @@ def line_item_body(klass: dict[str, Any], category: dict[str, Any], **overrides:
 
 def test_ic_li_upsert_201_then_200_and_get_returns_what_was_stored(client: TestClient, gb_auth: dict[str, str],
                                                                    klass: dict, category: dict) -> None:
+    """OR-STATUS, IC-LENIENT-IN: 201 on create, 200 on replace, and the lenient input is stored."""
     sid = new_id()
     created = client.put(f"{GRADEBOOK}/lineItems/{sid}", json=line_item_body(klass, category, title="Quiz A"),
                          headers=gb_auth)
@@ -80,6 +81,7 @@ def test_ic_li_upsert_201_then_200_and_get_returns_what_was_stored(client: TestC
 
 def test_ic_li_upsert_same_object_on_every_base_path(client: TestClient, gb_auth: dict[str, str],
                                                      klass: dict, category: dict) -> None:
+    """IC-URL-1P2, IC-URL-STD: the app-scoped and the standard base paths serve one object."""
     sid = new_id()
     assert client.put(f"/ims/oneroster/gradebook/v1p2/lineItems/{sid}", json=line_item_body(klass, category),
                       headers=gb_auth).status_code == 201
@@ -104,6 +106,7 @@ def test_ic_li_delete_204_then_404_and_results_go_too(client: TestClient, gb_aut
 
 def test_ic_res_upsert_201_then_200_with_lenient_input(client: TestClient, gb_auth: dict[str, str],
                                                        klass: dict, category: dict) -> None:
+    """IC-LENIENT-IN: a result with what real clients send is accepted."""
     sid, rid = new_id(), new_id("canvas-res")
     client.put(f"{GRADEBOOK}/lineItems/{sid}", json=line_item_body(klass, category), headers=gb_auth)
     body = {"result": {"lineItem": {"sourcedId": sid}, "student": {"sourcedId": klass["student"]["sourcedId"]},

@@ -364,6 +364,7 @@ def test_ic_users_no_show_enrollments_not_returned(api: Api, runtime: Runtime) -
 
 
 def test_same_line_item_through_1p1_and_1p2_is_one_object(api: Api, school_class: dict) -> None:
+    """IC-URL-1P1, IC-LI-UPSERT: a line item written on 1.1 and read on 1.2 is one object."""
     a = new_id()
     assert api.put(f"{V11}/lineItems/{a}", body(school_class, title="Via 1.1")).status_code == 201
     v12 = api.get(f"{GRADEBOOK}/lineItems/{a}").json()["lineItem"]

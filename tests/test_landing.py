@@ -53,6 +53,7 @@ def test_index_is_a_page_for_a_browser(client: TestClient) -> None:
 @pytest.mark.parametrize("root", service_roots())
 @pytest.mark.parametrize("slash", ["", "/"])
 def test_every_service_root_answers_200_with_its_resource_paths(client: TestClient, root: str, slash: str) -> None:
+    """IC-URL-1P1-SPLIT: every service root, split 1.1 roots included, lists its resource paths."""
     response = client.get(root + slash, follow_redirects=False)
     assert response.status_code == 200, response.text
     body = response.json()

@@ -199,6 +199,7 @@ SCENARIO_TITLES = {
 
 @pytest.mark.parametrize("scenario", sorted(SCENARIO_TITLES))
 def test_each_sis_error_scenario_gives_its_canvas_title(ic: MockIC, course: CanvasCourse, scenario: str) -> None:
+    """FAULT-SCENARIOS: each SIS-error scenario gives the Canvas error title it reproduces."""
     title, status = SCENARIO_TITLES[scenario]
     assert ic.admin is not None
     ic.admin.scenario(scenario)

@@ -119,6 +119,7 @@ def test_or_envelope_1p2_wrappers(client: TestClient, auth: dict[str, str]) -> N
 
 def test_hrefs_are_absolute_for_the_base_the_client_used(client: TestClient, auth: dict[str, str],
                                                          ids: dict[str, str]) -> None:
+    """IC-URL-1P2, IC-URL-STD: hrefs follow the base path of the request."""
     klass = _get(client, auth, f"/classes/{ids['classSourcedId']}").json()["class"]
     assert klass["school"]["href"] == f"http://testserver{ROSTER}/orgs/{ids['schoolSourcedId']}"
     plain = client.get(f"/ims/oneroster/rostering/v1p2/classes/{ids['classSourcedId']}", headers=auth).json()

@@ -198,6 +198,7 @@ DERIVATIONS = {"IC-LI-CATEGORY-1P1", "IC-RES-FLAGS"}  # rules that change what i
 
 
 def test_every_switchable_rule_has_a_case() -> None:
+    """RULE-SWITCH: every switchable rule has a case here."""
     assert set(CASES) == set(switchable_rules())
 
 
@@ -223,6 +224,7 @@ def test_rule_switch_each_rule_names_itself_and_switched_off_lets_its_violation_
 
 
 def test_a_rule_that_cannot_be_switched_off_says_so(world: World) -> None:
+    """RULE-SWITCH: switching off a rule that cannot be is refused, saying why."""
     assert not RULES["IC-LI-CLASS"].switchable
     response = world.client.patch(f"/_mock/tenants/{APP}", json={"settings": {"rules": {"IC-LI-CLASS": False}}})
     assert response.status_code == 422
@@ -232,6 +234,7 @@ def test_a_rule_that_cannot_be_switched_off_says_so(world: World) -> None:
 
 
 def test_1p1_rejections_name_the_rule_too(world: World) -> None:
+    """RULE-SWITCH: 1.1 error bodies name the rule as 1.2 ones do."""
     response = world.put(f"{V11}/lineItems/sw-li-long-{next(_n)}", world.line_item(title="T" * 51))
     assert response.status_code == 422
     assert response.headers["X-Mock-IC-Rule"] == "IC-LI-TITLE-LEN"

@@ -73,6 +73,7 @@ def _fill(operation_id: str, path: str, ids: dict[str, Any]) -> str:
 @pytest.mark.parametrize("operation_id,path", OPERATIONS, ids=[op for op, _ in OPERATIONS])
 def test_or_envelope_1p1_every_operation_answers_200(client: TestClient, headers: dict[str, str],
                                                     ids: dict[str, Any], operation_id: str, path: str) -> None:
+    """IC-URL-1P1: every 1.1 operation answers on the 1.1 base path."""
     if operation_id == "getResult":
         path = "/results"  # the demo district has no results until a vendor writes some
     response = client.get(f"{V11}{_fill(operation_id, path, ids)}", headers=headers)
@@ -99,6 +100,7 @@ def test_or_errors_1p1_style_and_spellings(client: TestClient, headers: dict[str
 
 
 def test_or_sort_and_fields_unknown_are_warnings_on_1p1(client: TestClient, headers: dict[str, str]) -> None:
+    """OR-SORT, OR-FIELDS: on 1.1 an unknown sort or selection field is a warning, not an error."""
     response = client.get(f"{V11}/classes", headers=headers, params={"sort": "shoeSize", "fields": "title,x",
                                                                      "limit": 3})
     assert response.status_code == 200

@@ -42,7 +42,7 @@ class Rule:
     summary: str
     settings: tuple[str, ...] = ()  # TenantSettings names that tune it (besides the on/off switch)
     switchable: bool = True
-    checks: list[str] = field(default_factory=list)  # the names of the functions that enforce it
+    checks: list[str] = field(default_factory=list)  # "module:function" of each function that enforces it
 
     def check(self, function: Check) -> Check:
         """Register ``function(ctx, ...)`` as a check of this rule (``ctx`` says which rules are on)."""
@@ -55,7 +55,7 @@ class Rule:
 
     def _enforce(self, function: Check, *, switchable: bool) -> Check:
         rule_id = self.id
-        self.checks.append(function.__name__)
+        self.checks.append(f"{function.__module__}:{function.__qualname__}")
 
         @functools.wraps(function)
         def enforced(ctx: RuleSwitches, *args: Any, **kwargs: Any) -> Any:

@@ -1,0 +1,165 @@
+"""What mock-ic does about each behaviour of the IC / OneRoster catalogue (IC_BEHAVIOUR.md), by ID.
+
+The one hand-kept part of docs/behaviour.md: each ID's status and what exactly is done. The rest of
+each row is derived: the tenant settings from :class:`~mock_ic.ic.settings.TenantSettings` (each
+setting names its rule), the code from the registry (:mod:`mock_ic.ic.registry`) and from the
+modules that name the ID, the tests from the tests that name it. ``python -m tests.test_behaviour_doc
+--write`` regenerates the page; a test fails when it is stale.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True)
+class Behaviour:
+    id: str
+    status: str  # "tested" (implemented, proven by the tests named), "partial" (the gap said), "not yet" (the issue)
+    note: str = ""  # what exactly is done, and where a user meets it
+    other_settings: str = ""  # what tunes it besides the tenant settings (e.g. a district recipe's fields)
+
+
+@dataclass(frozen=True)
+class Section:
+    title: str
+    behaviours: tuple[Behaviour, ...]
+
+
+SECTIONS: tuple[Section, ...] = (
+    Section(
+        "1. Tenancy, URLs, authentication",
+        (
+            Behaviour(
+                "IC-TENANT", "tested", note="admin API `/_mock/tenants`, CLI `mock-ic tenant`, `mock_ic.testing.MockIC`"
+            ),
+            Behaviour("IC-URL-1P2", "tested"),
+            Behaviour("IC-URL-1P1", "tested"),
+            Behaviour(
+                "IC-URL-1P1-SPLIT",
+                "tested",
+                note=('1.1 at `/campus/api/ims/oneroster/{rostering,gradebook}/v1p1`, each root with its '
+                      "service's 1.1 operations (a grade book operation is one that needs the vendor header), "
+                      'hrefs on the root that serves their kind'),
+            ),
+            Behaviour("IC-URL-STD", "tested"),
+            Behaviour("IC-AUTH-TOKEN", "tested"),
+            Behaviour("IC-AUTH-BEARER", "tested"),
+            Behaviour("IC-AUTH-SCOPE", "tested"),
+            Behaviour("IC-VENDOR-HEADER", "tested"),
+            Behaviour("IC-GRADEBOOK-SYNC", "tested"),
+            Behaviour(
+                "IC-SCHOOL-SCOPE",
+                "tested",
+                note="lists, reads, parents and writes; demographics carry no school and stay visible",
+            ),
+        ),
+    ),
+    Section(
+        "2. Reading",
+        (
+            Behaviour("OR-ENVELOPE", "tested"),
+            Behaviour("OR-PAGING", "tested"),
+            Behaviour("OR-FILTER", "tested"),
+            Behaviour("OR-SORT", "tested"),
+            Behaviour("OR-FIELDS", "tested"),
+            Behaviour("OR-NESTED", "tested"),
+            Behaviour("OR-ERRORS", "tested"),
+            Behaviour("OR-STATUS", "tested"),
+        ),
+    ),
+    Section(
+        "2b. What real clients send",
+        (
+            Behaviour(
+                "IC-LENIENT-IN",
+                "tested",
+                note=('references by sourcedId only, missing status/dateLastModified, integers for floats, '
+                      'date-time scoreDate (stored as its date) accepted; `strict_input` refuses them with 400 '
+                      'naming the field — a non-date in any `format: date` field (scoreDate) names the value and'
+                      ' the expected `YYYY-MM-DD` (the Draft 4 format checker has no `date`; '
+                      '`mock_ic/oneroster/schemas.py` adds it)'),
+            ),
+            Behaviour("IC-TITLE-OVER", "tested"),
+            Behaviour("IC-VENDOR-OPTIONAL", "tested"),
+        ),
+    ),
+    Section(
+        "3. Identifiers and roster shape",
+        (
+            Behaviour("IC-IDS", "tested"),
+            Behaviour("IC-TERMS", "tested", other_settings="recipe `terms_per_school`"),
+            Behaviour("IC-USERS", "tested", other_settings="recipe ratios"),
+        ),
+    ),
+    Section(
+        "4. Line items",
+        (
+            Behaviour("IC-LI-UPSERT", "tested"),
+            Behaviour("IC-LI-TITLE-LEN", "tested"),
+            Behaviour("IC-LI-DUP-TITLE", "tested"),
+            Behaviour("IC-LI-DUE-DATE", "tested"),
+            Behaviour("IC-LI-GRADING-WINDOW", "tested"),
+            Behaviour("IC-LI-CATEGORY-1P1", "tested"),
+            Behaviour("IC-LI-CATEGORY-1P2", "tested"),
+            Behaviour("IC-LI-CLASS", "tested"),
+            Behaviour("IC-LI-OWNER", "tested"),
+            Behaviour("IC-LI-DELETE", "tested"),
+            Behaviour("IC-LI-1P1-ONLY", "tested"),
+            Behaviour("IC-ASSESS-1P2", "not yet", note="issue 15"),
+            Behaviour("IC-GRADING-TASK", "not yet", note="issue 18"),
+            Behaviour(
+                "IC-CAT-OWNER",
+                "tested",
+                note=("1.1 and 1.2: seeded (and imported) categories → 403 on PUT/DELETE; a vendor's category is"
+                      ' marked `metadata.ic.origin: "vendor"` and names its class in `metadata.ic.class` '
+                      '(optional; must be a visible class, else 422); a replace without class or weight keeps '
+                      'the stored ones, naming another class → 422; DELETE while active line items use it → 422 '
+                      'naming them'),
+            ),
+        ),
+    ),
+    Section(
+        "5. Results and the teacher's view",
+        (
+            Behaviour("IC-RES-UPSERT", "tested"),
+            Behaviour("IC-RES-DECIMAL", "tested"),
+            Behaviour("IC-RES-EXTRA-CREDIT", "tested"),
+            Behaviour("IC-RES-BLANK", "tested"),
+            Behaviour("IC-RES-FLAGS", "tested"),
+            Behaviour("IC-RES-ONE-WAY", "tested", note="`PUT /_mock/tenants/{app}/results/{id}/teacher-edit`"),
+            Behaviour(
+                "IC-VIEW",
+                "tested",
+                note="JSON at `/_mock/tenants/{app}/classes/{id}/gradebook`, HTML at `/_mock/ui/{app}/classes/{id}`",
+            ),
+        ),
+    ),
+    Section(
+        "6. Faults",
+        (
+            Behaviour(
+                "FAULT-RULES", "tested", note="per tenant, per server process; admin API `/_mock/tenants/{app}/faults`"
+            ),
+            Behaviour(
+                "FAULT-SCENARIOS",
+                "tested",
+                note="`POST /_mock/tenants/{app}/scenario`, `mock-ic serve --scenario NAME`",
+            ),
+            Behaviour("IC-LOAD", "tested", note="per server process"),
+        ),
+    ),
+    Section(
+        "6b. Rules as a registry",
+        (
+            Behaviour(
+                "RULE-SWITCH",
+                "tested",
+                note=('`mock_ic/ic/registry.py`; every rule of `mock_ic/ic/rules.py` is registered with its ID, '
+                      'settings and checks; a rejection starts its description with `[ID]` and carries '
+                      '`X-Mock-IC-Rule: ID`; `rules: {"ID": false}` switches a rule off (IC-LI-CLASS cannot be: '
+                      'the stored line item needs its class)'),
+            ),
+        ),
+    ),
+)
