@@ -23,8 +23,6 @@ from sqlalchemy.schema import CreateIndex
 from mock_ic.oneroster.filters import (
     MAX_PREDICATES,
     Conjunction,
-    Field,
-    FieldKind,
     FilterError,
     FilterSyntaxError,
     Node,
@@ -33,11 +31,9 @@ from mock_ic.oneroster.filters import (
     canonical_datetime,
     compile_filter,
     is_identifier_path,
-    json_array_contains,
-    json_number,
-    json_text,
     parse_filter,
 )
+from mock_ic.store.filter_sql import Field, FieldKind, json_array_contains, json_number, json_text
 
 OPS = ("=", "!=", ">", ">=", "<", "<=", "~")
 

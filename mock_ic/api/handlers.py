@@ -12,21 +12,22 @@ import inspect
 import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import flask
-import sqlalchemy as sa
 from connexion import context
 
 from mock_ic.api import rendering
 from mock_ic.control.runtime import runtime_of
 from mock_ic.control.tenants import Tenant
 from mock_ic.errors import InvalidData
-from mock_ic.ic import school_scope
 from mock_ic.oneroster import gradebook, query, reading, v1p1
 from mock_ic.oneroster.endpoints import Endpoint, Parent
 from mock_ic.oneroster.schemas import spec
 from mock_ic.store.tables import KINDS
+
+if TYPE_CHECKING:
+    from mock_ic.store import Connection
 
 _LIST_PARAMS = ("limit", "offset", "sort", "orderBy", "filter", "fields")
 _USER_PARAMS = ("studentSourcedId", "teacherSourcedId", "userSourcedId")
@@ -41,20 +42,11 @@ class Flavour:
     def legacy(self) -> bool:
         return self.version == "1.1"
 
-    def visibility(self, tenant: Tenant) -> reading.Visibility:
-        """What this connection sees of each kind: IC-SCHOOL-SCOPE, and IC-USERS (users without an
-        enabled portal account are absent in 1.1)."""
+    def visibility(self, tenant: Tenant) -> query.Visibility:
+        """What this connection sees of each kind (IC-SCHOOL-SCOPE, IC-USERS)."""
+        return query.visibility(self.version, tenant.settings.schools)
 
-        def visible(kind: str) -> list[sa.ColumnElement[bool]]:
-            out = school_scope.conditions(kind, tenant.app_name, tenant.settings.schools)
-            if self.legacy and kind == "users":
-                c = KINDS["users"].table.c
-                out.append(sa.or_(c.portal.is_(None), c.portal != "false"))
-            return out
-
-        return visible
-
-    def canonical_path(self, conn: sa.Connection, tenant: str, params: dict[str, Any]) -> dict[str, Any]:
+    def canonical_path(self, conn: Connection, tenant: str, params: dict[str, Any]) -> dict[str, Any]:
         """1.1 paths name users by prefixed id (IC-IDS): translate them before querying."""
         if not self.legacy:
             return params
@@ -64,7 +56,7 @@ class Flavour:
                 out[name] = v1p1.canonical_user_id(conn, tenant, out[name])
         return out
 
-    def texts(self, conn: sa.Connection, tenant: str, kind: str, texts: list[str]) -> list[str]:
+    def texts(self, conn: Connection, tenant: str, kind: str, texts: list[str]) -> list[str]:
         return v1p1.render_texts(conn, tenant, kind, texts) if self.legacy else texts
 
 
@@ -110,7 +102,7 @@ def _single(flavour: Flavour, endpoint: Endpoint) -> Callable[..., flask.Respons
             sourced_id = path["sourcedId"]
             if flavour.legacy and endpoint.kind == "users":
                 sourced_id = v1p1.canonical_user_id(conn, tenant, sourced_id)
-            text = reading.read_single(conn, tenant, endpoint, sourced_id, path, visible)
+            text = reading.read_single(conn, tenant, endpoint, sourced_id, path, visible=visible)
             text = flavour.texts(conn, tenant, endpoint.kind, [text])[0]
         return rendering.single_response(endpoint.wrapper, text, fields, warnings=[warning] if warning else [],
                                          version=flavour.version)
@@ -146,7 +138,7 @@ def install_reads(namespace: dict[str, Any], flavour: Flavour, endpoints: dict[s
 
 # --- gradebook writes ----------------------------------------------------------------------------
 
-def _write_context(flavour: Flavour, conn: sa.Connection) -> gradebook.WriteContext:
+def _write_context(flavour: Flavour, conn: Connection) -> gradebook.WriteContext:
     tenant = current_tenant()
     return gradebook.WriteContext(conn=conn, tenant=tenant.app_name, version=flavour.version,
                                   settings=tenant.settings)

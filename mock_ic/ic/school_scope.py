@@ -1,40 +1,44 @@
 """IC-SCHOOL-SCOPE: a connection limited to some schools sees nothing of the others.
 
 Objects of other schools are absent from lists and 404 on direct reads (and a write naming them
-finds nothing). ``conditions(kind, tenant, schools)`` is the SQL that keeps a kind's rows inside
-the allowed schools; district-level objects (the district org, users' district roles) stay visible.
+finds nothing). :func:`scope` says, as scopes the store compiles (``mock_ic/store/scopes.py``), which
+rows of a kind lie inside the allowed schools; district-level objects (the district org, sessions
+and courses of no school) stay visible.
 """
 
 from __future__ import annotations
 
 from collections.abc import Sequence
+from typing import TYPE_CHECKING
 
-import sqlalchemy as sa
+from mock_ic.store import scopes
+from mock_ic.store.scopes import AnyOf, In, IsNull, NotEq, Scope, Within
 
-from mock_ic.store.tables import KINDS, user_orgs
-
-
-def _classes_in(tenant: str, schools: Sequence[str]) -> sa.Select[tuple[str]]:
-    c = KINDS["classes"].table.c
-    return sa.select(c.sourced_id).where(c.tenant == tenant, c.school.in_(schools))
+if TYPE_CHECKING:
+    from mock_ic.store.filter_sql import Condition
 
 
-def conditions(kind: str, tenant: str, schools: Sequence[str] | None) -> list[sa.ColumnElement[bool]]:
-    """Row conditions for ``kind`` under a school scope; none when every school is allowed."""
+def scope(kind: str, schools: Sequence[str] | None) -> tuple[Scope, ...]:
+    """IC-SCHOOL-SCOPE: the rows of ``kind`` inside ``schools``; no condition when every school is allowed."""
     if schools is None:
-        return []
-    t = KINDS[kind].table.c
-    if kind == "orgs":
-        return [sa.or_(t.type != "school", t.sourced_id.in_(schools))]
+        return ()
+    allowed = tuple(schools)
+    if kind == "orgs":  # other schools are hidden; the district and other non-school orgs are not
+        return (AnyOf((NotEq("type", "school"), In("sourced_id", allowed))),)
     if kind == "academicSessions":
-        return [sa.or_(t.school.is_(None), t.school.in_(schools))]
+        return (AnyOf((IsNull("school"), In("school", allowed))),)
     if kind == "courses":
-        return [sa.or_(t.org.is_(None), t.org.in_(schools))]
+        return (AnyOf((IsNull("org"), In("org", allowed))),)
     if kind in ("classes", "enrollments", "lineItems"):
-        return [t.school.in_(schools)]
-    if kind == "users":
-        members = sa.select(user_orgs.c.user_id).where(user_orgs.c.tenant == tenant, user_orgs.c.org_id.in_(schools))
-        return [t.sourced_id.in_(members)]
-    if kind in ("categories", "results", "scoreScales"):
-        return [sa.or_(t["class"].is_(None), t["class"].in_(_classes_in(tenant, schools)))]
-    return []  # demographics carry no school: left visible
+        return (In("school", allowed),)
+    if kind == "users":  # users with a role at one of the schools
+        return (Within("sourced_id", "user_orgs", "user_id", (In("org_id", allowed),)),)
+    if kind in ("categories", "results", "scoreScales"):  # through their class
+        return (AnyOf((IsNull("class"), Within("class", "classes", "sourced_id", (In("school", allowed),)))),)
+    return ()  # demographics carry no school: left visible
+
+
+def conditions(kind: str, tenant: str, schools: Sequence[str] | None) -> list[Condition]:
+    """:func:`scope` compiled for one tenant, for a caller that passes SQL conditions on
+    (``mock_ic/oneroster/gradebook.py``'s reference checks); ``mock_ic.store.listing.exists`` takes the scope itself."""
+    return scopes.conditions(kind, tenant, scope(kind, schools))

@@ -1,19 +1,16 @@
-"""Every OneRoster read endpoint as data: which kind it lists, under which constraints and parents.
+"""Every OneRoster read endpoint as data: which kind it lists, under which scopes and parents.
 
 One table instead of 60 hand-written handlers; the API layer turns each entry into a connexion
-handler and the reading service executes it. Constraints are SQL over indexed columns.
+handler and the reading service executes it. Nested endpoints (OR-NESTED) are scopes over indexed
+columns (``mock_ic/store/scopes.py``), which the store compiles to SQL.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from dataclasses import dataclass, field
 
-import sqlalchemy as sa
-
-from mock_ic.store.tables import TABLES, class_terms, user_orgs
-
-Where = Callable[[str, dict[str, str]], list[sa.ColumnElement[bool]]]
+from mock_ic.ic.users import SHOWN_ENROLLMENTS
+from mock_ic.store.scopes import Const, Eq, Scope, Within
 
 
 @dataclass(frozen=True)
@@ -23,7 +20,7 @@ class Parent:
     param: str
     kind: str
     label: str  # how the error names it, e.g. "class"
-    where: Where = lambda tenant, p: []
+    scope: tuple[Scope, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -31,84 +28,38 @@ class Endpoint:
     kind: str
     wrapper: str  # the envelope key (collection plural or single-object name)
     single: bool = False
-    where: Where = lambda tenant, p: []
+    scope: tuple[Scope, ...] = ()
     parents: tuple[Parent, ...] = field(default_factory=tuple)
     label: str | None = None  # how a 404 of a single object names it, e.g. "student"
 
 
-def _t(kind: str) -> sa.Table:
-    return TABLES[kind]
+def _users_enrolled(role: str, **match: str) -> tuple[Scope, ...]:
+    """Users of ``role`` with an enrolment in that role whose columns equal the path parameters
+    (``class="classSourcedId"``); no-show enrolments lead to nobody (IC-USERS)."""
+    enrollment = (Const("role", role), *SHOWN_ENROLLMENTS, *(Eq(column, param) for column, param in match.items()))
+    return Const("role", role), Within("sourced_id", "enrollments", "user", enrollment)
 
 
-def _eq(kind: str, column: str, value: str) -> sa.ColumnElement[bool]:
-    return _t(kind).c[column] == value
+def _classes_of_user(param: str) -> tuple[Scope, ...]:
+    """The classes the user is enrolled in, no-show enrolments left out (IC-USERS)."""
+    return (Within("sourced_id", "enrollments", "class", (Eq("user", param), *SHOWN_ENROLLMENTS)),)
 
 
-def _visible_enrollments() -> sa.ColumnElement[bool]:
-    """IC-USERS: no-show enrollments are never returned."""
-    c = _t("enrollments").c
-    return sa.or_(c.no_show.is_(None), c.no_show != "true")
+def _users_of_school(role: str) -> tuple[Scope, ...]:
+    """Users of ``role`` with that role at the school (a user may hold roles at several orgs)."""
+    return (Const("role", role),
+            Within("sourced_id", "user_orgs", "user_id", (Eq("org_id", "schoolSourcedId"), Const("role", role))))
 
 
-def _users_enrolled(role: str, **conditions: str) -> Where:
-    def where(tenant: str, p: dict[str, str]) -> list[sa.ColumnElement[bool]]:
-        e = _t("enrollments").c
-        sub = sa.select(e.user).where(e.tenant == tenant, e.role == role, _visible_enrollments(),
-                                      *(e[col] == p[param] for col, param in conditions.items()))
-        return [_t("users").c.role == role, _t("users").c.sourced_id.in_(sub)]
-    return where
+_CLASSES_OF_TERM = (Within("sourced_id", "class_terms", "class_id", (Eq("term_id", "termSourcedId"),)),)
+_SCORE_SCALES_OF_SCHOOL = (Within("class", "classes", "sourced_id", (Eq("school", "schoolSourcedId"),)),)
 
-
-def _classes_of_user(param: str) -> Where:
-    def where(tenant: str, p: dict[str, str]) -> list[sa.ColumnElement[bool]]:
-        e = _t("enrollments").c
-        sub = sa.select(e["class"]).where(e.tenant == tenant, e.user == p[param], _visible_enrollments())
-        return [_t("classes").c.sourced_id.in_(sub)]
-    return where
-
-
-def _users_of_school(role: str) -> Where:
-    def where(tenant: str, p: dict[str, str]) -> list[sa.ColumnElement[bool]]:
-        sub = sa.select(user_orgs.c.user_id).where(
-            user_orgs.c.tenant == tenant, user_orgs.c.org_id == p["schoolSourcedId"], user_orgs.c.role == role)
-        return [_t("users").c.sourced_id.in_(sub)]
-    return where
-
-
-def _classes_of_term(tenant: str, p: dict[str, str]) -> list[sa.ColumnElement[bool]]:
-    sub = sa.select(class_terms.c.class_id).where(class_terms.c.tenant == tenant,
-                                                  class_terms.c.term_id == p["termSourcedId"])
-    return [_t("classes").c.sourced_id.in_(sub)]
-
-
-def _score_scales_of_school(tenant: str, p: dict[str, str]) -> list[sa.ColumnElement[bool]]:
-    c = _t("classes").c
-    sub = sa.select(c.sourced_id).where(c.tenant == tenant, c.school == p["schoolSourcedId"])
-    return [_t("scoreScales").c["class"].in_(sub)]
-
-
-def _by(kind: str, column: str, param: str) -> Where:
-    return lambda tenant, p: [_eq(kind, column, p[param])]
-
-
-def _const(kind: str, column: str, value: str) -> Where:
-    return lambda tenant, p: [_eq(kind, column, value)]
-
-
-def _all(*wheres: Where) -> Where:
-    return lambda tenant, p: [c for w in wheres for c in w(tenant, p)]
-
-
-SCHOOL = Parent("schoolSourcedId", "orgs", "school", _const("orgs", "type", "school"))
+SCHOOL = Parent("schoolSourcedId", "orgs", "school", (Const("type", "school"),))
 CLASS = Parent("classSourcedId", "classes", "class")
-SCHOOL_CLASS = Parent("classSourcedId", "classes", "class", _by("classes", "school", "schoolSourcedId"))
-TERM = Parent("termSourcedId", "academicSessions", "term", _const("academicSessions", "type", "term"))
-STUDENT = Parent("studentSourcedId", "users", "student", _const("users", "role", "student"))
-TEACHER = Parent("teacherSourcedId", "users", "teacher", _const("users", "role", "teacher"))
-
-
-def _enrollments(*more: Where) -> Where:
-    return lambda tenant, p: [_visible_enrollments(), *(c for w in more for c in w(tenant, p))]
+SCHOOL_CLASS = Parent("classSourcedId", "classes", "class", (Eq("school", "schoolSourcedId"),))
+TERM = Parent("termSourcedId", "academicSessions", "term", (Const("type", "term"),))
+STUDENT = Parent("studentSourcedId", "users", "student", (Const("role", "student"),))
+TEACHER = Parent("teacherSourcedId", "users", "teacher", (Const("role", "teacher"),))
 
 
 ROSTERING: dict[str, Endpoint] = {
@@ -117,80 +68,77 @@ ROSTERING: dict[str, Endpoint] = {
     "getAllClasses": Endpoint("classes", "classes"),
     "getAllCourses": Endpoint("courses", "courses"),
     "getAllDemographics": Endpoint("demographics", "demographics"),
-    "getAllEnrollments": Endpoint("enrollments", "enrollments", where=_enrollments()),
+    "getAllEnrollments": Endpoint("enrollments", "enrollments"),
     "getAllGradingPeriods": Endpoint("academicSessions", "academicSessions",
-                                     where=_const("academicSessions", "type", "gradingPeriod")),
+                                     scope=(Const("type", "gradingPeriod"),)),
     "getAllOrgs": Endpoint("orgs", "orgs"),
-    "getAllSchools": Endpoint("orgs", "orgs", where=_const("orgs", "type", "school")),
-    "getAllStudents": Endpoint("users", "users", where=_const("users", "role", "student")),
-    "getAllTeachers": Endpoint("users", "users", where=_const("users", "role", "teacher")),
+    "getAllSchools": Endpoint("orgs", "orgs", scope=(Const("type", "school"),)),
+    "getAllStudents": Endpoint("users", "users", scope=(Const("role", "student"),)),
+    "getAllTeachers": Endpoint("users", "users", scope=(Const("role", "teacher"),)),
     "getAllTerms": Endpoint("academicSessions", "academicSessions",
-                            where=_const("academicSessions", "type", "term")),
+                            scope=(Const("type", "term"),)),
     "getAllUsers": Endpoint("users", "users"),
     # single objects
     "getAcademicSession": Endpoint("academicSessions", "academicSession", single=True, label="academicSession"),
     "getClass": Endpoint("classes", "class", single=True, label="class"),
     "getCourse": Endpoint("courses", "course", single=True, label="course"),
     "getDemographics": Endpoint("demographics", "demographics", single=True, label="demographics"),
-    "getEnrollment": Endpoint("enrollments", "enrollment", single=True, where=_enrollments(), label="enrollment"),
+    "getEnrollment": Endpoint("enrollments", "enrollment", single=True, label="enrollment"),
     "getGradingPeriod": Endpoint("academicSessions", "academicSession", single=True,
-                                 where=_const("academicSessions", "type", "gradingPeriod"), label="gradingPeriod"),
+                                 scope=(Const("type", "gradingPeriod"),), label="gradingPeriod"),
     "getOrg": Endpoint("orgs", "org", single=True, label="org"),
-    "getSchool": Endpoint("orgs", "org", single=True, where=_const("orgs", "type", "school"), label="school"),
-    "getStudent": Endpoint("users", "user", single=True, where=_const("users", "role", "student"), label="student"),
-    "getTeacher": Endpoint("users", "user", single=True, where=_const("users", "role", "teacher"), label="teacher"),
+    "getSchool": Endpoint("orgs", "org", single=True, scope=(Const("type", "school"),), label="school"),
+    "getStudent": Endpoint("users", "user", single=True, scope=(Const("role", "student"),), label="student"),
+    "getTeacher": Endpoint("users", "user", single=True, scope=(Const("role", "teacher"),), label="teacher"),
     "getTerm": Endpoint("academicSessions", "academicSession", single=True,
-                        where=_const("academicSessions", "type", "term"), label="term"),
+                        scope=(Const("type", "term"),), label="term"),
     "getUser": Endpoint("users", "user", single=True, label="user"),
     # nested collections (OR-NESTED)
-    "getStudentsForClass": Endpoint("users", "users", where=_users_enrolled("student", **{"class": "classSourcedId"}),
+    "getStudentsForClass": Endpoint("users", "users", scope=_users_enrolled("student", **{"class": "classSourcedId"}),
                                     parents=(CLASS,)),
-    "getTeachersForClass": Endpoint("users", "users", where=_users_enrolled("teacher", **{"class": "classSourcedId"}),
+    "getTeachersForClass": Endpoint("users", "users", scope=_users_enrolled("teacher", **{"class": "classSourcedId"}),
                                     parents=(CLASS,)),
-    "getClassesForCourse": Endpoint("classes", "classes", where=_by("classes", "course", "courseSourcedId"),
+    "getClassesForCourse": Endpoint("classes", "classes", scope=(Eq("course", "courseSourcedId"),),
                                     parents=(Parent("courseSourcedId", "courses", "course"),)),
-    "getClassesForSchool": Endpoint("classes", "classes", where=_by("classes", "school", "schoolSourcedId"),
+    "getClassesForSchool": Endpoint("classes", "classes", scope=(Eq("school", "schoolSourcedId"),),
                                     parents=(SCHOOL,)),
     "getEnrollmentsForClassInSchool": Endpoint(
         "enrollments", "enrollments",
-        where=_enrollments(_by("enrollments", "class", "classSourcedId"),
-                           _by("enrollments", "school", "schoolSourcedId")),
+        scope=(Eq("class", "classSourcedId"), Eq("school", "schoolSourcedId")),
         parents=(SCHOOL, SCHOOL_CLASS)),
     "getStudentsForClassInSchool": Endpoint(
-        "users", "users", where=_users_enrolled("student", **{"class": "classSourcedId", "school": "schoolSourcedId"}),
+        "users", "users", scope=_users_enrolled("student", **{"class": "classSourcedId", "school": "schoolSourcedId"}),
         parents=(SCHOOL, SCHOOL_CLASS)),
     "getTeachersForClassInSchool": Endpoint(
-        "users", "users", where=_users_enrolled("teacher", **{"class": "classSourcedId", "school": "schoolSourcedId"}),
+        "users", "users", scope=_users_enrolled("teacher", **{"class": "classSourcedId", "school": "schoolSourcedId"}),
         parents=(SCHOOL, SCHOOL_CLASS)),
-    "getCoursesForSchool": Endpoint("courses", "courses", where=_by("courses", "org", "schoolSourcedId"),
+    "getCoursesForSchool": Endpoint("courses", "courses", scope=(Eq("org", "schoolSourcedId"),),
                                     parents=(SCHOOL,)),
     "getEnrollmentsForSchool": Endpoint("enrollments", "enrollments",
-                                        where=_enrollments(_by("enrollments", "school", "schoolSourcedId")),
+                                        scope=(Eq("school", "schoolSourcedId"),),
                                         parents=(SCHOOL,)),
     "getStudentsForSchool": Endpoint("users", "users",
-                                     where=_all(_const("users", "role", "student"), _users_of_school("student")),
+                                     scope=_users_of_school("student"),
                                      parents=(SCHOOL,)),
     "getTeachersForSchool": Endpoint("users", "users",
-                                     where=_all(_const("users", "role", "teacher"), _users_of_school("teacher")),
+                                     scope=_users_of_school("teacher"),
                                      parents=(SCHOOL,)),
     "getTermsForSchool": Endpoint("academicSessions", "academicSessions",
-                                  where=_all(_const("academicSessions", "type", "term"),
-                                             _by("academicSessions", "school", "schoolSourcedId")),
+                                  scope=(Const("type", "term"), Eq("school", "schoolSourcedId")),
                                   parents=(SCHOOL,)),
-    "getClassesForStudent": Endpoint("classes", "classes", where=_classes_of_user("studentSourcedId"),
+    "getClassesForStudent": Endpoint("classes", "classes", scope=_classes_of_user("studentSourcedId"),
                                      parents=(STUDENT,)),
-    "getClassesForTeacher": Endpoint("classes", "classes", where=_classes_of_user("teacherSourcedId"),
+    "getClassesForTeacher": Endpoint("classes", "classes", scope=_classes_of_user("teacherSourcedId"),
                                      parents=(TEACHER,)),
-    "getClassesForUser": Endpoint("classes", "classes", where=_classes_of_user("userSourcedId"),
+    "getClassesForUser": Endpoint("classes", "classes", scope=_classes_of_user("userSourcedId"),
                                   parents=(Parent("userSourcedId", "users", "user"),)),
-    "getClassesForTerm": Endpoint("classes", "classes", where=_classes_of_term, parents=(TERM,)),
+    "getClassesForTerm": Endpoint("classes", "classes", scope=_CLASSES_OF_TERM, parents=(TERM,)),
     "getGradingPeriodsForTerm": Endpoint("academicSessions", "academicSessions",
-                                         where=_all(_const("academicSessions", "type", "gradingPeriod"),
-                                                    _by("academicSessions", "parent", "termSourcedId")),
+                                         scope=(Const("type", "gradingPeriod"), Eq("parent", "termSourcedId")),
                                          parents=(TERM,)),
 }
 
-CLASS_LINE_ITEM = Parent("lineItemSourcedId", "lineItems", "lineItem", _by("lineItems", "class", "classSourcedId"))
+CLASS_LINE_ITEM = Parent("lineItemSourcedId", "lineItems", "lineItem", (Eq("class", "classSourcedId"),))
 
 GRADEBOOK_READS: dict[str, Endpoint] = {
     "getAllCategories": Endpoint("categories", "categories"),
@@ -201,21 +149,21 @@ GRADEBOOK_READS: dict[str, Endpoint] = {
     "getResult": Endpoint("results", "result", single=True, label="result"),
     "getAllScoreScales": Endpoint("scoreScales", "scoreScales"),
     "getScoreScale": Endpoint("scoreScales", "scoreScale", single=True, label="scoreScale"),
-    "getCategoriesForClass": Endpoint("categories", "categories", where=_by("categories", "class", "classSourcedId"),
+    "getCategoriesForClass": Endpoint("categories", "categories", scope=(Eq("class", "classSourcedId"),),
                                       parents=(CLASS,)),
-    "getLineItemsForClass": Endpoint("lineItems", "lineItems", where=_by("lineItems", "class", "classSourcedId"),
+    "getLineItemsForClass": Endpoint("lineItems", "lineItems", scope=(Eq("class", "classSourcedId"),),
                                      parents=(CLASS,)),
-    "getResultsForClass": Endpoint("results", "results", where=_by("results", "class", "classSourcedId"),
+    "getResultsForClass": Endpoint("results", "results", scope=(Eq("class", "classSourcedId"),),
                                    parents=(CLASS,)),
     "getResultsForLineItemForClass": Endpoint(
-        "results", "results", where=_by("results", "line_item", "lineItemSourcedId"),
+        "results", "results", scope=(Eq("line_item", "lineItemSourcedId"),),
         parents=(CLASS, CLASS_LINE_ITEM)),
     "getResultsForStudentForClass": Endpoint(
         "results", "results",
-        where=_all(_by("results", "class", "classSourcedId"), _by("results", "student", "studentSourcedId")),
+        scope=(Eq("class", "classSourcedId"), Eq("student", "studentSourcedId")),
         parents=(CLASS, Parent("studentSourcedId", "users", "student"))),
     "getScoreScalesForClass": Endpoint("scoreScales", "scoreScales",
-                                       where=_by("scoreScales", "class", "classSourcedId"), parents=(CLASS,)),
-    "getScoreScalesForSchool": Endpoint("scoreScales", "scoreScales", where=_score_scales_of_school,
+                                       scope=(Eq("class", "classSourcedId"),), parents=(CLASS,)),
+    "getScoreScalesForSchool": Endpoint("scoreScales", "scoreScales", scope=_SCORE_SCALES_OF_SCHOOL,
                                         parents=(SCHOOL,)),
 }

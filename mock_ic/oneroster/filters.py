@@ -1,4 +1,4 @@
-"""The OneRoster ``filter`` query parameter: a parser and a compiler to SQLAlchemy (OR-FILTER).
+"""The OneRoster ``filter`` query parameter: its grammar, and what each predicate means (OR-FILTER).
 
 Grammar (OR-FILTER)::
 
@@ -13,7 +13,7 @@ Grammar (OR-FILTER)::
 Anything else raises :class:`FilterSyntaxError`, which the query layer answers as 400
 ``invalid_filter_field`` (OR-ERRORS).
 
-Compiled semantics (see :func:`compile_filter`):
+Compiled semantics (see :func:`compile_filter`; the SQL is ``mock_ic/store/filter_sql.py``'s):
 
 * STRING fields compare as strings; ``~`` is a case-insensitive "contains" in which ``%``, ``_``
   and ``\\`` of the value are literal.
@@ -24,34 +24,27 @@ Compiled semantics (see :func:`compile_filter`):
   satisfies ``!=``: ``!=`` is exactly the negation of ``=``, on scalar and array fields alike.
 * Array fields (``Field.many``): ``=``/``~``/``<``/... mean "some element ...", ``!=`` means
   "no element equals".
-
-JSON paths are rendered as SQL literals, never bound parameters, so expression indexes built from
-:func:`json_text` match the queries (DESIGN.md, Store facts).
 """
 
 from __future__ import annotations
 
 import math
-import operator
 import re
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from enum import Enum
-from typing import Any, Literal, NoReturn
+from typing import TYPE_CHECKING, Literal, NoReturn
 
-import sqlalchemy as sa
-from sqlalchemy.ext.compiler import compiles
-from sqlalchemy.sql import ColumnElement
-from sqlalchemy.sql.compiler import SQLCompiler
-from sqlalchemy.sql.functions import FunctionElement
+from mock_ic.store import filter_sql
+from mock_ic.store.filter_sql import FieldKind
+
+if TYPE_CHECKING:
+    from mock_ic.store.filter_sql import Condition, Field
 
 __all__ = [
     "MAX_PREDICATES",
     "OPERATORS",
     "Conjunction",
-    "Field",
-    "FieldKind",
     "FilterError",
     "FilterSyntaxError",
     "Node",
@@ -60,9 +53,6 @@ __all__ = [
     "canonical_datetime",
     "compile_filter",
     "is_identifier_path",
-    "json_array_contains",
-    "json_number",
-    "json_text",
     "parse_filter",
 ]
 
@@ -274,238 +264,45 @@ class _Parser:
         raise FilterSyntaxError(self.text, self.pos if position is None else position, problem)
 
 
-# --- JSON paths, one expression object rendered per dialect ---------------------------------------
-
-def _checked_path(path: Sequence[str]) -> tuple[str, ...]:
-    """The path as a tuple; only [A-Za-z0-9_] segments, because they are rendered into SQL literals."""
-    segments = tuple(path)
-    if not segments or not all(isinstance(s, str) and _SEGMENT_RE.fullmatch(s) for s in segments):
-        raise ValueError(f"JSON path segments must match [A-Za-z0-9_]+, got {path!r}")
-    return segments
-
-
-class _JsonPathFunction(FunctionElement[Any]):
-    """Base of the JSON constructs: clauses are the document and one literal per path segment.
-
-    The segments live in the clauses (as literal SQL) so the statement cache key includes them;
-    compile functions read them back through :attr:`path`.
-    """
-
-    inherit_cache = True
-
-    def __init__(self, doc: ColumnElement[Any], path: Sequence[str]) -> None:
-        self._path = _checked_path(path)
-        super().__init__(doc, *(sa.literal_column(f"'{segment}'") for segment in self._path))
-
-    @property
-    def doc(self) -> ColumnElement[Any]:
-        return next(iter(self.clauses))  # read from the clauses: they are what adaption/cloning rewrites
-
-    @property
-    def path(self) -> tuple[str, ...]:
-        return self._path
-
-
-class JsonText(_JsonPathFunction):
-    """``doc.path`` as text; NULL when absent or JSON null."""
-
-    name = "json_text"
-    type = sa.String()
-    inherit_cache = True
-
-
-class JsonNumber(_JsonPathFunction):
-    """``doc.path`` as a number when it is a JSON number; NULL otherwise (absent, null, a string)."""
-
-    name = "json_number"
-    type = sa.Float()
-    inherit_cache = True
-
-
-class JsonArrayElements(_JsonPathFunction):
-    """The elements of the JSON array at ``doc.path`` as rows; no rows unless it is an array."""
-
-    name = "json_array_elements"
-    inherit_cache = True
-
-
-def json_text(doc: ColumnElement[Any], path: Sequence[str]) -> ColumnElement[str]:
-    """The text of ``doc.path`` (e.g. ``["class", "sourcedId"]``); NULL when absent.
-
-    SQLite: ``json_extract(doc, '$.class.sourcedId')``; PostgreSQL: ``(doc -> 'class' ->> 'sourcedId')``.
-    Build expression indexes from this same function so their text matches the queries.
-    """
-    return JsonText(doc, path)
-
-
-def json_number(doc: ColumnElement[Any], path: Sequence[str]) -> ColumnElement[float]:
-    """The number at ``doc.path``; NULL when absent or not a JSON number (so a stray string never
-    compares as a number, and PostgreSQL never fails casting it)."""
-    return JsonNumber(doc, path)
-
-
-def json_array_contains(doc: ColumnElement[Any], path: Sequence[str], value: str,
-                        op: str) -> ColumnElement[bool]:
-    """For array-valued fields: some element of ``doc.path`` satisfies ``<element> op value``.
-
-    ``!=`` means "no element equals" (true for a missing or empty array), so it is the exact
-    negation of ``=``. SQLite iterates with ``json_each``, PostgreSQL with ``json_array_elements_text``.
-    """
-    elements = JsonArrayElements(doc, path).table_valued(sa.column("value", sa.String()))
-    element = elements.c.value
-    if op == "!=":
-        return ~sa.exists().where(element == value)
-    return sa.exists().where(_scalar(element, op, value))
-
-
-def _sqlite_path(path: Sequence[str]) -> str:
-    return "'$." + ".".join(path) + "'"
-
-
-def _pg_path(doc_sql: str, path: Sequence[str], *, last: str) -> str:
-    """``doc -> 'a' -> 'b'`` (last='->') or ``doc -> 'a' ->> 'b'`` (last='->>')."""
-    steps = [f" -> '{s}'" for s in path[:-1]] + [f" {last} '{path[-1]}'"]
-    return doc_sql + "".join(steps)
-
-
-@compiles(JsonText)
-def _json_text_sqlite(element: JsonText, compiler: SQLCompiler, **kw: Any) -> str:
-    return f"json_extract({compiler.process(element.doc, **kw)}, {_sqlite_path(element.path)})"
-
-
-@compiles(JsonText, "postgresql")
-def _json_text_pg(element: JsonText, compiler: SQLCompiler, **kw: Any) -> str:
-    return f"({_pg_path(compiler.process(element.doc, **kw), element.path, last='->>')})"
-
-
-@compiles(JsonNumber)
-def _json_number_sqlite(element: JsonNumber, compiler: SQLCompiler, **kw: Any) -> str:
-    doc, path = compiler.process(element.doc, **kw), _sqlite_path(element.path)
-    return (f"(CASE WHEN json_type({doc}, {path}) IN ('integer', 'real') "
-            f"THEN json_extract({doc}, {path}) END)")
-
-
-@compiles(JsonNumber, "postgresql")
-def _json_number_pg(element: JsonNumber, compiler: SQLCompiler, **kw: Any) -> str:
-    doc = compiler.process(element.doc, **kw)
-    return (f"(CASE WHEN json_typeof({_pg_path(doc, element.path, last='->')}) = 'number' "
-            f"THEN CAST(({_pg_path(doc, element.path, last='->>')}) AS DOUBLE PRECISION) END)")
-
-
-@compiles(JsonArrayElements)
-def _json_array_sqlite(element: JsonArrayElements, compiler: SQLCompiler, **kw: Any) -> str:
-    # json_each over a scalar yields the scalar itself; the CASE keeps non-arrays out, as on PostgreSQL.
-    doc, path = compiler.process(element.doc, **kw), _sqlite_path(element.path)
-    return f"json_each(CASE json_type({doc}, {path}) WHEN 'array' THEN json_extract({doc}, {path}) END)"
-
-
-@compiles(JsonArrayElements, "postgresql")
-def _json_array_pg(element: JsonArrayElements, compiler: SQLCompiler, **kw: Any) -> str:
-    # json_array_elements_text raises on a non-array (e.g. JSON null): guard it, a filter must not 500.
-    target = _pg_path(compiler.process(element.doc, **kw), element.path, last="->")
-    return f"json_array_elements_text(CASE json_typeof({target}) WHEN 'array' THEN {target} END)"
-
-
-# --- fields ----------------------------------------------------------------------------------------
-
-class FieldKind(Enum):
-    STRING = "string"
-    NUMBER = "number"
-    DATE = "date"  # DATE and DATETIME: ISO-8601 strings, which sort correctly as text
-
-
-LinkSpec = tuple[sa.Table, ColumnElement[Any], ColumnElement[Any]]
-
-
-@dataclass(frozen=True, eq=False)
-class Field:
-    """What a filter field name resolves to (returned by the query layer's ``resolve``).
-
-    ``expr`` yields the field's text (a number for NUMBER). For ``many=True`` (array-valued)
-    fields the elements come from one of:
-
-    * ``link=(table, foreign_key, parent_key)``: rows of a link table whose ``foreign_key`` equals
-      ``parent_key``; ``expr`` is the link table's value column;
-    * ``doc`` and ``path``: the JSON array at that path of the document column;
-    * neither: ``expr`` must be a :func:`json_text` expression, whose document and path are used.
-    """
-
-    expr: ColumnElement[Any]
-    kind: FieldKind = FieldKind.STRING
-    many: bool = False
-    doc: ColumnElement[Any] | None = None
-    path: tuple[str, ...] | None = None
-    link: LinkSpec | None = None
-
-
-# --- compiling -------------------------------------------------------------------------------------
-
-_COMPARE: dict[str, Callable[[Any, Any], Any]] = {
-    "=": operator.eq,
-    ">": operator.gt,
-    ">=": operator.ge,
-    "<": operator.lt,
-    "<=": operator.le,
-}
+# --- compiling: what each predicate means, its SQL from the store --------------------------------
 
 _NUMBER_RE = re.compile(r"[-+]?(?:\d+(?:\.\d*)?|\.\d+)(?:[eE][-+]?\d+)?")
 _DATETIME_RE = re.compile(r"\d{4}-\d{2}-\d{2}[T ]\d{2}:\d{2}")
 
 
-def compile_filter(node: Node, resolve: Callable[[str], Field | None],
-                   allowed: Iterable[str]) -> ColumnElement[bool]:
+def compile_filter(node: Node, resolve: Callable[[str], Field | None], allowed: Iterable[str]) -> Condition:
     """The WHERE clause for a parsed filter (OR-FILTER).
 
-    ``resolve`` maps a field name to its :class:`Field`, or None when the collection has no such
-    field, which raises :class:`UnknownFilterField` listing ``allowed`` (sorted).
+    ``resolve`` maps a field name to its SQL :class:`~mock_ic.store.filter_sql.Field`, or None when the
+    collection has no such field, which raises :class:`UnknownFilterField` listing ``allowed`` (sorted).
+    Values are checked and put in the field's form here; the store only writes the SQL.
     """
     return _compile(node, resolve, sorted(allowed))
 
 
-def _compile(node: Node, resolve: Callable[[str], Field | None], allowed: list[str]) -> ColumnElement[bool]:
+def _compile(node: Node, resolve: Callable[[str], Field | None], allowed: list[str]) -> Condition:
     if isinstance(node, Conjunction):
         if not node.terms:
             raise ValueError("a Conjunction needs at least one term")
         parts = [_compile(term, resolve, allowed) for term in node.terms]
-        return sa.and_(*parts) if node.op == "AND" else sa.or_(*parts)
+        return filter_sql.all_of(parts) if node.op == "AND" else filter_sql.any_of(parts)
     if node.op not in OPERATORS:
         raise FilterError(f"Unknown operator {node.op!r} (operators are {' '.join(OPERATORS)})")
     field = resolve(node.field)
     if field is None:
         raise UnknownFilterField(node.field, allowed)
-    return _predicate(field, node)
+    return filter_sql.predicate(field, node.op, _value(field, node))
 
 
-def _predicate(field: Field, predicate: Predicate) -> ColumnElement[bool]:
+def _value(field: Field, predicate: Predicate) -> str | float:
+    """The predicate's value as the field compares it."""
     if field.many:  # arrays hold strings: their elements compare as strings whatever the kind
-        return _many(field, predicate)
+        return predicate.value
     if field.kind is FieldKind.NUMBER:
-        return _scalar(field.expr, predicate.op, _number(predicate))
-    value = predicate.value
+        return _number(predicate)
     if field.kind is FieldKind.DATE and predicate.op != "~":
-        value = canonical_datetime(value)
-    return _scalar(field.expr, predicate.op, value)
-
-
-def _scalar(expr: ColumnElement[Any], op: str, value: Any) -> ColumnElement[bool]:
-    if op == "~":
-        return _contains(expr, value)
-    if op == "!=":
-        # NULL (missing) != 'x' is TRUE, so '!=' is exactly NOT '=':
-        # IS DISTINCT FROM, which SQLite spells IS NOT.
-        return expr.is_distinct_from(value)
-    return _COMPARE[op](expr, value)
-
-
-def _contains(expr: ColumnElement[Any], value: str) -> ColumnElement[bool]:
-    """Case-insensitive contains with the value's LIKE wildcards made literal.
-
-    Both sides go through SQL ``lower()`` so they fold alike on each database (SQLite's built-in
-    lower() folds ASCII only; PostgreSQL folds per its locale).
-    """
-    escaped = value.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
-    pattern = sa.literal(f"%{escaped}%", sa.String())
-    return sa.func.lower(expr).like(sa.func.lower(pattern), escape="\\")
+        return canonical_datetime(predicate.value)
+    return predicate.value
 
 
 def _number(predicate: Predicate) -> float:
@@ -539,35 +336,3 @@ def canonical_datetime(value: str) -> str:
         return value
     return (f"{moment.year:04d}-{moment.month:02d}-{moment.day:02d}T{moment.hour:02d}:{moment.minute:02d}:"
             f"{moment.second:02d}.{moment.microsecond // 1000:03d}Z")
-
-
-def _many(field: Field, predicate: Predicate) -> ColumnElement[bool]:
-    if field.link is not None:
-        return _link_predicate(field.expr, field.link, predicate)
-    doc, path = _array_source(field)
-    return json_array_contains(doc, path, predicate.value, predicate.op)
-
-
-def _array_source(field: Field) -> tuple[ColumnElement[Any], tuple[str, ...]]:
-    if field.doc is not None and field.path:
-        return field.doc, tuple(field.path)
-    if isinstance(field.expr, JsonText):
-        return field.expr.doc, field.expr.path
-    raise TypeError("a many=True Field needs link=, doc= and path=, or a json_text() expr")
-
-
-def _link_predicate(value: ColumnElement[Any], link: LinkSpec, predicate: Predicate) -> ColumnElement[bool]:
-    """EXISTS over a link table (e.g. class terms); '!=' is NOT EXISTS of '='."""
-    table, foreign_key, parent_key = link
-    joins = [foreign_key == parent_key, *_same_tenant(table, parent_key)]
-    if predicate.op == "!=":
-        return ~sa.exists().where(*joins, value == predicate.value)
-    return sa.exists().where(*joins, _scalar(value, predicate.op, predicate.value))
-
-
-def _same_tenant(table: sa.Table, parent_key: ColumnElement[Any]) -> list[ColumnElement[bool]]:
-    """Link rows belong to the parent's tenant too (IC-TENANT): sourcedIds are only unique per tenant."""
-    parent = getattr(parent_key, "table", None)
-    if "tenant" in table.c and parent is not None and "tenant" in getattr(parent, "c", {}):
-        return [table.c.tenant == parent.c.tenant]
-    return []

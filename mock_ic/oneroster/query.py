@@ -1,23 +1,30 @@
-"""Collection queries: limit/offset/sort/orderBy/filter/fields -> SQL; X-Total-Count and Link.
+"""Collection queries: limit/offset/sort/orderBy/filter/fields, X-Total-Count and Link; where each field lives.
 
-OR-PAGING, OR-FILTER, OR-SORT, OR-FIELDS. Filtering, sorting, counting and paging happen in the
-database, over indexed columns where the field has one, else over the JSON document.
+OR-PAGING, OR-FILTER, OR-SORT, OR-FIELDS. What the parameters mean, and every difference between 1.1 and
+1.2 in querying, is here: which fields a kind has and where each is stored (an indexed column, a path
+into the JSON document, a link table, the 1.1 user id), what sorts and selections 1.1 forgives, and
+what a connection sees (IC-USERS, IC-SCHOOL-SCOPE). The store turns these descriptions into SQL.
 """
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from functools import cache
-from typing import Any
+from functools import cache, lru_cache
+from typing import TYPE_CHECKING, Any
 from urllib.parse import urlencode
 
-import sqlalchemy as sa
-
 from mock_ic.errors import InvalidData, InvalidFilterField, InvalidSelectionField, InvalidSortField
+from mock_ic.ic import school_scope, users
 from mock_ic.oneroster import filters
 from mock_ic.oneroster.schemas import Shape, properties
-from mock_ic.store.tables import KINDS, class_terms, user_orgs
+from mock_ic.store.fields import Column, DocPath, LinkColumn, Location, UserLegacyId, field_of
+from mock_ic.store.filter_sql import FieldKind
+from mock_ic.store.scopes import Scope
+from mock_ic.store.tables import KINDS
+
+if TYPE_CHECKING:
+    from mock_ic.store.filter_sql import Condition, Field
 
 DEFAULT_LIMIT = 100
 
@@ -113,95 +120,73 @@ def filterable_fields(kind: str, version: str = "1.2") -> tuple[str, ...]:
     return tuple(names)
 
 
-def resolve_field(kind: str, name: str, version: str = "1.2") -> filters.Field | None:
-    """The SQL expression behind a field name, or None when the kind has no such field."""
-    table = KINDS[kind].table
-    if version == "1.1" and (legacy := _legacy_user_field(kind, name)) is not None:
-        return legacy
+def field_location(kind: str, name: str, version: str = "1.2") -> Location | None:
+    """Where a field name of a kind is stored, or None when the kind has no such field."""
+    if version == "1.1" and (column := _USER_REF_COLUMNS.get((kind, name))) is not None:
+        return UserLegacyId(column)  # IC-IDS: 1.1 references to users carry the role prefix
     column = _columns_by_path(kind, version).get(name)
-    kind_of = _field_kind(kind, name, version)
     if column is not None:
-        return filters.Field(table.c[column], kind_of)
+        return Column(column, _field_kind(kind, name, version))
     if name.startswith("metadata.") and filters.is_identifier_path(name):
-        return filters.Field(filters.json_text(table.c.doc, name.split(".")), filters.FieldKind.STRING)
+        return DocPath(tuple(name.split(".")))
     if name not in filterable_fields(kind, version):
         return None
-    link = _link_field(kind, name)
+    link = _LINK_COLUMNS.get((kind, name))
     if link is not None:
-        return link
-    path = name.split(".")
+        return LinkColumn(link)
+    path = tuple(name.split("."))
     prop = properties(kind, version)[path[0]]
     if prop.shape is Shape.STRING_LIST:
-        return filters.Field(filters.json_text(table.c.doc, path), filters.FieldKind.STRING, many=True,
-                             doc=table.c.doc, path=tuple(path))
+        return DocPath(path, many=True)
     if prop.shape is Shape.NUMBER:
-        return filters.Field(filters.json_number(table.c.doc, path), filters.FieldKind.NUMBER)
-    return filters.Field(filters.json_text(table.c.doc, path), kind_of)
+        return DocPath(path, FieldKind.NUMBER)
+    return DocPath(path, _field_kind(kind, name, version))
 
 
-def _field_kind(kind: str, name: str, version: str) -> filters.FieldKind:
+def _field_kind(kind: str, name: str, version: str) -> FieldKind:
     prop = properties(kind, version).get(name.split(".")[0])
     if prop is None:
-        return filters.FieldKind.STRING
+        return FieldKind.STRING
     if prop.shape is Shape.NUMBER and "." not in name:
-        return filters.FieldKind.NUMBER
+        return FieldKind.NUMBER
     if prop.shape is Shape.DATE:
-        return filters.FieldKind.DATE
-    return filters.FieldKind.STRING
+        return FieldKind.DATE
+    return FieldKind.STRING
 
 
-def _link_field(kind: str, name: str) -> filters.Field | None:
-    """Array-of-reference fields answered from the link tables (class terms, user roles)."""
-    table = KINDS[kind].table
-    if kind == "classes" and name == "terms.sourcedId":
-        return filters.Field(class_terms.c.term_id, filters.FieldKind.STRING, many=True,
-                             link=(class_terms, class_terms.c.class_id, table.c.sourced_id))
-    if kind == "users" and name in ("roles.role", "roles.org.sourcedId", "orgs.sourcedId"):
-        column = user_orgs.c.role if name == "roles.role" else user_orgs.c.org_id
-        return filters.Field(column, filters.FieldKind.STRING, many=True,
-                             link=(user_orgs, user_orgs.c.user_id, table.c.sourced_id))
-    return None
+# Array-of-reference fields answered from the link tables (class terms, user roles): their column.
+_LINK_COLUMNS = {("classes", "terms.sourcedId"): "term_id", ("users", "roles.role"): "role",
+                 ("users", "roles.org.sourcedId"): "org_id", ("users", "orgs.sourcedId"): "org_id"}
 
-
+# 1.1 references to users, by the kind's column that holds the canonical user id.
 _USER_REF_COLUMNS = {("enrollments", "user.sourcedId"): "user", ("results", "student.sourcedId"): "student"}
 
 
-def _legacy_user_field(kind: str, name: str) -> filters.Field | None:
-    """1.1 references to users compare with the prefixed 1.1 id (IC-IDS), looked up in SQL."""
-    column = _USER_REF_COLUMNS.get((kind, name))
-    if column is None:
-        return None
-    users, table = KINDS["users"].table, KINDS[kind].table
-    legacy = (sa.select(users.c.legacy_id)
-              .where(users.c.tenant == table.c.tenant, users.c.sourced_id == table.c[column])
-              .scalar_subquery())
-    return filters.Field(legacy, filters.FieldKind.STRING)
+# --- filters, sorts, selections ----------------------------------------------------------------
 
+def filter_clause(kind: str, text: str, version: str = "1.2") -> Condition:
+    """The compiled ``filter`` (OR-FILTER); a malformed one, or one naming an unknown field -> 400."""
+    def resolve(name: str) -> Field | None:
+        location = field_location(kind, name, version)
+        return None if location is None else field_of(kind, location)
 
-# --- building the SQL --------------------------------------------------------------------------
-
-def filter_clause(kind: str, text: str, version: str = "1.2") -> sa.ColumnElement[bool]:
     try:
-        node = filters.parse_filter(text)
-        return filters.compile_filter(node, lambda name: resolve_field(kind, name, version),
-                                      filterable_fields(kind, version))
+        return filters.compile_filter(filters.parse_filter(text), resolve, filterable_fields(kind, version))
     except filters.UnknownFilterField as exc:
         raise InvalidFilterField(exc.message) from None
     except filters.FilterError as exc:
         raise InvalidFilterField(exc.message) from None
 
 
-def sort_expression(kind: str, sort: str, *, version: str) -> tuple[sa.ColumnElement[Any] | None, Warning_ | None]:
-    """The ORDER BY expression for a sort field; unknown: 1.2 -> 400, 1.1 -> unsorted + warning."""
+def sort_expression(kind: str, sort: str, *, version: str) -> tuple[Location | None, Warning_ | None]:
+    """Where the sort field lives; unknown: 1.2 -> 400, 1.1 -> unsorted + warning (OR-SORT)."""
     sortable = sortable_fields(kind, version)
     if sort not in sortable:
         message = f"Unknown sort field {sort!r} for {kind}; sortable fields: {', '.join(sortable)}"
         if version == "1.1":
             return None, Warning_("invalid_sort_field", message)
         raise InvalidSortField(message)
-    field = resolve_field(kind, sort, version)
-    assert field is not None
-    return field.expr, None
+    return field_location(kind, sort, version), None
 
 
 # The three lists below are what each collection's `sort`, `fields` and `filter` parameters admit in
@@ -224,13 +209,13 @@ def selectable_fields(kind: str, version: str = "1.2") -> tuple[str, ...]:
 def numeric_filter_fields(kind: str, version: str = "1.2") -> tuple[str, ...]:
     """Filterable fields compared as numbers (OR-FILTER): their value must be a number, and ``~`` does not apply."""
     return tuple(f for f in filterable_fields(kind, version)
-                 if (field := resolve_field(kind, f, version)) is not None and not field.many
-                 and field.kind is filters.FieldKind.NUMBER)
+                 if (location := field_location(kind, f, version)) is not None and not location.many
+                 and location.kind is FieldKind.NUMBER)
 
 
 def _is_many(kind: str, name: str, version: str) -> bool:
-    field = resolve_field(kind, name, version)
-    return field is None or field.many
+    location = field_location(kind, name, version)
+    return location is None or location.many
 
 
 def selection(kind: str, fields: Sequence[str] | None, *,
@@ -248,27 +233,24 @@ def selection(kind: str, fields: Sequence[str] | None, *,
     return tuple(fields), None
 
 
-@dataclass(frozen=True)
-class Page:
-    select: sa.Select[Any]
-    count: sa.Select[Any]
+# --- what a connection sees --------------------------------------------------------------------
+
+Visibility = Callable[[str], tuple[Scope, ...]]  # kind -> the scopes of the rows a connection sees
 
 
-def page_query(kind: str, tenant: str, where: Sequence[sa.ColumnElement[bool]], params: ListParams,
-               order: sa.ColumnElement[Any] | None, version: str = "1.2") -> Page:
-    table = KINDS[kind].table
-    conditions = [table.c.tenant == tenant, *where]
-    if params.filter:
-        conditions.append(filter_clause(kind, params.filter, version))
-    ordering: list[Any] = []
-    if order is not None:
-        ordering.append(order.desc() if params.descending else order.asc())
-    ordering.append(table.c.sourced_id.desc() if params.descending and order is not None else table.c.sourced_id)
-    select = (sa.select(table.c.doc).where(*conditions).order_by(*ordering)
-              .limit(params.limit).offset(params.offset))
-    count = sa.select(sa.func.count()).select_from(table).where(*conditions)
-    return Page(select, count)
+def visibility(version: str, schools: Sequence[str] | None) -> Visibility:
+    """What a connection sees of each kind: IC-USERS (no-show enrollments never, users without an enabled
+    portal account not in 1.1) and IC-SCHOOL-SCOPE (nothing of the schools outside ``schools``)."""
+    allowed = None if schools is None else tuple(schools)
+    return lambda kind: _visible(kind, version, allowed)
 
+
+@lru_cache(maxsize=1024)
+def _visible(kind: str, version: str, schools: tuple[str, ...] | None) -> tuple[Scope, ...]:
+    return (*school_scope.scope(kind, schools), *users.visible(kind, version))
+
+
+# --- paging --------------------------------------------------------------------------------------
 
 def link_header(url: str, query: dict[str, str], params: ListParams, total: int) -> str:
     """RFC 8288 Link with first, last, and next/prev where they exist (OR-PAGING)."""

@@ -1,18 +1,21 @@
-"""Reading collections and single objects of one tenant (OR-ENVELOPE, OR-PAGING, OR-NESTED)."""
+"""Reading collections and single objects of one tenant (OR-ENVELOPE, OR-PAGING, OR-NESTED).
+
+An endpoint's scope and what the connection sees (:func:`mock_ic.oneroster.query.visibility`) say
+which rows; the query parameters say which page, in which order; the store reads them.
+"""
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any
-
-import sqlalchemy as sa
+from typing import TYPE_CHECKING, Any
 
 from mock_ic.errors import UnknownObject
 from mock_ic.oneroster import query
 from mock_ic.oneroster.endpoints import Endpoint, Parent
-from mock_ic.store import documents
-from mock_ic.store.tables import KINDS
+from mock_ic.store import listing
+
+if TYPE_CHECKING:
+    from mock_ic.store import Connection
 
 
 @dataclass
@@ -24,30 +27,23 @@ class CollectionPage:
     warnings: list[query.Warning_] = field(default_factory=list)
 
 
-Visibility = Callable[[str], list[sa.ColumnElement[bool]]]  # kind -> row conditions (IC-USERS, IC-SCHOOL-SCOPE)
-
-
-def everything(kind: str) -> list[sa.ColumnElement[bool]]:
-    return []
-
-
-def check_parents(conn: sa.Connection, tenant: str, endpoint: Endpoint, path: dict[str, str],
-                  visible: Visibility = everything) -> None:
+def check_parents(conn: Connection, tenant: str, endpoint: Endpoint, path: dict[str, str],
+                  visible: query.Visibility) -> None:
     for parent in endpoint.parents:
         require_parent(conn, tenant, parent, path, visible)
 
 
-def require_parent(conn: sa.Connection, tenant: str, parent: Parent, path: dict[str, str],
-                   visible: Visibility = everything) -> None:
+def require_parent(conn: Connection, tenant: str, parent: Parent, path: dict[str, str],
+                   visible: query.Visibility) -> None:
+    """OR-NESTED: the object a path parameter names exists, and the connection sees it (else 404)."""
     sourced_id = path[parent.param]
-    if not documents.exists(conn, tenant, parent.kind, sourced_id, *parent.where(tenant, path),
-                            *visible(parent.kind)):
+    if not listing.exists(conn, tenant, parent.kind, sourced_id, (*parent.scope, *visible(parent.kind)), path):
         raise UnknownObject(f"Unknown {parent.label} {sourced_id!r}: no {parent.label} with that sourcedId exists")
 
 
-def read_collection(conn: sa.Connection, tenant: str, endpoint: Endpoint, path: dict[str, str],
+def read_collection(conn: Connection, tenant: str, endpoint: Endpoint, path: dict[str, str],
                     params: query.ListParams, *, version: str = "1.2",
-                    visible: Visibility = everything) -> CollectionPage:
+                    visible: query.Visibility) -> CollectionPage:
     check_parents(conn, tenant, endpoint, path, visible)
     warnings: list[query.Warning_] = []
     order = None
@@ -56,27 +52,17 @@ def read_collection(conn: sa.Connection, tenant: str, endpoint: Endpoint, path: 
         warnings += [warning] if warning else []
     fields, warning = query.selection(endpoint.kind, params.fields, version=version)
     warnings += [warning] if warning else []
-    where = [*endpoint.where(tenant, path), *visible(endpoint.kind)]
-    page = query.page_query(endpoint.kind, tenant, where, params, order, version)
-    texts = documents.texts(conn, page.select)
-    total = _total(conn, page, params, len(texts))
-    return CollectionPage(texts, total, params, fields, warnings)
+    filter_ = query.filter_clause(endpoint.kind, params.filter, version) if params.filter else None
+    page = listing.read_page(conn, tenant, endpoint.kind, (*endpoint.scope, *visible(endpoint.kind)), path,
+                             filter_=filter_, order=order, descending=params.descending,
+                             limit=params.limit, offset=params.offset)
+    return CollectionPage(page.texts, page.total, params, fields, warnings)
 
 
-def _total(conn: sa.Connection, page: query.Page, params: query.ListParams, served: int) -> int:
-    # A short first page already tells the total: skip the COUNT query.
-    if params.offset == 0 and served < params.limit:
-        return served
-    return int(conn.execute(page.count).scalar_one())
-
-
-def read_single(conn: sa.Connection, tenant: str, endpoint: Endpoint, sourced_id: str,
-                path: dict[str, Any] | None = None, visible: Visibility = everything) -> str:
-    table = KINDS[endpoint.kind].table
-    text = conn.execute(
-        sa.select(table.c.doc).where(table.c.tenant == tenant, table.c.sourced_id == sourced_id,
-                                     *endpoint.where(tenant, path or {}), *visible(endpoint.kind))
-    ).scalar_one_or_none()
+def read_single(conn: Connection, tenant: str, endpoint: Endpoint, sourced_id: str,
+                path: dict[str, Any] | None = None, *, visible: query.Visibility) -> str:
+    text = listing.read_one(conn, tenant, endpoint.kind, sourced_id, (*endpoint.scope, *visible(endpoint.kind)),
+                            path)
     if text is None:
         label = endpoint.label or endpoint.wrapper
         raise UnknownObject(f"Unknown {label} {sourced_id!r}: no {label} with that sourcedId exists")

@@ -8,13 +8,16 @@ construction (DESIGN.md, Data). IC-IDS: 1.1 user ids carry the role prefix kept 
 from __future__ import annotations
 
 from collections.abc import Iterable
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import orjson
-import sqlalchemy as sa
 
+from mock_ic.ic import ids
+from mock_ic.store import users
 from mock_ic.store.refs import HREF_BASES
-from mock_ic.store.tables import KINDS
+
+if TYPE_CHECKING:
+    from mock_ic.store import Connection
 
 V1P2_BASES = tuple(f"{base}/" for base in HREF_BASES.values())
 V1P1_BASE = "/ims/oneroster/v1p1/"
@@ -39,23 +42,14 @@ _ONLY_1P2: dict[str, tuple[str, ...]] = {
 _USER_REFS: dict[str, tuple[str, ...]] = {"enrollments": ("user",), "results": ("student",), "users": ("agents",)}
 
 
-def legacy_ids(conn: sa.Connection, tenant: str, user_ids: Iterable[str]) -> dict[str, str]:
-    """canonical user id -> 1.1 id, for the given users."""
-    ids = sorted(set(user_ids))
-    if not ids:
-        return {}
-    users = KINDS["users"].table
-    rows = conn.execute(sa.select(users.c.sourced_id, users.c.legacy_id)
-                        .where(users.c.tenant == tenant, users.c.sourced_id.in_(ids)))
-    return {sid: legacy or sid for sid, legacy in rows}
+def legacy_ids(conn: Connection, tenant: str, user_ids: Iterable[str]) -> dict[str, str]:
+    """canonical user id -> the id 1.1 shows for it (IC-IDS), for the given users that exist."""
+    return {sid: ids.shown_in_1p1(sid, legacy) for sid, legacy in users.legacy_ids(conn, tenant, user_ids).items()}
 
 
-def canonical_user_id(conn: sa.Connection, tenant: str, legacy: str) -> str:
-    """A 1.1 user id (``s12345``) -> the canonical id (``12345``); unknown ids pass through unchanged."""
-    users = KINDS["users"].table
-    found = conn.execute(sa.select(users.c.sourced_id).where(users.c.tenant == tenant, users.c.legacy_id == legacy)
-                         ).scalar_one_or_none()
-    return found or legacy
+def canonical_user_id(conn: Connection, tenant: str, legacy: str) -> str:
+    """A 1.1 user id (``s12345``) -> the canonical id (``12345``); unknown ids pass through unchanged (IC-IDS)."""
+    return ids.named_in_1p1(legacy, users.with_legacy_id(conn, tenant, legacy))
 
 
 def _referenced_users(kind: str, doc: dict[str, Any]) -> list[str]:
@@ -67,7 +61,7 @@ def _referenced_users(kind: str, doc: dict[str, Any]) -> list[str]:
     return out
 
 
-def render_texts(conn: sa.Connection, tenant: str, kind: str, texts: list[str]) -> list[str]:
+def render_texts(conn: Connection, tenant: str, kind: str, texts: list[str]) -> list[str]:
     """Stored 1.2 texts -> 1.1 texts (hrefs still server-relative, on the 1.1 base)."""
     docs = [orjson.loads(t) for t in texts]
     legacy = legacy_ids(conn, tenant, (u for d in docs for u in _referenced_users(kind, d)))
@@ -102,7 +96,7 @@ def _relink(text: str) -> str:
     return text
 
 
-def input_user_refs(conn: sa.Connection, tenant: str, body: dict[str, Any], fields: Iterable[str]) -> None:
+def input_user_refs(conn: Connection, tenant: str, body: dict[str, Any], fields: Iterable[str]) -> None:
     """1.1 input names users by their prefixed ids: rewrite those references to canonical ids in place."""
     for field in fields:
         value = body.get(field)

@@ -16,6 +16,7 @@ from typing import Any
 from mock_ic.control.csv_import.bundle import METADATA_PREFIX, Row, Table
 from mock_ic.control.csv_import.problems import Problem
 from mock_ic.control.seed import ref
+from mock_ic.ic import ids
 from mock_ic.store.tables import KINDS
 
 Doc = dict[str, Any]
@@ -26,8 +27,6 @@ _MOMENT = re.compile(r"\d{4}-\d{2}-\d{2}(?:[T ]\d{2}:\d{2}(?::\d{2}(?:\.\d{1,6})
 _NUMBER = re.compile(r"[+-]?(?:\d+(?:\.\d*)?|\.\d+)(?:[eE][+-]?\d+)?", re.ASCII)
 _USER_ID = r"\{[^{}:]+:[^{}]*\}"
 _USER_IDS = re.compile(rf"{_USER_ID}(?:\s*,\s*{_USER_ID})*")
-# IC-IDS: a 1.1 user id is the person id with its role prefix.
-_IC_LEGACY_USER = re.compile(r"[st](\d+)", re.ASCII)
 
 
 @dataclass
@@ -59,9 +58,8 @@ class Context:
 
 
 def canonical_user_id(version: str, given: str) -> str:
-    """IC-IDS: a 1.1 id ``s1001``/``t501`` names person 1001/501; any other id is kept as it is."""
-    match = _IC_LEGACY_USER.fullmatch(given) if version == "1.1" else None
-    return match.group(1) if match else given
+    """IC-IDS: a 1.1 bundle names users by their role-prefixed ids (``s1001`` is person 1001); 1.2 ids are kept."""
+    return ids.canonical_user_id(given) if version == "1.1" else given
 
 
 def id_key(sourced_id: str) -> tuple[int, int, str]:
