@@ -11,11 +11,9 @@ import time
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
-import sqlalchemy as sa
-
 from mock_ic.settings import Settings
+from mock_ic.store import server_meta
 from mock_ic.store.engine import Database
-from mock_ic.store.tables import server_meta
 
 if TYPE_CHECKING:
     from mock_ic.control.tenants import TenantRegistry
@@ -45,8 +43,4 @@ def runtime_of(scope: Any) -> Runtime:
 def signing_secret(db: Database) -> str:
     """The server's token-signing secret, created once and shared by every worker via the database."""
     with db.write() as conn:
-        value = conn.execute(sa.select(server_meta.c.value).where(server_meta.c.key == "token_secret")).scalar()
-        if value is None:
-            value = secrets.token_urlsafe(32)
-            conn.execute(sa.insert(server_meta).values(key="token_secret", value=value))
-    return value
+        return server_meta.setdefault(conn, "token_secret", lambda: secrets.token_urlsafe(32))

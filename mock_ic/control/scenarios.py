@@ -23,10 +23,8 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-import orjson
-import sqlalchemy as sa
 import yaml
 
 from mock_ic.control.faults import FaultRule, book_of
@@ -35,7 +33,9 @@ from mock_ic.control.tenants import TenantSettings
 from mock_ic.ic import settings as tenant_settings
 from mock_ic.resources import fixtures_dir
 from mock_ic.store import documents
-from mock_ic.store.tables import KINDS, LINK_TABLES
+
+if TYPE_CHECKING:
+    from mock_ic.store import Connection
 
 FOLDER = "scenarios"
 _TEXT_KEYS = ("name", "title", "canvasMessage", "icCause")
@@ -180,7 +180,7 @@ def _parse_faults(value: Any, where: str) -> tuple[FaultRule, ...]:
 @dataclass(frozen=True)
 class _Change:
     check: Callable[[Any, str], Any]  # (value, "file: data.<key>") -> normalised value
-    apply: Callable[[sa.Connection, str, Any, date], tuple[dict[str, Any], dict[str, Any]]]  # -> summary, settings
+    apply: Callable[[Connection, str, Any, date], tuple[dict[str, Any], dict[str, Any]]]  # -> summary, settings
 
 
 def _check_unenroll(value: Any, where: str) -> dict[str, float]:
@@ -209,64 +209,38 @@ def _check_move_calendar(value: Any, where: str) -> dict[str, int]:
     return {"starts_in_days": days}
 
 
-def _rewrite(conn: sa.Connection, tenant: str, kind: str, docs: list[dict[str, Any]]) -> None:
-    """Replace existing documents of a kind without link tables, as ``documents.put`` would, in one
-    executemany UPDATE (thousands of enrolments: ``put`` builds a statement per document)."""
-    assert kind not in LINK_TABLES, kind
-    if not docs:
-        return
-    table = KINDS[kind].table
-    rows = [documents.row_for(tenant, kind, doc) for doc in docs]
-    columns = [name for name in rows[0] if name not in ("tenant", "sourced_id")]
-    statement = (sa.update(table)
-                 .where(table.c.tenant == sa.bindparam("key_tenant"), table.c.sourced_id == sa.bindparam("key_id"))
-                 .values({name: sa.bindparam(f"new_{name}") for name in columns}))
-    conn.execute(statement, [{"key_tenant": row["tenant"], "key_id": row["sourced_id"],
-                              **{f"new_{name}": row[name] for name in columns}} for row in rows])
-
-
 def _picked(sourced_id: str, fraction: float) -> bool:
     """A stable choice: the same enrolments for the same fraction, on every apply and every worker."""
     return zlib.crc32(sourced_id.encode()) < fraction * 2**32
 
 
-def _unenroll_students(conn: sa.Connection, tenant: str, spec: dict[str, float],
+def _unenroll_students(conn: Connection, tenant: str, spec: dict[str, float],
                        today: date) -> tuple[dict[str, Any], dict[str, Any]]:
     """IC-RES-UPSERT: the chosen student enrolments become ``tobedeleted`` (the student dropped the section),
     so scores for those students are refused with 422."""
-    table = KINDS["enrollments"].table
-    texts = conn.execute(sa.select(table.c.doc).where(table.c.tenant == tenant, table.c.role == "student",
-                                                      table.c.status == "active")).scalars().all()
-    dropped_now = []
-    for text in texts:
-        doc = orjson.loads(text)
-        if _picked(doc["sourcedId"], spec["fraction"]):
-            dropped_now.append(doc | {"status": "tobedeleted", "dateLastModified": documents.now_stamp()})
-    _rewrite(conn, tenant, "enrollments", dropped_now)
-    dropped = conn.execute(sa.select(sa.func.count()).select_from(table).where(
-        table.c.tenant == tenant, table.c.role == "student", table.c.status == "tobedeleted")).scalar_one()
+    enrolled = documents.find(conn, tenant, "enrollments", role="student", status="active")
+    dropped_now = [doc | {"status": "tobedeleted", "dateLastModified": documents.now_stamp()}
+                   for doc in enrolled if _picked(doc["sourcedId"], spec["fraction"])]
+    documents.put_many(conn, tenant, "enrollments", dropped_now)
+    dropped = documents.count(conn, tenant, "enrollments", role="student", status="tobedeleted")
     return {"fraction": spec["fraction"], "changed": len(dropped_now), "studentEnrollmentsToBeDeleted": dropped}, {}
 
 
-def _close_all_grading_periods(conn: sa.Connection, tenant: str, close: bool,
+def _close_all_grading_periods(conn: Connection, tenant: str, close: bool,
                                today: date) -> tuple[dict[str, Any], dict[str, Any]]:
     """IC-LI-GRADING-WINDOW: every academic session of the tenant goes into ``closed_grading_periods`` — the
     grading periods, and the terms and school years too, since a client may name a term as gradingPeriod."""
     if not close:
         return {"closed": 0}, {}
-    table = KINDS["academicSessions"].table
-    ids = conn.execute(sa.select(table.c.sourced_id).where(table.c.tenant == tenant)
-                       .order_by(table.c.sourced_id)).scalars().all()
-    return {"closed": len(ids)}, {"closed_grading_periods": list(ids)}
+    ids = [session["sourcedId"] for session in documents.find(conn, tenant, "academicSessions")]
+    return {"closed": len(ids)}, {"closed_grading_periods": ids}
 
 
-def _move_calendar(conn: sa.Connection, tenant: str, spec: dict[str, int],
+def _move_calendar(conn: Connection, tenant: str, spec: dict[str, int],
                    today: date) -> tuple[dict[str, Any], dict[str, Any]]:
     """IC-LI-DUE-DATE: the tenant's whole calendar (school years, terms, grading periods) moves as one block so
     that its first day is ``today + starts_in_days``; class terms keep their ids, only the dates move."""
-    table = KINDS["academicSessions"].table
-    sessions = [orjson.loads(t) for t in conn.execute(
-        sa.select(table.c.doc).where(table.c.tenant == tenant)).scalars()]
+    sessions = documents.find(conn, tenant, "academicSessions")
     if not sessions:
         return {"shiftedDays": 0, "changed": 0}, {}
     first = min(date.fromisoformat(s["startDate"][:10]) for s in sessions)
@@ -283,7 +257,7 @@ def _move_calendar(conn: sa.Connection, tenant: str, spec: dict[str, int],
         if str(doc.get("schoolYear", "")).isdigit():
             doc["schoolYear"] = str(int(doc["schoolYear"]) + years)
         doc["dateLastModified"] = documents.now_stamp()
-    _rewrite(conn, tenant, "academicSessions", sessions)
+    documents.put_many(conn, tenant, "academicSessions", sessions)
     summary["changed"] = len(sessions)
     return summary, {}
 

@@ -7,18 +7,13 @@ a restart and every worker sees them.
 
 from __future__ import annotations
 
-import zlib
 from datetime import date
 from typing import Any
 
-import orjson
-import sqlalchemy as sa
-
 from mock_ic.control import seed
 from mock_ic.control.tenants import Tenant
-from mock_ic.store import documents
+from mock_ic.store import documents, snapshots
 from mock_ic.store.engine import Database
-from mock_ic.store.tables import snapshots
 
 
 class UnknownSnapshot(KeyError):
@@ -53,27 +48,20 @@ def reset(db: Database, tenant: Tenant, today: date | None = None) -> int:
 def save_snapshot(db: Database, tenant: str, name: str) -> dict[str, Any]:
     with db.write() as conn:
         district = documents.all_docs(conn, tenant)
-        data = zlib.compress(orjson.dumps(district))
-        conn.execute(sa.delete(snapshots).where(snapshots.c.tenant == tenant, snapshots.c.name == name))
-        created = documents.now_stamp()
-        conn.execute(sa.insert(snapshots).values(tenant=tenant, name=name, created_at=created, data=data))
+        created = snapshots.save(conn, tenant, name, district)
     return {"name": name, "createdAt": created, "documents": sum(len(v) for v in district.values())}
 
 
 def list_snapshots(db: Database, tenant: str) -> list[dict[str, str]]:
     with db.read() as conn:
-        rows = conn.execute(sa.select(snapshots.c.name, snapshots.c.created_at)
-                            .where(snapshots.c.tenant == tenant).order_by(snapshots.c.name))
-        return [{"name": name, "createdAt": created} for name, created in rows]
+        return [{"name": name, "createdAt": created} for name, created in snapshots.listed(conn, tenant)]
 
 
 def restore_snapshot(db: Database, tenant: str, name: str) -> int:
     with db.write() as conn:
-        data = conn.execute(sa.select(snapshots.c.data)
-                            .where(snapshots.c.tenant == tenant, snapshots.c.name == name)).scalar_one_or_none()
-        if data is None:
+        district = snapshots.load(conn, tenant, name)
+        if district is None:
             raise UnknownSnapshot(name)
-        district = orjson.loads(zlib.decompress(data))
         documents.drop_tenant(conn, tenant)
         return documents.bulk_load(conn, tenant, district)
 

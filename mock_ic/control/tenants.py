@@ -12,14 +12,10 @@ from dataclasses import dataclass, field, replace
 from datetime import date
 from typing import Any
 
-import sqlalchemy as sa
-
 from mock_ic.control import seed
 from mock_ic.ic.settings import TenantSettings
-from mock_ic.store import documents
+from mock_ic.store import documents, snapshots, tenant_rows
 from mock_ic.store.engine import Database
-from mock_ic.store.tables import snapshots
-from mock_ic.store.tables import tenants as tenants_table
 
 __all__ = ["DEMO_APP", "DEMO_CREDENTIALS", "Tenant", "TenantExists", "TenantRegistry", "TenantSettings"]
 
@@ -68,7 +64,7 @@ class TenantRegistry:
 
     def load(self) -> None:
         with self._db.read() as conn:
-            rows = conn.execute(sa.select(tenants_table)).mappings().all()
+            rows = tenant_rows.all_rows(conn)
         with self._lock:
             self._by_app = {row["app_name"]: _from_row(row) for row in rows}
             self._by_client = {t.client_id: t for t in self._by_app.values()}
@@ -92,11 +88,9 @@ class TenantRegistry:
         tenant = Tenant(app_name=app_name, settings=settings or TenantSettings(), recipe=recipe_dict, **creds)
         district = seed.generate(seed.load_recipe(_recipe_source(recipe_dict)), today=today or date.today())
         with self._db.write() as conn:
-            if conn.execute(sa.select(tenants_table.c.app_name).where(
-                    (tenants_table.c.app_name == app_name) | (tenants_table.c.client_id == tenant.client_id)
-            )).first():
+            if tenant_rows.clashes(conn, app_name, tenant.client_id):
                 raise TenantExists(f"A tenant with appName {app_name!r} or clientId {tenant.client_id!r} exists")
-            conn.execute(sa.insert(tenants_table).values(**_to_row(tenant)))
+            tenant_rows.insert(conn, _to_row(tenant))
             documents.bulk_load(conn, app_name, district)
             self._db.analyze(conn)
         self._remember(tenant)
@@ -105,8 +99,7 @@ class TenantRegistry:
     def update_settings(self, app_name: str, settings: TenantSettings) -> Tenant:
         tenant = replace(self._require(app_name), settings=settings)
         with self._db.write() as conn:
-            conn.execute(sa.update(tenants_table).where(tenants_table.c.app_name == app_name)
-                         .values(settings=settings.to_dict()))
+            tenant_rows.set_settings(conn, app_name, settings.to_dict())
         self._remember(tenant)
         return tenant
 
@@ -114,8 +107,8 @@ class TenantRegistry:
         tenant = self._require(app_name)
         with self._db.write() as conn:
             documents.drop_tenant(conn, app_name)
-            conn.execute(sa.delete(snapshots).where(snapshots.c.tenant == app_name))
-            conn.execute(sa.delete(tenants_table).where(tenants_table.c.app_name == app_name))
+            snapshots.drop_tenant(conn, app_name)
+            tenant_rows.delete(conn, app_name)
         with self._lock:
             self._by_app.pop(app_name, None)
             self._by_client.pop(tenant.client_id, None)
@@ -149,7 +142,7 @@ def _to_row(tenant: Tenant) -> dict[str, Any]:
     }
 
 
-def _from_row(row: Any) -> Tenant:
+def _from_row(row: dict[str, Any]) -> Tenant:
     return Tenant(
         app_name=row["app_name"],
         client_id=row["client_id"],

@@ -7,14 +7,15 @@ as a vendor write overwrites a teacher's change in IC.
 
 from __future__ import annotations
 
-from typing import Any
-
-import sqlalchemy as sa
+from typing import TYPE_CHECKING, Any
 
 from mock_ic.errors import UnknownObject, Unprocessable
 from mock_ic.ic.rules import negative_score
 from mock_ic.ic.view import require_tenant
 from mock_ic.store import documents
+
+if TYPE_CHECKING:
+    from mock_ic.store import Connection
 
 SCORE_STATUSES = ("exempt", "fully graded", "not submitted", "partially graded", "submitted")  # 1.2 enum
 
@@ -43,7 +44,7 @@ def _new_status(current: str, score: float | None, requested: str | None) -> str
     return current
 
 
-def teacher_edit(conn: sa.Connection, tenant: str, result_id: str, score: float | None,
+def teacher_edit(conn: Connection, tenant: str, result_id: str, score: float | None,
                  score_status: str | None = None, comment: str | None = None) -> dict[str, Any]:
     """IC-RES-ONE-WAY: replace the score of a stored result as a teacher would in IC; return the result.
 

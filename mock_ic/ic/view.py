@@ -3,8 +3,8 @@
 What a teacher sees is not what the API returns: the grid shows the whole-number part of a score
 (IC-RES-DECIMAL), caps it at the maximum and marks the rest as extra credit (IC-RES-EXTRA-CREDIT),
 leaves a result without a numeric score blank (IC-RES-BLANK) and shows flag letters
-(IC-RES-FLAGS). The cell functions are pure; :func:`gradebook_view` gathers one class with a
-handful of indexed queries (by class column or primary key, never a scan of the tenant).
+(IC-RES-FLAGS). The cell functions are pure; :func:`gradebook_view` gathers one class from the
+store's facts (a handful of indexed queries by class column or primary key, never a scan of the tenant).
 """
 
 from __future__ import annotations
@@ -12,15 +12,15 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass, replace
 from decimal import Decimal
-from typing import Any
-
-import orjson
-import sqlalchemy as sa
+from typing import TYPE_CHECKING, Any
 
 from mock_ic.errors import UnknownObject
 from mock_ic.ic.rules import UNCATEGORIZED  # IC-LI-CATEGORY-1P1: the 1.1 placeholder category
-from mock_ic.store import documents
-from mock_ic.store.tables import KINDS, tenants
+from mock_ic.store import tenant_rows
+from mock_ic.store.facts import Facts
+
+if TYPE_CHECKING:
+    from mock_ic.store import Connection
 
 UNCATEGORIZED_TITLE = "Uncategorized"
 
@@ -103,52 +103,23 @@ def result_cell(result: Doc, max_points: float | None) -> Cell:
 
 # --- one class -----------------------------------------------------------------------------------
 
-def require_tenant(conn: sa.Connection, tenant: str) -> None:
+def require_tenant(conn: Connection, tenant: str) -> None:
     """The database, not a worker's tenant cache, decides: another worker may have made the tenant."""
-    found = conn.execute(sa.select(tenants.c.app_name).where(tenants.c.app_name == tenant)).first()
-    if found is None:
+    if not tenant_rows.exists(conn, tenant):
         raise UnknownObject(f"Unknown tenant {tenant!r}")
 
 
-def require_class(conn: sa.Connection, tenant: str, class_id: str) -> Doc:
+def require_class(conn: Connection, tenant: str, class_id: str) -> Doc:
     require_tenant(conn, tenant)
-    klass = documents.get_doc(conn, tenant, "classes", class_id)
+    klass = Facts(conn, tenant).get("classes", class_id)
     if klass is None:
         raise UnknownObject(f"Unknown class {class_id!r} in tenant {tenant!r}")
     return klass
 
 
-def _docs(conn: sa.Connection, query: sa.Select[Any]) -> list[Doc]:
-    return [orjson.loads(text) for text in conn.execute(query).scalars()]
-
-
-def _of_class(conn: sa.Connection, tenant: str, kind: str, class_id: str) -> list[Doc]:
-    """Active documents of one class, off the (tenant, class, sourced_id) index, in sourcedId order.
-
-    The status test runs here, not in SQL: with ``status = 'active'`` in the WHERE clause SQLite may
-    pick the (tenant, status) index and walk every active row of the tenant.
-    """
-    table = KINDS[kind].table
-    docs = _docs(conn, sa.select(table.c.doc).where(table.c.tenant == tenant, table.c["class"] == class_id)
-                 .order_by(table.c.sourced_id))
-    return [doc for doc in docs if doc.get("status", "active") == "active"]
-
-
-def class_students(conn: sa.Connection, tenant: str, class_id: str) -> list[Doc]:
-    """The class's actively enrolled students, no-shows excluded (IC-USERS), by family then given name.
-
-    Enrollments come off the class index and are filtered here: with role or status in the WHERE
-    clause SQLite may choose the (tenant, status) index and walk every enrollment of the tenant.
-    """
-    e = KINDS["enrollments"].table.c
-    rows = conn.execute(sa.select(e.user, e.role, e.status, e.no_show)
-                        .where(e.tenant == tenant, e["class"] == class_id))
-    ids = sorted({row.user for row in rows
-                  if row.role == "student" and row.status == "active" and row.no_show != "true"})
-    if not ids:
-        return []
-    u = KINDS["users"].table.c
-    return sorted(_docs(conn, sa.select(u.doc).where(u.tenant == tenant, u.sourced_id.in_(ids))), key=_name_key)
+def class_students(conn: Connection, tenant: str, class_id: str) -> list[Doc]:
+    """The class's actively enrolled students, no-shows excluded (IC-USERS), by family then given name."""
+    return sorted(Facts(conn, tenant).students_of_class(class_id), key=_name_key)
 
 
 def _name_key(user: Doc) -> tuple[str, str, str]:
@@ -212,13 +183,14 @@ def student_row(student: Doc, columns: list[Doc], results: dict[tuple[str, str],
     }
 
 
-def gradebook_view(conn: sa.Connection, tenant: str, class_id: str) -> Doc:
+def gradebook_view(conn: Connection, tenant: str, class_id: str) -> Doc:
     """IC-VIEW: the teacher's grid of one class, as served by ``GET /_mock/tenants/{app}/classes/{id}/gradebook``."""
     klass = require_class(conn, tenant, class_id)
-    categories = group_columns(_of_class(conn, tenant, "categories", class_id),
-                               _of_class(conn, tenant, "lineItems", class_id))
+    facts = Facts(conn, tenant)
+    categories = group_columns(facts.of_class("categories", class_id, active=True),
+                               facts.of_class("lineItems", class_id, active=True))
     columns = [col for group in categories for col in group["lineItems"]]
-    results = latest_results(_of_class(conn, tenant, "results", class_id))
+    results = latest_results(facts.of_class("results", class_id, active=True))
     students = class_students(conn, tenant, class_id)
     return {
         "class": {"sourcedId": klass["sourcedId"], "title": klass["title"],
@@ -228,22 +200,14 @@ def gradebook_view(conn: sa.Connection, tenant: str, class_id: str) -> Doc:
     }
 
 
-def tenant_classes(conn: sa.Connection, tenant: str) -> list[Doc]:
+def tenant_classes(conn: Connection, tenant: str) -> list[Doc]:
     """The tenant's classes with their school's name, by school name then class title (class list page)."""
     require_tenant(conn, tenant)
-    classes, orgs = KINDS["classes"].table.c, KINDS["orgs"].table.c
-    query = sa.select(classes.doc, orgs.doc).outerjoin_from(
-        KINDS["classes"].table, KINDS["orgs"].table,
-        (orgs.tenant == classes.tenant) & (orgs.sourced_id == classes.school),
-    ).where(classes.tenant == tenant)
-    listed = []
-    for class_text, school_text in conn.execute(query):
-        klass = orjson.loads(class_text)
-        school = orjson.loads(school_text) if school_text else {}
-        listed.append({"sourcedId": klass["sourcedId"], "title": klass["title"],
-                       "school": klass["school"]["sourcedId"], "schoolName": school.get("name", "")})
+    listed = [{"sourcedId": klass["sourcedId"], "title": klass["title"], "school": klass["school"]["sourcedId"],
+               "schoolName": (school or {}).get("name", "")}
+              for klass, school in Facts(conn, tenant).classes_with_schools()]
     return sorted(listed, key=lambda c: (c["schoolName"].casefold(), c["title"].casefold(), c["sourcedId"]))
 
 
-def tenant_names(conn: sa.Connection) -> list[str]:
-    return list(conn.execute(sa.select(tenants.c.app_name).order_by(tenants.c.app_name)).scalars())
+def tenant_names(conn: Connection) -> list[str]:
+    return tenant_rows.names(conn)

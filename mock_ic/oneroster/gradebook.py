@@ -12,9 +12,8 @@ import uuid
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-import sqlalchemy as sa
 from jsonschema import ValidationError
 
 from mock_ic.errors import InvalidData, UnknownObject, Unprocessable
@@ -26,10 +25,13 @@ from mock_ic.store.facts import Facts
 from mock_ic.store.refs import ref
 from mock_ic.store.tables import KINDS
 
+if TYPE_CHECKING:
+    from mock_ic.store import Connection
+
 
 @dataclass(frozen=True)
 class WriteContext:
-    conn: sa.Connection
+    conn: Connection
     tenant: str
     version: str  # "1.1" | "1.2"
     settings: TenantSettings
@@ -309,7 +311,7 @@ def delete(ctx: WriteContext, kind: str, sourced_id: str) -> None:
         rules.check_category_unused(ctx.rules, existing)
     documents.delete(ctx.conn, ctx.tenant, kind, sourced_id)
     if kind == "lineItems":
-        documents.delete_where(ctx.conn, ctx.tenant, "results", KINDS["results"].table.c.line_item == sourced_id)
+        documents.delete_where(ctx.conn, ctx.tenant, "results", line_item=sourced_id)
 
 
 def _require_strict(kind: str, body: dict[str, Any], version: str) -> None:

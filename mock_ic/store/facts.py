@@ -1,8 +1,8 @@
-"""The facts the IC rules ask about, answered by SQL inside the caller's transaction.
+"""The facts the IC rules and the teacher's view ask about, answered by SQL inside the caller's transaction.
 
-The rules (``mock_ic/ic/rules.py``) hold no SQL: they ask a :class:`Facts` of one tenant, which
-reads through the same connection as the write, so a rule sees the write's own earlier changes and a
-rejected request changes nothing.
+``mock_ic/ic/`` holds no SQL: the rules and the teacher view ask a :class:`Facts` of one tenant, which
+reads through the caller's connection; for a write that is the write's own transaction, so a rule
+sees the write's earlier changes and a rejected request changes nothing.
 """
 
 from __future__ import annotations
@@ -39,14 +39,44 @@ class Facts:
 
     def of_class(self, kind: str, class_id: str, *, active: bool = False,
                  except_id: str | None = None) -> list[dict[str, Any]]:
-        """The class's documents of a kind (line items, categories, ...)."""
+        """The class's documents of a kind (line items, categories, results, ...), in sourcedId order.
+
+        Rows come off the (tenant, class, sourced_id) index and status is tested here, not in SQL:
+        with ``status = 'active'`` in the WHERE clause SQLite may pick the (tenant, status) index and
+        walk every active row of the tenant.
+        """
         table = KINDS[kind].table
-        where = [table.c.tenant == self.tenant, table.c["class"] == class_id]
-        if active:
-            where.append(table.c.status == "active")
-        if except_id is not None:
-            where.append(table.c.sourced_id != except_id)
-        return [orjson.loads(text) for text in self.conn.execute(sa.select(table.c.doc).where(*where)).scalars()]
+        rows = self.conn.execute(sa.select(table.c.sourced_id, table.c.status, table.c.doc)
+                                 .where(table.c.tenant == self.tenant, table.c["class"] == class_id)
+                                 .order_by(table.c.sourced_id))
+        return [orjson.loads(text) for sourced_id, status, text in rows
+                if (not active or status == "active") and sourced_id != except_id]
+
+    def students_of_class(self, class_id: str) -> list[dict[str, Any]]:
+        """IC-USERS: the users actively enrolled in the class as students, no-shows excluded, by sourcedId
+        (the whole class at once; :meth:`is_enrolled_student` asks the same of one student).
+
+        Enrollments come off the class index and are filtered here, for the reason :meth:`of_class` gives.
+        """
+        e = KINDS["enrollments"].table.c
+        rows = self.conn.execute(sa.select(e.user, e.role, e.status, e.no_show)
+                                 .where(e.tenant == self.tenant, e["class"] == class_id))
+        ids = sorted({row.user for row in rows
+                      if row.role == "student" and row.status == "active" and row.no_show != "true"})
+        if not ids:
+            return []
+        u = KINDS["users"].table.c
+        query = sa.select(u.doc).where(u.tenant == self.tenant, u.sourced_id.in_(ids)).order_by(u.sourced_id)
+        return [orjson.loads(text) for text in self.conn.execute(query).scalars()]
+
+    def classes_with_schools(self) -> list[tuple[dict[str, Any], dict[str, Any] | None]]:
+        """Every class of the tenant with its school's org (None when the school is not stored), in one join."""
+        classes, orgs = KINDS["classes"].table, KINDS["orgs"].table
+        query = sa.select(classes.c.doc, orgs.c.doc).outerjoin_from(
+            classes, orgs, (orgs.c.tenant == classes.c.tenant) & (orgs.c.sourced_id == classes.c.school),
+        ).where(classes.c.tenant == self.tenant).order_by(classes.c.sourced_id)
+        return [(orjson.loads(class_text), orjson.loads(school_text) if school_text else None)
+                for class_text, school_text in self.conn.execute(query)]
 
     def terms_of_class(self, class_id: str) -> list[dict[str, Any]]:
         """The class's terms, earliest first."""
