@@ -21,14 +21,14 @@ from connexion.options import SwaggerUIOptions
 from connexion.resolver import RelativeResolver
 
 from mock_ic.api.validation import ADMIN_VALIDATORS, VALIDATORS
-from mock_ic.control import requestlog
-from mock_ic.control.requestlog import RequestLogMiddleware
+from mock_ic.control import request_log
 from mock_ic.control.runtime import Runtime, signing_secret
 from mock_ic.control.tenants import DEMO_APP, DEMO_CREDENTIALS, TenantExists, TenantRegistry
 from mock_ic.control.tokens import TokenService
 from mock_ic.edge.errors import register_error_handlers
 from mock_ic.edge.faults import FaultMiddleware
 from mock_ic.edge.paths import PathMiddleware
+from mock_ic.edge.request_capture import RequestLogMiddleware
 from mock_ic.edge.security import BearerTokenSecurityHandler, VendorKeySecurityHandler
 from mock_ic.mounts import MOUNTS
 from mock_ic.resources import openapi_dir
@@ -61,7 +61,7 @@ def create_app(settings: Settings | None = None, runtime: Runtime | None = None)
     @asynccontextmanager
     async def lifespan(_app: Any) -> AsyncIterator[None]:
         yield
-        requestlog.flush(rt.db)  # the last answers' entries, before the database closes
+        request_log.flush(rt.db)  # the last answers' entries, before the database closes
         rt.db.dispose()
 
     app = FlaskApp(

@@ -27,12 +27,14 @@ from starlette.testclient import TestClient
 from starlette.types import Receive, Scope, Send
 
 from mock_ic.app import build_runtime, create_app
-from mock_ic.control import requestlog
-from mock_ic.control.requestlog import REDACTED, RequestLogMiddleware, Secrets, redact_fields, redact_header
+from mock_ic.control import request_log
+from mock_ic.control.request_log import REDACTED, Secrets, redact_fields, redact_header
 from mock_ic.control.runtime import Runtime
 from mock_ic.control.tenants import DEMO_CREDENTIALS, Tenant, TenantExists
 from mock_ic.edge.paths import PathMiddleware
+from mock_ic.edge.request_capture import Exchange, RequestLogMiddleware
 from mock_ic.settings import Settings
+from mock_ic.store import tables
 
 T = TypeVar("T")
 
@@ -78,7 +80,7 @@ def token_of(client: TestClient, tenant: Tenant) -> str:
 
 
 def the_entry(runtime: Runtime, tenant: str, **filters: Any) -> dict[str, Any]:
-    found = eventually(lambda: requestlog.entries(runtime.db, tenant, limit=1, **filters), f"an entry {filters}")
+    found = eventually(lambda: request_log.entries(runtime.db, tenant, limit=1, **filters), f"an entry {filters}")
     return found[0]
 
 
@@ -148,7 +150,7 @@ def test_request_log_put_line_item_is_recorded_with_its_body_and_201(
     assert sent["authorization"] == f"Bearer {REDACTED}"
     assert sent["x-vendor-authorization"] == f"{tenant.vendor_key}:{REDACTED}"
     assert headers_of(entry["response"])["content-type"].startswith("application/json")
-    assert requestlog.get(runtime.db, TENANT, entry["id"]) == entry
+    assert request_log.get(runtime.db, TENANT, entry["id"]) == entry
 
 
 def test_request_log_token_endpoint_call_has_client_secret_and_access_token_redacted(
@@ -182,13 +184,13 @@ def test_request_log_filters_by_path_glob_method_status_and_time(
     assert client.get(f"{ROSTER}/classes", headers=auth, params={"limit": 1}).status_code == 200
     assert client.get(f"{ROSTER}/classes/no-such-class", headers=auth).status_code == 404
     sid, _ = put_line_item(client, line_item_refs, gb_headers)
-    newest = eventually(lambda: requestlog.entries(runtime.db, TENANT, limit=3), "three entries")
+    newest = eventually(lambda: request_log.entries(runtime.db, TENANT, limit=3), "three entries")
     put, missing, listed = newest
     assert [e["method"] for e in newest] == ["PUT", "GET", "GET"]  # newest first
     assert put["id"] > missing["id"] > listed["id"]
 
     def ids(**filters: Any) -> set[int]:
-        return {e["id"] for e in requestlog.entries(runtime.db, TENANT, limit=1000, **filters)}
+        return {e["id"] for e in request_log.entries(runtime.db, TENANT, limit=1000, **filters)}
 
     mine = {put["id"], missing["id"], listed["id"]}
     assert ids(path_glob="*/classes?limit=1") & mine == {listed["id"]}  # glob over path?query
@@ -201,7 +203,7 @@ def test_request_log_filters_by_path_glob_method_status_and_time(
     assert ids(status="4xx") & mine == {missing["id"]}
     assert ids(status="2xx") & mine == {put["id"], listed["id"]}
     assert ids(status="5xx") == set()
-    assert all(e["status"] == 404 for e in requestlog.entries(runtime.db, TENANT, status="404"))
+    assert all(e["status"] == 404 for e in request_log.entries(runtime.db, TENANT, status="404"))
     # Time window, inclusive at millisecond precision.
     assert ids(since=listed["started"], until=put["started"]) >= mine
     assert ids(until=listed["started"]) & mine == {listed["id"]} | (
@@ -210,13 +212,14 @@ def test_request_log_filters_by_path_glob_method_status_and_time(
     assert ids(since=later) & mine == set()
     assert ids(since=later.timestamp() - 3600) >= mine  # epoch seconds work too
     assert ids(until=datetime(2000, 1, 1)) == set()  # naive datetimes are UTC
-    assert requestlog.count(runtime.db, TENANT, status="4xx") >= 1
+    assert request_log.count(runtime.db, TENANT, status="4xx") >= 1
     # Paging.
-    assert [e["id"] for e in requestlog.entries(runtime.db, TENANT, limit=2, offset=1)] == [missing["id"], listed["id"]]
+    assert [e["id"] for e in request_log.entries(runtime.db, TENANT, limit=2, offset=1)] == [
+        missing["id"], listed["id"]]
     with pytest.raises(ValueError, match="4xx"):
-        requestlog.entries(runtime.db, TENANT, status="client errors")
+        request_log.entries(runtime.db, TENANT, status="client errors")
     with pytest.raises(ValueError, match="since"):
-        requestlog.entries(runtime.db, TENANT, since="yesterday")
+        request_log.entries(runtime.db, TENANT, since="yesterday")
 
 
 # A small JSON Schema of HAR 1.2's required fields (http://www.softwareishard.com/blog/har-12-spec/).
@@ -283,9 +286,9 @@ def test_request_log_har_export_has_the_entries_and_is_har_1_2(
     assert client.get(f"{ROSTER}/classes?limit=2&offset=1", headers={"Authorization": f"Bearer {token}"}
                       ).status_code == 200
     sid, body = put_line_item(client, line_item_refs, gb_headers)
-    entries = eventually(lambda: requestlog.entries(runtime.db, TENANT, limit=2), "two entries")
+    entries = eventually(lambda: request_log.entries(runtime.db, TENANT, limit=2), "two entries")
 
-    har = requestlog.to_har(entries)
+    har = request_log.to_har(entries)
     jsonschema.validate(har, HAR_SCHEMA, format_checker=jsonschema.FormatChecker())
     assert har["log"]["creator"]["name"] == "mock-ic"
     listed, put = har["log"]["entries"]  # oldest first
@@ -306,7 +309,7 @@ def test_request_log_har_export_has_the_entries_and_is_har_1_2(
 def test_request_log_never_stores_a_token_client_secret_or_vendor_secret(
         client: TestClient, runtime: Runtime, tenant: Tenant, line_item_refs: dict[str, Any]) -> None:
     """Secrets sent every way a client may send them, echoed back by the server, or issued by it."""
-    before = requestlog.count(runtime.db, TENANT)
+    before = request_log.count(runtime.db, TENANT)
     basic_token = token_of(client, tenant)
     form = client.post(f"/campus/oauth2/token?appName={TENANT}",
                        data={"grant_type": "client_credentials", "client_id": tenant.client_id,
@@ -328,20 +331,20 @@ def test_request_log_never_stores_a_token_client_secret_or_vendor_secret(
     client.get(f"{ROSTER}/orgs", headers={"x-vendor-authorization": f"{DEMO_CREDENTIALS['vendor_key']}:"
                                                                      f"{DEMO_CREDENTIALS['vendor_secret']}",
                                           "Authorization": f"Bearer {basic_token}"})
-    eventually(lambda: requestlog.count(runtime.db, TENANT) - before >= 7, "the entries of these requests")
+    eventually(lambda: request_log.count(runtime.db, TENANT) - before >= 7, "the entries of these requests")
 
     secrets = {"access token (Basic)": basic_token, "access token (form)": form_token,
                "client secret": tenant.client_secret, "vendor secret": tenant.vendor_secret,
                "demo client secret": DEMO_CREDENTIALS["client_secret"],
                "demo vendor secret": DEMO_CREDENTIALS["vendor_secret"]}
     with runtime.db.read() as conn:
-        rows = conn.execute(sa.select(requestlog.request_log)).all()
+        rows = conn.execute(sa.select(tables.request_log)).all()
     assert rows
     for row in rows:  # every column of every row, every tenant
-        for column, value in zip(requestlog.request_log.columns.keys(), row, strict=True):
+        for column, value in zip(tables.request_log.columns.keys(), row, strict=True):
             for what, secret in secrets.items():
                 assert secret not in str(value), f"{what} found in {column} of request-log entry {row.id}"
-    har = json.dumps(requestlog.to_har(requestlog.entries(runtime.db, TENANT, limit=10_000)))
+    har = json.dumps(request_log.to_har(request_log.entries(runtime.db, TENANT, limit=10_000)))
     for what, secret in secrets.items():
         assert secret not in har, f"{what} found in the HAR export"
     assert REDACTED in har
@@ -355,26 +358,26 @@ def test_request_log_is_per_tenant(client: TestClient, runtime: Runtime, tenant:
     # The plain (not app-scoped) path: the tenant comes from the bearer token.
     assert client.get("/ims/oneroster/rostering/v1p2/orgs", headers={"Authorization": f"Bearer {other_token}"}
                       ).status_code == 200
-    mine_before = requestlog.count(runtime.db, TENANT)
+    mine_before = request_log.count(runtime.db, TENANT)
 
-    theirs = eventually(lambda: [e for e in requestlog.entries(runtime.db, OTHER) if e["method"] == "GET"] or None,
+    theirs = eventually(lambda: [e for e in request_log.entries(runtime.db, OTHER) if e["method"] == "GET"] or None,
                         "the other tenant's GETs")
     assert {e["path"] for e in theirs} >= {f"{other_roster}/orgs", "/ims/oneroster/rostering/v1p2/orgs"}
-    assert all(e["tenant"] == OTHER for e in requestlog.entries(runtime.db, OTHER))
-    assert not [e for e in requestlog.entries(runtime.db, TENANT, limit=10_000) if OTHER in e["path"]]
+    assert all(e["tenant"] == OTHER for e in request_log.entries(runtime.db, OTHER))
+    assert not [e for e in request_log.entries(runtime.db, TENANT, limit=10_000) if OTHER in e["path"]]
 
-    assert requestlog.clear(runtime.db, OTHER) >= 3
-    assert requestlog.entries(runtime.db, OTHER) == []
-    assert requestlog.count(runtime.db, TENANT) == mine_before
+    assert request_log.clear(runtime.db, OTHER) >= 3
+    assert request_log.entries(runtime.db, OTHER) == []
+    assert request_log.count(runtime.db, TENANT) == mine_before
     # A request with no tenant (unknown app, no credentials) and the admin API are not logged anywhere.
     client.get(f"{v1p2('no-such-app')}/rostering/v1p2/orgs")
     client.get("/_mock/health", headers={"Authorization": f"Bearer {other_token}"})
-    assert requestlog.entries(runtime.db, "no-such-app") == []
-    assert requestlog.entries(runtime.db, OTHER) == []
+    assert request_log.entries(runtime.db, "no-such-app") == []
+    assert request_log.entries(runtime.db, OTHER) == []
     # An unknown app in the URL with a tenant's token: refused, and filed under that tenant.
     assert client.get(f"{v1p2('no-such-app')}/rostering/v1p2/orgs",
                       headers={"Authorization": f"Bearer {other_token}"}).status_code == 401
-    assert [(e["status"], e["tenant"]) for e in requestlog.entries(runtime.db, OTHER)] == [(401, OTHER)]
+    assert [(e["status"], e["tenant"]) for e in request_log.entries(runtime.db, OTHER)] == [(401, OTHER)]
 
 
 # --- the middleware alone, around small apps -------------------------------------------------------
@@ -404,36 +407,37 @@ def pruned(runtime: Runtime) -> Tenant:
 
 
 def test_request_log_keeps_the_newest_n_per_tenant(runtime: Runtime, pruned: Tenant, tenant: Tenant) -> None:
-    requestlog.clear(runtime.db, PRUNED)
-    mine_before = requestlog.count(runtime.db, TENANT)
+    request_log.clear(runtime.db, PRUNED)
+    mine_before = request_log.count(runtime.db, TENANT)
     small = TestClient(logged(echo, runtime, keep=5, prune_every=3))
     for n in range(12):
         assert small.get(f"{v1p2(PRUNED)}/rostering/v1p2/orgs/{n}").status_code == 200
-    kept = requestlog.entries(runtime.db, PRUNED, limit=100)
+    kept = request_log.entries(runtime.db, PRUNED, limit=100)
     # Pruned at inserts 1, 4, 7 and 10 (to 5 entries), then two more inserts.
     assert [e["path"].rsplit("/", 1)[1] for e in kept] == [str(n) for n in range(11, 4, -1)]
-    assert requestlog.count(runtime.db, TENANT) == mine_before  # other tenants untouched
+    assert request_log.count(runtime.db, TENANT) == mine_before  # other tenants untouched
     TestClient(logged(echo, runtime, keep=5, prune_every=1)).get(f"{v1p2(PRUNED)}/rostering/v1p2/orgs/12")
-    assert [e["path"].rsplit("/", 1)[1] for e in requestlog.entries(runtime.db, PRUNED)] == ["12", "11", "10", "9", "8"]
+    assert [e["path"].rsplit("/", 1)[1] for e in request_log.entries(runtime.db, PRUNED)] == [
+        "12", "11", "10", "9", "8"]
     # Ids are never reused, even after the newest entries were cleared.
-    newest = requestlog.entries(runtime.db, PRUNED, limit=1)[0]["id"]
-    requestlog.clear(runtime.db, PRUNED)
+    newest = request_log.entries(runtime.db, PRUNED, limit=1)[0]["id"]
+    request_log.clear(runtime.db, PRUNED)
     TestClient(logged(echo, runtime)).get(f"{v1p2(PRUNED)}/rostering/v1p2/orgs/13")
-    assert requestlog.entries(runtime.db, PRUNED)[0]["id"] > newest
+    assert request_log.entries(runtime.db, PRUNED)[0]["id"] > newest
 
 
 def test_request_log_truncates_bodies_at_64_kib_with_a_marker(runtime: Runtime, pruned: Tenant) -> None:
-    requestlog.clear(runtime.db, PRUNED)
+    request_log.clear(runtime.db, PRUNED)
     big = ("x" * 100 + "é") * 1000  # 102,000 bytes; multi-byte characters across the cut
     response = TestClient(logged(echo, runtime)).post(f"{v1p2(PRUNED)}/rostering/v1p2/echo", content=big.encode())
     assert response.text == big  # the answer is untouched
-    entry = requestlog.entries(runtime.db, PRUNED)[0]
+    entry = request_log.entries(runtime.db, PRUNED)[0]
     for message in (entry["request"], entry["response"]):
         assert message["bodySize"] == len(big.encode()) and message["truncated"]
         text, _, marker = message["body"].partition("\n[mock-ic: body truncated")
-        assert len(text.encode()) <= requestlog.BODY_CAP and big.startswith(text)
+        assert len(text.encode()) <= request_log.BODY_CAP and big.startswith(text)
         assert "102000 bytes in total" in marker
-    har = requestlog.to_har([entry])["log"]["entries"][0]
+    har = request_log.to_har([entry])["log"]["entries"][0]
     assert har["response"]["content"]["size"] == 102_000 and "truncated" in har["response"]["content"]["comment"]
 
 
@@ -442,23 +446,23 @@ def test_request_log_failure_to_record_is_a_warning_without_secrets(
     def broken(self: Any, exchange: Any) -> None:
         raise sa.exc.OperationalError("INSERT ...", {"request_body": pruned.client_secret}, Exception("disk full"))
 
-    monkeypatch.setattr(requestlog.Recorder, "record_many", broken)
-    with caplog.at_level(logging.WARNING, logger="mock_ic.control.requestlog"):
+    monkeypatch.setattr(request_log.Recorder, "record_many", broken)
+    with caplog.at_level(logging.WARNING, logger="mock_ic.control.request_log"):
         response = TestClient(logged(echo, runtime)).post(
             f"{v1p2(PRUNED)}/rostering/v1p2/x?client_secret={pruned.client_secret}", content=pruned.client_secret)
     assert response.status_code == 200 and response.text == pruned.client_secret
-    assert requestlog.flush(runtime.db)
+    assert request_log.flush(runtime.db)
     assert "could not record a POST request (operation unknown, status 200): OperationalError" in caplog.text
     assert pruned.client_secret not in caplog.text
 
 
 def test_request_log_an_exception_in_the_app_passes_through_and_is_logged_as_500(
         runtime: Runtime, pruned: Tenant) -> None:
-    requestlog.clear(runtime.db, PRUNED)
+    request_log.clear(runtime.db, PRUNED)
     errors_before = list(runtime.server_errors)
     with pytest.raises(RuntimeError, match="handler bug"):
         TestClient(logged(boom, runtime)).get(f"{v1p2(PRUNED)}/rostering/v1p2/orgs")
-    assert requestlog.entries(runtime.db, PRUNED)[0]["status"] == 500
+    assert request_log.entries(runtime.db, PRUNED)[0]["status"] == 500
     assert runtime.server_errors == errors_before  # nothing was sent: no 5xx went out
 
 
@@ -514,22 +518,22 @@ def test_request_log_is_written_after_the_answer_was_sent(server: str, runtime: 
     token = requests.post(f"{server}/campus/oauth2/token?appName={TENANT}", data={"grant_type": "client_credentials"},
                           auth=(tenant.client_id, tenant.client_secret), timeout=10).json()["access_token"]
     release = threading.Event()
-    record_many = requestlog.Recorder.record_many
+    record_many = request_log.Recorder.record_many
     writing: list[str] = []
 
-    def held(self: requestlog.Recorder, exchanges: list[requestlog.Exchange]) -> int:
+    def held(self: request_log.Recorder, exchanges: list[Exchange]) -> int:
         writing.extend(str(e.scope.get("query_string", b"").decode()) for e in exchanges)
         release.wait(timeout=10)
         return record_many(self, exchanges)
 
-    monkeypatch.setattr(requestlog.Recorder, "record_many", held)
+    monkeypatch.setattr(request_log.Recorder, "record_many", held)
     response = requests.get(f"{server}{ROSTER}/orgs?marker=held", headers={"Authorization": f"Bearer {token}"},
                             timeout=10)
     assert response.status_code == 200  # answered while its log write is still held back
     assert not release.is_set()
     release.set()
     # No polling: the read itself waits for the pending entry.
-    entries = requestlog.entries(runtime.db, TENANT, path_glob="*marker=held")
+    entries = request_log.entries(runtime.db, TENANT, path_glob="*marker=held")
     assert [e["status"] for e in entries] == [200] and "marker=held" in writing
 
 
@@ -583,9 +587,9 @@ def test_request_log_secrets_are_scrubbed_by_value_in_every_encoding() -> None:
 
 def test_request_log_keep_comes_from_the_settings(test_settings: Settings) -> None:
     """``--request-log-keep`` / MOCK_IC_REQUEST_LOG_KEEP reach the recorder of a served app."""
-    assert Settings().request_log_keep == requestlog.DEFAULT_KEEP
+    assert Settings().request_log_keep == request_log.DEFAULT_KEEP
     assert Settings.from_env({"MOCK_IC_REQUEST_LOG_KEEP": "12"}).request_log_keep == 12
     settings = test_settings.with_overrides(request_log_keep=7)
-    middleware = requestlog.RequestLogMiddleware(echo)
+    middleware = RequestLogMiddleware(echo)
     runtime = build_runtime(replace(settings, database="sqlite:///:memory:", demo_tenant=False))
     assert middleware._recorder(runtime).keep == 7

@@ -10,7 +10,7 @@ import flask
 from connexion import context
 
 from mock_ic.api import rendering
-from mock_ic.control import requestlog, scenarios, state
+from mock_ic.control import request_log, scenarios, state
 from mock_ic.control.csv_import import CsvImportError, import_bundle
 from mock_ic.control.faults import FaultRule, book_of
 from mock_ic.control.runtime import Runtime, runtime_of
@@ -80,7 +80,7 @@ def deleteTenant(appName: str) -> flask.Response:
     _tenant(appName)
     _rt().tenants.delete(appName)
     book_of(_rt()).clear(appName)
-    requestlog.clear(_rt().db, appName)
+    request_log.clear(_rt().db, appName)
     return rendering.no_content()
 
 
@@ -195,9 +195,9 @@ def listRequests(appName: str, path: str | None = None, method: str | None = Non
                  format: str = "json") -> flask.Response:
     _tenant(appName)
     filters = {"path_glob": path, "method": method, "status": status, "since": since, "until": until}
-    found = requestlog.entries(_rt().db, appName, limit=limit, offset=offset, **filters)
-    total = requestlog.count(_rt().db, appName, **filters)
-    body = requestlog.to_har(found) if format == "har" else {"entries": found}
+    found = request_log.entries(_rt().db, appName, limit=limit, offset=offset, **filters)
+    total = request_log.count(_rt().db, appName, **filters)
+    body = request_log.to_har(found) if format == "har" else {"entries": found}
     response = _json(body)
     response.headers["X-Total-Count"] = str(total)
     return response
@@ -205,5 +205,5 @@ def listRequests(appName: str, path: str | None = None, method: str | None = Non
 
 def clearRequests(appName: str) -> flask.Response:
     _tenant(appName)
-    requestlog.clear(_rt().db, appName)
+    request_log.clear(_rt().db, appName)
     return rendering.no_content()

@@ -213,7 +213,8 @@ snapshots = sa.Table(
 )
 
 
-# The request log (mock_ic/control/requestlog.py): every OneRoster request of a tenant with its answer, redacted.
+# The request log (mock_ic/control/request_log/, its SQL in store/request_log.py): every OneRoster request of a
+# tenant with its answer, redacted.
 request_log = sa.Table(
     "mock_request_log", metadata,
     # AUTOINCREMENT on SQLite: ids are never reused, even after the newest rows were cleared.

@@ -12,7 +12,7 @@ transaction lock), so processes starting together on one database migrate it onc
 - empty database: every migration runs, from ``0001_baseline``;
 - a database made before Alembic managed the schema (``mock_tenants`` there, no ``alembic_version``):
   adopted at the baseline (its tables are today's baseline tables; the baseline creates only those
-  missing, e.g. the request log, which old releases made only when ``mock_ic.control.requestlog`` was
+  missing, e.g. the request log, which old releases made only when ``mock_ic.requestlog`` was
   imported), then upgraded;
 - a database at head: nothing (the check above, outside any write lock).
 """

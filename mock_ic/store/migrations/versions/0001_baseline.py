@@ -12,7 +12,7 @@ them).
 
 Adopting a database made before Alembic (``adopt`` in the config attributes, set by
 ``mock_ic.store.migrations.upgrade``): every statement is ``IF NOT EXISTS``, so only what that
-release left out is created (the request log, which it made only when ``mock_ic.control.requestlog`` had
+release left out is created (the request log, which it made only when ``mock_ic.requestlog`` had
 been imported), and the database is then at this revision.
 """
 
