@@ -127,7 +127,7 @@ def test_chunked_body_under_the_limit_is_served(client: TestClient, gb_auth: dic
                                               ("Infinity", "Infinity is not a JSON value")])
 def test_non_finite_score_is_400_and_nothing_stored(client: TestClient, gb_auth: dict[str, str], klass: dict,
                                                     category: dict, number: str, said: str) -> None:
-    sid, rid = new_id(), new_id("canvas-res")
+    sid, rid = new_id(), new_id("bad-res")
     assert client.put(f"{GRADEBOOK}/lineItems/{sid}", json=line_item_body(klass, category),
                       headers=gb_auth).status_code == 201
     body = {"result": {"lineItem": {"sourcedId": sid}, "student": {"sourcedId": klass["student"]["sourcedId"]},

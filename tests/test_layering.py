@@ -36,10 +36,25 @@ def test_the_contracts_hold(tree: Path) -> None:
     assert "broken" in result.stdout and " 0 broken" in result.stdout
 
 
+def test_a_new_top_level_module_must_take_its_place_in_the_layers(tree: Path) -> None:
+    """The layers contract is exhaustive: a module added at the top of mock_ic/ is refused until it is placed."""
+    (tree / "mock_ic" / "utils.py").write_text("X = 1\n", encoding="utf-8")
+    result = lint_imports(tree)
+    assert result.returncode != 0, result.stdout
+    assert "mock_ic.utils" in result.stdout + result.stderr
+
+
 @pytest.mark.parametrize(("module", "planted", "contract"), [
     ("conformance/client.py", "import mock_ic.control.seed", "it never imports mock_ic"),
     ("mock_ic/store/documents.py", "import mock_ic.control.tenants", "The store imports nothing of ours"),
     ("mock_ic/ic/rules.py", "import flask", "know no HTTP framework"),
+    ("mock_ic/oneroster/reading.py", "import sqlalchemy", "Only the store talks SQL"),
+    ("mock_ic/control/state.py", "from alembic import command", "Only the store talks SQL"),
+    ("mock_ic/store/facts.py", "import mock_ic.oneroster.query", "Layers:"),
+    ("mock_ic/ic/rules.py", "import mock_ic.control.tenants", "Layers:"),
+    ("mock_ic/control/state.py", "import mock_ic.api.handlers", "Layers:"),
+    ("mock_ic/edge/paths.py", "import mock_ic.web.landing", "Layers:"),
+    ("mock_ic/oneroster/filters.py", "import mock_ic.oneroster.query", "No import cycles"),
 ])
 def test_a_forbidden_import_breaks_lint(tree: Path, module: str, planted: str, contract: str) -> None:
     path = tree / module

@@ -183,7 +183,7 @@ def test_postgres_schema_migrations_from_empty_and_from_before_alembic(postgres_
         with legacy.write() as conn:  # what the release before Alembic made (the baseline is that, exactly) ...
             command.upgrade(migrations.config(conn), migrations.BASELINE)
             conn.exec_driver_sql("DROP TABLE alembic_version")
-            conn.exec_driver_sql("DROP TABLE mock_request_log")  # ... when mock_ic.control.requestlog was not imported
+            conn.exec_driver_sql("DROP TABLE mock_request_log")  # ... when mock_ic.requestlog was not imported
             conn.exec_driver_sql("INSERT INTO mock_server_meta (key, value) VALUES ('kept', 'yes')")
         legacy.create_schema()
         with legacy.read() as conn:

@@ -150,7 +150,7 @@ def test_an_upgraded_data_dir_has_the_schema_of_a_new_one(legacy_dir: Path, tmp_
 
 
 def test_adopting_creates_what_the_old_release_left_out(legacy_dir: Path) -> None:
-    """Old releases made the request log only when mock_ic.control.requestlog had been imported first."""
+    """Old releases made the request log only when mock_ic.requestlog (as it was then) had been imported first."""
     path = legacy_dir / "mock-ic.sqlite3"
     with sqlite3.connect(path) as conn:
         conn.execute("DROP TABLE mock_request_log")

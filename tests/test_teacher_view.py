@@ -303,7 +303,17 @@ def cell_text(html: str, result_id: str) -> tuple[str, str]:
     return " ".join(unescape(text).split()), unescape(match[1])
 
 
-def test_ic_view_html_page_shows_the_grid(client: TestClient, klass: dict, graded: dict) -> None:
+def test_ic_view_html_page_shows_the_grid(client: TestClient, runtime: Runtime, klass: dict, graded: dict) -> None:
+    """IC-VIEW: the page shows each cell as the teacher sees it, and the Uncategorized group (made here, so
+    the test does not depend on another one having run first in this worker)."""
+    cid = klass["class"]["sourcedId"]
+    doc = {"sourcedId": new_id("li-page"), "status": "active", "dateLastModified": documents.now_stamp(),
+           "title": "TV page item", "assignDate": f"{klass['term']['startDate']}T08:00:00.000Z",
+           "dueDate": f"{klass['term']['startDate']}T12:00:00.000Z", "class": ref("classes", cid, "class"),
+           "school": ref("orgs", klass["class"]["school"]["sourcedId"], "org"),
+           "category": ref("categories", UNCATEGORIZED, "category"), "resultValueMin": 0.0, "resultValueMax": 10.0}
+    with runtime.db.write() as conn:
+        documents.put(conn, DEMO, "lineItems", doc)
     response = client.get(f"{ADMIN}/ui/{DEMO}/classes/{klass['class']['sourcedId']}")
     assert response.status_code == 200
     assert response.headers["content-type"].startswith("text/html")

@@ -24,6 +24,7 @@ from typing import Any
 import yaml
 from faker import Faker
 
+from mock_ic.ic import ids
 from mock_ic.resources import fixtures_dir
 from mock_ic.store.refs import ref
 
@@ -633,7 +634,7 @@ class _DistrictBuilder:
     def add_user(self, person: _Person, *, portal: bool) -> None:
         student = person.grade is not None
         role = "student" if student else "teacher"
-        ic = {"legacySourcedId": f"{role[0]}{person.sourced_id}",  # IC-IDS: the 1.1 id, s…/t…
+        ic = {"legacySourcedId": ids.legacy_user_id(role, person.sourced_id),  # IC-IDS: the 1.1 id, s…/t…
               "portalAccount": "true" if portal else "false"}  # IC-USERS
         roles = [{"roleType": "primary", "role": role, "org": ref("orgs", person.school.sourced_id)}]
         roles += [{"roleType": "secondary", "role": role, "org": ref("orgs", other.sourced_id)}

@@ -9,13 +9,8 @@ and courses of no school) stay visible.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import TYPE_CHECKING
 
-from mock_ic.store import scopes
 from mock_ic.store.scopes import AnyOf, In, IsNull, NotEq, Scope, Within
-
-if TYPE_CHECKING:
-    from mock_ic.store.filter_sql import Condition
 
 
 def scope(kind: str, schools: Sequence[str] | None) -> tuple[Scope, ...]:
@@ -37,8 +32,3 @@ def scope(kind: str, schools: Sequence[str] | None) -> tuple[Scope, ...]:
         return (AnyOf((IsNull("class"), Within("class", "classes", "sourced_id", (In("school", allowed),)))),)
     return ()  # demographics carry no school: left visible
 
-
-def conditions(kind: str, tenant: str, schools: Sequence[str] | None) -> list[Condition]:
-    """:func:`scope` compiled for one tenant, for a caller that passes SQL conditions on
-    (``mock_ic/oneroster/gradebook.py``'s reference checks); ``mock_ic.store.listing.exists`` takes the scope itself."""
-    return scopes.conditions(kind, tenant, scope(kind, schools))

@@ -117,8 +117,8 @@ def _base(body: dict[str, Any], sourced_id: str, what: str) -> dict[str, Any]:
 
 def _visible(ctx: WriteContext, kind: str, sourced_id: str) -> bool:
     """IC-SCHOOL-SCOPE: objects of schools outside the connection's scope are not there for it."""
-    where = school_scope.conditions(kind, ctx.tenant, ctx.settings.schools)
-    return not where or documents.exists(ctx.conn, ctx.tenant, kind, sourced_id, *where)
+    scope = school_scope.scope(kind, ctx.settings.schools)
+    return not scope or documents.exists(ctx.conn, ctx.tenant, kind, sourced_id, scope)
 
 
 def _require_object(ctx: WriteContext, kind: str, sourced_id: str, label: str, what: str) -> dict[str, Any]:

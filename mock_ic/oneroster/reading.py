@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING, Any
 from mock_ic.errors import UnknownObject
 from mock_ic.oneroster import query
 from mock_ic.oneroster.endpoints import Endpoint, Parent
-from mock_ic.store import listing
+from mock_ic.store import documents, listing
 
 if TYPE_CHECKING:
     from mock_ic.store import Connection
@@ -37,7 +37,7 @@ def require_parent(conn: Connection, tenant: str, parent: Parent, path: dict[str
                    visible: query.Visibility) -> None:
     """OR-NESTED: the object a path parameter names exists, and the connection sees it (else 404)."""
     sourced_id = path[parent.param]
-    if not listing.exists(conn, tenant, parent.kind, sourced_id, (*parent.scope, *visible(parent.kind)), path):
+    if not documents.exists(conn, tenant, parent.kind, sourced_id, (*parent.scope, *visible(parent.kind)), path):
         raise UnknownObject(f"Unknown {parent.label} {sourced_id!r}: no {parent.label} with that sourcedId exists")
 
 
@@ -61,7 +61,7 @@ def read_collection(conn: Connection, tenant: str, endpoint: Endpoint, path: dic
 
 def read_single(conn: Connection, tenant: str, endpoint: Endpoint, sourced_id: str,
                 path: dict[str, Any] | None = None, *, visible: query.Visibility) -> str:
-    text = listing.read_one(conn, tenant, endpoint.kind, sourced_id, (*endpoint.scope, *visible(endpoint.kind)),
+    text = documents.get_text(conn, tenant, endpoint.kind, sourced_id, (*endpoint.scope, *visible(endpoint.kind)),
                             path)
     if text is None:
         label = endpoint.label or endpoint.wrapper

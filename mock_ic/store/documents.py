@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import threading
 import time
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from datetime import UTC, datetime
 from functools import cache
 from typing import Any
@@ -20,6 +20,7 @@ from typing import Any
 import orjson
 import sqlalchemy as sa
 
+from mock_ic.store.scopes import Scope, conditions
 from mock_ic.store.tables import KINDS, LINK_TABLES, TABLES, links_for
 
 _clock_lock = threading.Lock()
@@ -88,8 +89,13 @@ def _insert(kind: str) -> sa.Insert:
     return sa.insert(TABLES[kind])
 
 
-def get_text(conn: sa.Connection, tenant: str, kind: str, sourced_id: str) -> str | None:
-    return conn.execute(_select_doc(kind), {"b_tenant": tenant, "b_sid": sourced_id}).scalar_one_or_none()
+def get_text(conn: sa.Connection, tenant: str, kind: str, sourced_id: str, scopes: Sequence[Scope] = (),
+             path: Mapping[str, str] | None = None) -> str | None:
+    """The stored text of one object (within ``scopes``: a nested endpoint's, a connection's); None when absent."""
+    query = _select_doc(kind)
+    if scopes:
+        query = query.where(*conditions(kind, tenant, scopes, path))
+    return conn.execute(query, {"b_tenant": tenant, "b_sid": sourced_id}).scalar_one_or_none()
 
 
 def get_doc(conn: sa.Connection, tenant: str, kind: str, sourced_id: str) -> dict[str, Any] | None:
@@ -97,9 +103,12 @@ def get_doc(conn: sa.Connection, tenant: str, kind: str, sourced_id: str) -> dic
     return None if text is None else orjson.loads(text)
 
 
-def exists(conn: sa.Connection, tenant: str, kind: str, sourced_id: str,
-           *where: sa.ColumnElement[bool]) -> bool:
-    query = _select_one(kind).where(*where) if where else _select_one(kind)
+def exists(conn: sa.Connection, tenant: str, kind: str, sourced_id: str, scopes: Sequence[Scope] = (),
+           path: Mapping[str, str] | None = None) -> bool:
+    """Whether the object exists within ``scopes`` (a nested endpoint's parent, a write's reference)."""
+    query = _select_one(kind)
+    if scopes:
+        query = query.where(*conditions(kind, tenant, scopes, path))
     return conn.execute(query, {"b_tenant": tenant, "b_sid": sourced_id}).first() is not None
 
 

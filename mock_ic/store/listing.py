@@ -1,4 +1,4 @@
-"""Reading a kind's documents under scopes: a sorted, counted page; one object; whether one exists.
+"""Reading a kind's documents under scopes: a sorted, counted page (one object: store/documents.py).
 
 Filtering, sorting, counting and paging are SQL over the indexed columns (DESIGN.md, Store facts):
 ``sourced_id`` is always the last tie-breaker, so pages are stable and come straight off the
@@ -57,31 +57,3 @@ _TENANT, _SID = sa.bindparam("b_tenant"), sa.bindparam("b_sid")
 def _by_id(kind: str) -> sa.ColumnElement[bool]:
     table = TABLES[kind]
     return sa.and_(table.c.tenant == _TENANT, table.c.sourced_id == _SID)
-
-
-@cache
-def _select_doc(kind: str) -> sa.Select[Any]:
-    return sa.select(TABLES[kind].c.doc).where(_by_id(kind))
-
-
-@cache
-def _select_one(kind: str) -> sa.Select[Any]:
-    return sa.select(sa.literal(1)).where(_by_id(kind))
-
-
-def read_one(conn: sa.Connection, tenant: str, kind: str, sourced_id: str, scopes: Sequence[Scope] = (),
-             path: Mapping[str, str] | None = None) -> str | None:
-    """The stored text of one object within ``scopes``; None when there is none."""
-    query = _select_doc(kind)
-    if scopes:
-        query = query.where(*conditions(kind, tenant, scopes, path))
-    return conn.execute(query, {"b_tenant": tenant, "b_sid": sourced_id}).scalar_one_or_none()
-
-
-def exists(conn: sa.Connection, tenant: str, kind: str, sourced_id: str, scopes: Sequence[Scope] = (),
-           path: Mapping[str, str] | None = None) -> bool:
-    """Whether the object exists within ``scopes`` (a nested endpoint's parent, a write's reference)."""
-    query = _select_one(kind)
-    if scopes:
-        query = query.where(*conditions(kind, tenant, scopes, path))
-    return conn.execute(query, {"b_tenant": tenant, "b_sid": sourced_id}).first() is not None

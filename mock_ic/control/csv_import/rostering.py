@@ -4,6 +4,7 @@ classes, users (with 1.2 roles.csv), enrollments and demographics."""
 from __future__ import annotations
 
 from mock_ic.control.csv_import.cells import Cells, Doc, compact, id_key, set_ic
+from mock_ic.ic import ids
 
 ORG_TYPES = ("department", "district", "local", "national", "school", "state")
 SESSION_TYPES = ("gradingPeriod", "semester", "schoolYear", "term")
@@ -20,7 +21,6 @@ _RACE_AND_ETHNICITY = ("americanIndianOrAlaskaNative", "asian", "blackOrAfricanA
 _BIRTH_PLACE = ("countryOfBirthCode", "stateOfBirthAbbreviation", "cityOfBirth", "publicSchoolResidenceStatus")
 # A 1.1 administrator is a 1.2 districtAdministrator at an org above the schools, else a siteAdministrator.
 _DISTRICT_LEVEL = {"district", "local", "state", "national"}
-_LEGACY_PREFIX = {"student": "s", "teacher": "t"}  # IC-IDS
 
 
 def org(c: Cells) -> Doc:
@@ -160,7 +160,7 @@ def _user(c: Cells, roles: list[Doc], primary_org: dict[str, str] | None) -> Doc
     if c.ctx.version == "1.1":
         legacy = c.given_id  # the id as the 1.1 bundle gave it, prefix and all
     else:
-        legacy = _LEGACY_PREFIX.get(roles[0]["role"] if roles else "", "") + doc["sourcedId"]
+        legacy = ids.legacy_user_id(roles[0]["role"] if roles else "", doc["sourcedId"])  # IC-IDS
     set_ic(doc, "legacySourcedId", legacy)
     set_ic(doc, "portalAccount", "false" if enabled == "false" else "true")
     return compact(doc)
