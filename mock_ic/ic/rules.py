@@ -47,6 +47,7 @@ GRADING_WINDOW = define("IC-LI-GRADING-WINDOW", "Nothing lands in a grading peri
 CATEGORY_1P1 = define("IC-LI-CATEGORY-1P1", "On 1.1 every line item is filed under Uncategorized")
 CATEGORY_1P2 = define("IC-LI-CATEGORY-1P2", "On 1.2 a line item needs one of its class's categories")
 LI_OWNER = define("IC-LI-OWNER", "Line items made inside IC are read-only for a vendor")
+LI_DELETE = define("IC-LI-DELETE", "A deleted line item takes its results with it", switchable=False)
 
 
 @LI_CLASS.check
@@ -252,6 +253,13 @@ def require_enrolled(ctx: RuleContext, student_id: str, class_id: str) -> None:
     """IC-RES-UPSERT: the student is actively enrolled as a student in the line item's class."""
     if not ctx.facts.is_enrolled_student(student_id, class_id):
         raise Unprocessable(f"Student {student_id!r} is not actively enrolled as a student in class {class_id!r}")
+
+
+@LI_DELETE.always
+def deleted_with(ctx: RuleContext, kind: str) -> dict[str, str]:
+    """What goes when an object of ``kind`` is deleted: kind -> the reference column naming it (the
+    store's indexed column). Not switchable: results of a deleted line item would point at nothing."""
+    return {"results": "line_item"} if kind == "lineItems" else {}
 
 
 def negative_score(score: float | None, field: str) -> str | None:

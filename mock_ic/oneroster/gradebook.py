@@ -310,8 +310,8 @@ def delete(ctx: WriteContext, kind: str, sourced_id: str) -> None:
     elif kind == "categories":
         rules.check_category_unused(ctx.rules, existing)
     documents.delete(ctx.conn, ctx.tenant, kind, sourced_id)
-    if kind == "lineItems":
-        documents.delete_where(ctx.conn, ctx.tenant, "results", line_item=sourced_id)
+    for dependent, column in rules.deleted_with(ctx.rules, kind).items():
+        documents.delete_where(ctx.conn, ctx.tenant, dependent, **{column: sourced_id})
 
 
 def _require_strict(kind: str, body: dict[str, Any], version: str) -> None:
