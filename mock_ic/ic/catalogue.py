@@ -105,7 +105,8 @@ SECTIONS: tuple[Section, ...] = (
             Behaviour("IC-LI-CLASS", "tested"),
             Behaviour("IC-LI-OWNER", "tested"),
             Behaviour("IC-LI-DELETE", "tested"),
-            Behaviour("IC-LI-1P1-ONLY", "tested", note="by the contract: openapi/oneroster-v1p1.yaml has no score scale or assessment path"),
+            Behaviour("IC-LI-1P1-ONLY", "tested",
+                      note="by the contract: openapi/oneroster-v1p1.yaml has no score scale or assessment path"),
             Behaviour("IC-ASSESS-1P2", "not yet", note="issue 15"),
             Behaviour("IC-GRADING-TASK", "not yet", note="issue 18"),
             Behaviour(
