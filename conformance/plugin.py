@@ -25,6 +25,7 @@ import pytest
 from conformance.profiles import DEFAULT_PROFILE, PROFILES, Profile, profile
 from conformance.sandbox import Sandbox
 from conformance.target import Target, from_environment, in_process
+from conformance.transcript import Transcript
 
 if TYPE_CHECKING:
     from conformance.client import OneRosterClient
@@ -32,6 +33,7 @@ if TYPE_CHECKING:
 # A behaviour ID of the catalogue, as failures and markers name them (IC-LI-DUP-TITLE, OR-PAGING, ...).
 BEHAVIOUR_ID = re.compile(r"(?<![\w-])((?:IC|OR|FAULT|RULE)-[A-Z0-9]+(?:-[A-Z0-9]+)*)(?![\w-])")
 WRITE_METHODS = frozenset({"PUT", "POST", "DELETE", "PATCH"})
+TRANSCRIPT = pytest.StashKey["Transcript"]()
 
 
 class ReadOnlyViolation(AssertionError):
@@ -99,11 +101,24 @@ def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[Any]) -> 
     outcome = yield
     report = outcome.get_result()
     if report.failed:
-        report.user_properties.append(("behaviours", ", ".join(failed_behaviours(item, report.longreprtext))))
+        # On the item too: JUnit XML takes a test's properties from its last (teardown) report.
+        said = call.excinfo.exconly() if call.excinfo is not None else report.longreprtext
+        found = [("behaviours", ", ".join(failed_behaviours(item, said)))]
+        transcript = item.config.stash.get(TRANSCRIPT, None)
+        if transcript is not None and transcript.calls:
+            found.append(("requests", transcript.as_curl()))
+        report.user_properties.extend(found)
+        item.user_properties.extend(found)
+
+
+def pytest_runtest_setup(item: pytest.Item) -> None:
+    transcript = item.config.stash.get(TRANSCRIPT, None)
+    if transcript is not None:
+        transcript.start()
 
 
 def failed_behaviours(item: pytest.Item, failure: str) -> list[str]:
-    """The behaviours a failure is reported under: those its text names, else those the test is marked with."""
+    """The behaviours a failure is reported under: those its message names, else those the test is marked with."""
     named = list(dict.fromkeys(BEHAVIOUR_ID.findall(failure)))
     if named:
         return named
@@ -150,8 +165,17 @@ def oneroster_target(pytestconfig: pytest.Config, oneroster_profile: Profile) ->
 
 
 @pytest.fixture(scope="session")
-def oneroster_client(oneroster_target: Target, oneroster_read_only: bool) -> Iterator[OneRosterClient]:
+def oneroster_transcript(pytestconfig: pytest.Config) -> Transcript:
+    """The requests of the current test (of its last hypothesis example, when the suite calls
+    ``start()`` at the beginning of each): a failure is reported with them as curl lines."""
+    return pytestconfig.stash.setdefault(TRANSCRIPT, Transcript())
+
+
+@pytest.fixture(scope="session")
+def oneroster_client(oneroster_target: Target, oneroster_read_only: bool,
+                     oneroster_transcript: Transcript) -> Iterator[OneRosterClient]:
     client = oneroster_target.client()
+    oneroster_transcript.attach(client)
     if oneroster_read_only:
         _refuse_writes(client)
     yield client
