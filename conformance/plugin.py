@@ -59,6 +59,9 @@ def pytest_addoption(parser: pytest.Parser) -> None:
                          "--hypothesis-seed is given)")
     group.addoption("--oneroster-in-process-settings", metavar="JSON", default="{}",
                     help="tenant settings of the in-process mock, e.g. '{\"rules\": {\"IC-LI-DUP-TITLE\": false}}'")
+    group.addoption("--oneroster-in-process-faults", metavar="JSON", default="[]",
+                    help="fault rules of the in-process mock (FAULT-RULES), e.g. '[{\"path\": \"*/users\", "
+                         "\"status\": 500}]': how the kit shows it catches a faulty server")
 
 
 def pytest_configure(config: pytest.Config) -> None:
@@ -146,7 +149,8 @@ def oneroster_target(pytestconfig: pytest.Config, oneroster_profile: Profile) ->
     option = pytestconfig.getoption
     if option("oneroster_in_process"):
         settings = json.loads(option("oneroster_in_process_settings"))
-        with in_process(version=oneroster_profile.version, settings=settings) as target:
+        faults = json.loads(option("oneroster_in_process_faults"))
+        with in_process(version=oneroster_profile.version, settings=settings, faults=faults) as target:
             yield target
         return
     if not option("oneroster_base_url"):

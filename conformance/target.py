@@ -78,8 +78,10 @@ def from_environment(*, base_url: str, token_url: str, client_id: str, version: 
 
 
 @contextmanager
-def in_process(*, version: str = "1.2", settings: dict[str, Any] | None = None) -> Iterator[Target]:
-    """A mock-ic tenant of the demo district on a server in this process, for as long as the block runs.
+def in_process(*, version: str = "1.2", settings: dict[str, Any] | None = None,
+               faults: list[dict[str, Any]] | None = None) -> Iterator[Target]:
+    """A mock-ic tenant of the demo district on a server in this process, for as long as the block runs,
+    with tenant ``settings`` (e.g. a rule switched off) and fault rules (FAULT-RULES) if given.
 
     The only import of ``mock_ic`` by the kit (import-linter's contract names it), and a lazy one: a CI
     job that runs the kit against a remote server installs none of the server's dependencies.
@@ -87,6 +89,8 @@ def in_process(*, version: str = "1.2", settings: dict[str, Any] | None = None) 
     from mock_ic.testing import MockIC
 
     with MockIC(settings=dict(settings or {})) as mock:
+        for fault in faults or ():
+            mock.admin.add_fault(**fault)
         root = mock.base_url + (f"/campus/api/oneroster/v1p2/{mock.app_name}/ims/oneroster" if version == "1.2"
                                 else f"/campus/oneroster/{mock.app_name}/ims/oneroster")
         yield Target(root, mock.token_url, mock.client_id, mock.client_secret, version, mock.vendor_key,
