@@ -12,7 +12,7 @@ COPY mock_ic ./mock_ic
 COPY conformance ./conformance
 COPY openapi ./openapi
 COPY fixtures ./fixtures
-RUN pip install --no-cache-dir . \
+RUN pip install --no-cache-dir './[server]' \
     && useradd --create-home --uid 10001 mockic \
     && mkdir -p /data && chown mockic /data
 

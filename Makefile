@@ -1,5 +1,6 @@
 # Two commands do all set-up: `make run` and `make test`. Both create .venv when it is missing.
-# `make run` installs the runtime only; `make test` adds the test extra (pytest, schemathesis, ...).
+# `make run` installs the server (the `server` extra; the base install is the conformance kit alone);
+# `make test` adds the test extra (pytest-xdist, ruff, ...).
 PYTHON ?= python3
 VENV   := .venv
 BIN    := $(VENV)/bin
@@ -16,10 +17,10 @@ $(BIN)/python:
 # The test install includes the runtime, so it satisfies `make run` too.
 $(RUNTIME): pyproject.toml | $(BIN)/python
 	if [ -f $(TESTING) ]; then touch $@; else \
-	  $(BIN)/python -m pip install --quiet -e . && rm -f $(VENV)/.installed-runtime-* && touch $@; fi
+	  $(BIN)/python -m pip install --quiet -e '.[server]' && rm -f $(VENV)/.installed-runtime-* && touch $@; fi
 
 $(TESTING): pyproject.toml | $(BIN)/python
-	$(BIN)/python -m pip install --quiet -e '.[test]'
+	$(BIN)/python -m pip install --quiet -e '.[server,test]'
 	rm -f $(VENV)/.installed-*
 	touch $@ $(RUNTIME)
 

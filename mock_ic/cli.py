@@ -1,4 +1,9 @@
-"""The ``mock-ic`` command: serve (and, as the project grows, seed, tenant, passback, conformance)."""
+"""The ``mock-ic`` command: serve, tenant, and the kit's passback and conformance.
+
+The kit installs alone (``pip install mock-ic``; the server is the ``server`` extra), so this module
+imports nothing of the server at the top: ``serve`` imports it when it runs, ``tenant`` needs only
+requests and rich, and the kit's commands never load it.
+"""
 
 from __future__ import annotations
 
@@ -10,16 +15,19 @@ import secrets
 import sys
 from dataclasses import fields
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from mock_ic import __version__, tenant_cli
-from mock_ic.banner import banner
-from mock_ic.control.tenants import DEMO_APP
-from mock_ic.settings import Settings
+
+if TYPE_CHECKING:
+    from mock_ic.settings import Settings
 
 # The kit's commands (conformance/): imported only when one runs, so `mock-ic serve` never loads the kit.
 KIT_COMMANDS = {
     "passback": ("conformance.passback.cli", "sync a Canvas course's grades to a OneRoster server, as Canvas does"),
+    "conformance": ("conformance.cli", "judge a OneRoster server with the kit's suites (a CI verdict)"),
 }
+SERVER_EXTRA = "pip install 'mock-ic[server]'"
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -27,7 +35,7 @@ def main(argv: list[str] | None = None) -> int:
     if argv and argv[0] in KIT_COMMANDS:
         return _kit_command(argv)
     parser = argparse.ArgumentParser(prog="mock-ic", description="A mock Infinite Campus OneRoster server, a "
-                                     "Canvas-like passback client and (growing) a conformance kit.")
+                                     "Canvas-like passback client and a conformance kit.")
     parser.add_argument("--version", action="version", version=f"%(prog)s {__version__}",
                         help="print the mock-ic version and exit")
     commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
@@ -66,11 +74,19 @@ def _kit_command(argv: list[str]) -> int:
     module = importlib.import_module(KIT_COMMANDS[argv[0]][0])
     parser = argparse.ArgumentParser(prog="mock-ic")
     module.add_parser(parser.add_subparsers(dest="command", required=True))
-    args = parser.parse_args(argv)
+    try:
+        args = parser.parse_args(argv)
+    except SystemExit as exc:
+        # argparse's own refusals (an unknown flag, a bad choice) exit 2; a command may call them usage errors
+        if exc.code == 2:
+            raise SystemExit(getattr(module, "ARGUMENT_ERROR_EXIT", 2)) from None
+        raise
     return int(args.func(args) or 0)
 
 
 def _settings(args: argparse.Namespace) -> Settings:
+    from mock_ic.settings import Settings
+
     return Settings.from_env().with_overrides(
         host=args.host, port=args.port, data_dir=args.data_dir, database=args.database, workers=args.workers,
         validate_responses=args.validate_responses, demo_tenant=args.demo_tenant, admin_token=args.admin_token,
@@ -81,10 +97,15 @@ def _settings(args: argparse.Namespace) -> Settings:
 def _serve(args: argparse.Namespace) -> int:
     import socket
 
-    import uvicorn
+    try:
+        import uvicorn
 
-    from mock_ic.app import build_runtime, create_app
-
+        from mock_ic.app import build_runtime, create_app
+        from mock_ic.banner import banner
+        from mock_ic.control.tenants import DEMO_APP
+    except ImportError as exc:  # a kit-only install (pip install mock-ic): no uvicorn, connexion, ...
+        print(f"mock-ic serve: the server is not installed ({exc.name} is missing): {SERVER_EXTRA}", file=sys.stderr)
+        return 3
     settings = _settings(args)
     logging.basicConfig(level=args.log_level.upper(), format="%(levelname)s %(name)s: %(message)s")
     if args.log_level != "debug":  # connexion's "Adding spec json" per mount, Alembic's plugin set-up: noise
@@ -130,7 +151,7 @@ def _serve(args: argparse.Namespace) -> int:
 
 def _export(settings: Settings) -> None:
     """Hand the effective settings to the worker processes (they build the app from the environment)."""
-    for f in fields(Settings):
+    for f in fields(settings):
         value = getattr(settings, f.name)
         if value is not None:
             os.environ[f"MOCK_IC_{f.name.upper()}"] = str(value)

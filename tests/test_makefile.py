@@ -1,4 +1,4 @@
-"""The README's two commands: `make run` installs the runtime only, `make test` adds the test extra."""
+"""The README's two commands: `make run` installs the server (the `server` extra), `make test` adds the test extra."""
 
 from __future__ import annotations
 
@@ -21,14 +21,15 @@ def installs(lines: list[str]) -> list[str]:
     return [line for line in lines if "pip install" in line and "--upgrade pip" not in line]
 
 
-def test_make_run_installs_the_runtime_only(tmp_path: Path) -> None:
+def test_make_run_installs_the_server_only(tmp_path: Path) -> None:
+    """The base install is the conformance kit alone; serving needs the `server` extra."""
     lines = planned("run", tmp_path / "venv")
     assert any("-m venv" in line for line in lines)
-    assert installs(lines) and all("[test]" not in line for line in installs(lines)), installs(lines)
+    assert installs(lines) and all("'.[server]'" in line for line in installs(lines)), installs(lines)
     assert lines[-1].rstrip().endswith("mock-ic serve")
 
 
 def test_make_test_installs_the_test_extra(tmp_path: Path) -> None:
     lines = planned("test", tmp_path / "venv")
-    assert any("'.[test]'" in line for line in installs(lines)), installs(lines)
+    assert any("'.[server,test]'" in line for line in installs(lines)), installs(lines)
     assert any("pytest" in line for line in lines)

@@ -1,0 +1,28 @@
+"""A fake auth suite: one pass, a failure that names its behaviour and carries requests, a failure that
+names none (reported under its marker)."""
+
+import pytest
+
+from conformance.transcript import Transcript
+
+LINE_ITEM = "https://sis.example/ims/oneroster/gradebook/v1p2/lineItems/mockic-kit-1"
+
+
+@pytest.mark.behaviour("IC-KITFAKE-TOKEN")
+def test_fake_token_is_granted() -> None:
+    assert True
+
+
+@pytest.mark.behaviour("IC-KITFAKE-TOKEN", "IC-KITFAKE-DUP")
+def test_fake_duplicate_title_is_refused(oneroster_transcript: Transcript) -> None:
+    body = {"lineItem": {"sourcedId": "mockic-kit-1", "title": "KIT Quiz"}}
+    oneroster_transcript.record("PUT", LINE_ITEM, body, 201)
+    oneroster_transcript.record("PUT", LINE_ITEM.replace("-1", "-2"), body, 201)
+    assert 201 == 422, ("IC-KITFAKE-DUP: a second active line item titled 'KIT Quiz' in class 7 was accepted "
+                        "(201); expected 422")
+
+
+@pytest.mark.behaviour("IC-KITFAKE-VENDOR")
+def test_fake_vendor_header_is_required() -> None:
+    status = 200
+    assert status == 401, f"GET /classes without the vendor header answered {status}"
