@@ -110,6 +110,8 @@ def run(args: argparse.Namespace) -> int:
         verdict = run_suites(config)
     except RunError as exc:
         return _usage(str(exc))
+    except OSError as exc:  # --junit's file could not be written
+        return _usage(f"could not write {exc.filename or 'a file'}: {exc.strerror or exc}")
     if args.report:
         try:
             args.report.parent.mkdir(parents=True, exist_ok=True)

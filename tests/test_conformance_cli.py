@@ -8,7 +8,11 @@ depend on the real suites: ``mixed/`` passes, fails, skips and cannot be collect
 
 from __future__ import annotations
 
+import os
+import pty
 import re
+import subprocess
+import sys
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -252,3 +256,28 @@ def test_conformance_in_process_passes_the_real_quick_suites(tmp_path: Path,
     for suite in QUICK_SUITES:
         assert re.search(rf"^{suite} \.+ passed \d+", out, flags=re.M), out
     assert [suite.name for suite in JUnitXml.fromfile(str(junit))] == QUICK_SUITES
+
+
+def test_conformance_on_a_terminal_shows_the_same_lines_under_a_progress_display() -> None:
+    """stdout a terminal: a live display (drawn on a duplicate of the terminal's descriptor, which pytest's
+    capture does not redirect) and still one line per suite, then the failures."""
+    primary, secondary = pty.openpty()
+    proc = subprocess.Popen([sys.executable, "-m", "mock_ic.cli", "conformance", "--in-process", "--suites-dir",
+                             str(MIXED)], stdout=secondary, stderr=secondary, cwd=ROOT,
+                            env={**os.environ, "COLUMNS": "100", "TERM": "xterm"})
+    os.close(secondary)
+    chunks = []
+    while True:
+        try:
+            chunk = os.read(primary, 65536)
+        except OSError:  # the other end closed: the process is done
+            break
+        if not chunk:
+            break
+        chunks.append(chunk)
+    os.close(primary)
+    assert proc.wait(timeout=120) == 1
+    shown = re.sub(r"\x1b\[[0-9;?]*[A-Za-z]", "", b"".join(chunks).decode("utf-8", "replace"))
+    for line in ("contract ........... passed 3", "auth ............... failed 2 of 3",
+                 "gradebook .......... not available", "FAILED auth :: test_fake_duplicate_title_is_refused"):
+        assert line in shown, shown
