@@ -29,8 +29,8 @@ from typing import Any, Protocol, TextIO
 import pytest
 
 from conformance import junit
-from conformance.profiles import DEFAULT_PROFILE, SUITES, profile, suite_module
-from conformance.verdict import FAILED, PASSED, SKIPPED, Failure, SuiteVerdict, Verdict, clock
+from conformance.profiles import DEFAULT_PROFILE, profile, suite_module
+from conformance.verdict import FAILED, NOT_AVAILABLE, PASSED, SKIPPED, Failure, SuiteVerdict, Verdict
 
 SUITES_DIR = Path(__file__).resolve().parent / "suites"
 # The libraries whose pytest plugins the suites are written with: their entry points are loaded, no other.
@@ -160,10 +160,21 @@ def _pytest_main(args: list[str], reporter: SuiteReporter, suites_dir: Path,
 
     before = settings.get_current_profile_name()
     try:
-        with _own_modules(suites_dir, modules):
+        with _own_modules(suites_dir, modules), _without_pytest_environment():
             return pytest.main(args, plugins=[reporter])
     finally:
         settings.load_profile(before)
+
+
+@contextlib.contextmanager
+def _without_pytest_environment() -> Iterator[None]:
+    """PYTEST_ADDOPTS and PYTEST_PLUGINS belong to the caller's own test runs (a CI's ``-n auto``, its
+    plugins), not to the kit's session: set aside while it runs."""
+    saved = {name: os.environ.pop(name) for name in ("PYTEST_ADDOPTS", "PYTEST_PLUGINS") if name in os.environ}
+    try:
+        yield
+    finally:
+        os.environ.update(saved)
 
 
 @contextlib.contextmanager
@@ -220,7 +231,7 @@ class PlainLines:
 class LiveProgress:
     """A terminal: a progress bar per running suite, and the same line per suite as it finishes."""
 
-    STYLES = {PASSED: "green", SKIPPED: "yellow", FAILED: "red"}
+    STYLES = {PASSED: "green", SKIPPED: "yellow", FAILED: "red", NOT_AVAILABLE: "dim"}
 
     def __init__(self, console: Any) -> None:
         from rich.progress import BarColumn, MofNCompleteColumn, Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
@@ -442,5 +453,3 @@ def failure_text(failure: Failure) -> str:
         lines += ["    " + line for line in failure.requests.splitlines()]
     return "\n".join(lines)
 
-
-__all__ = ["SUITES", "RunConfig", "RunError", "SuiteReporter", "Verdict", "clock", "failure_text", "run"]

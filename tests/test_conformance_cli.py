@@ -79,6 +79,17 @@ def test_conformance_profile_and_read_only_skip_what_they_exclude(capsys: pytest
     assert re.search(r"^contract \.+ passed 2, skipped 1  \d+:\d\d$", out, flags=re.M), out  # the @writes test
 
 
+def test_conformance_ignores_the_callers_pytest_settings(capsys: pytest.CaptureFixture[str],
+                                                         monkeypatch: pytest.MonkeyPatch) -> None:
+    """A CI's PYTEST_ADDOPTS, its plugins, the ini file and conftest.py above the suites do not change the
+    verdict (this very test runs inside the project's pytest session, its ini file and conftest)."""
+    monkeypatch.setenv("PYTEST_ADDOPTS", "-n auto --no-such-option")
+    monkeypatch.setenv("PYTEST_PLUGINS", "no_such_plugin_module")
+    code, out, _ = fake_run(capsys, PASSING)
+    assert code == 0, out
+    assert os.environ["PYTEST_ADDOPTS"] == "-n auto --no-such-option"  # given back
+
+
 def test_conformance_junit_xml_names_each_suite_and_failing_case(tmp_path: Path,
                                                                  capsys: pytest.CaptureFixture[str]) -> None:
     path = tmp_path / "out" / "kit.xml"
