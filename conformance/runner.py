@@ -215,8 +215,8 @@ class Display(Protocol):
 class PlainLines:
     """Not a terminal (CI logs, a pipe): one plain line per suite as it finishes."""
 
-    def __init__(self, write: Callable[[str], Any]) -> None:
-        self.write = write
+    def __init__(self, out: TextIO) -> None:
+        self.out = out
 
     def start(self, totals: dict[str, int]) -> None:
         pass
@@ -225,7 +225,8 @@ class PlainLines:
         pass
 
     def finish(self, suite: SuiteVerdict) -> None:
-        self.write(suite.line() + "\n")
+        self.out.write(suite.line() + "\n")
+        self.out.flush()  # a pipe is block-buffered: the CI log shows the line now, not at the end
 
 
 class LiveProgress:
@@ -265,7 +266,7 @@ class LiveProgress:
 @contextlib.contextmanager
 def _display(out: TextIO) -> Iterator[Display]:
     if not _is_terminal(out):
-        yield PlainLines(out.write)
+        yield PlainLines(out)
         return
     from rich.console import Console
 

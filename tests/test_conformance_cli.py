@@ -8,6 +8,7 @@ depend on the real suites: ``mixed/`` passes, fails, skips and cannot be collect
 
 from __future__ import annotations
 
+import io
 import os
 import pty
 import re
@@ -20,6 +21,7 @@ import pytest
 from junitparser import Error, Failure, JUnitXml, Skipped
 
 from conformance.client import OneRosterClient
+from conformance.runner import RunConfig, run
 from conformance.sandbox import PREFIX
 from mock_ic.cli import main
 from mock_ic.testing import MockIC, free_port
@@ -77,6 +79,23 @@ def test_conformance_profile_and_read_only_skip_what_they_exclude(capsys: pytest
     code, out, _ = fake_run(capsys, MIXED, "--read-only", "--suite", "contract")
     assert code == 0
     assert re.search(r"^contract \.+ passed 2, skipped 1  \d+:\d\d$", out, flags=re.M), out  # the @writes test
+
+
+def test_conformance_flushes_each_suite_line_as_the_suite_finishes() -> None:
+    """A CI log is a pipe, block-buffered: each line is flushed when written, not at the end of the run."""
+
+    class Log(io.StringIO):
+        def __init__(self) -> None:
+            super().__init__()
+            self.lines_at_flush: list[int] = []
+
+        def flush(self) -> None:
+            self.lines_at_flush.append(self.getvalue().count("\n"))
+
+    log = Log()
+    verdict = run(RunConfig(in_process=True, suites_dir=PASSING), out=log)
+    assert verdict.exit_code == 0
+    assert log.lines_at_flush[:6] == [1, 2, 3, 4, 5, 6]
 
 
 def test_conformance_ignores_the_callers_pytest_settings(capsys: pytest.CaptureFixture[str],
