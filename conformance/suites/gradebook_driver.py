@@ -1,0 +1,336 @@
+"""The gradebook suite's machinery: the sandbox class's facts, and a driver that sends each request to
+the target and to the oracle (conformance/model.py) and says, in the catalogue's terms, where they
+part.
+
+A :class:`Driver` holds one model of the class. ``put``/``delete`` send the request, compare the
+answer with the model's :class:`~conformance.model.Outcome` (status, codeMinor) and apply what was
+accepted; ``check`` GETs an object and compares it field by field; ``check_lists`` compares the
+class's line items, results and categories, restricted to the objects the driver wrote. Every
+failure is an AssertionError whose message starts with the behaviour IDs that predicted the answer,
+then the request and what was expected and got.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from datetime import date
+from typing import Any
+
+from conformance.client import NotFound, OneRosterClient, OneRosterError
+from conformance.model import ClassFacts, Config, Gradebook, Outcome, Term, diff
+from conformance.profiles import Profile
+from conformance.sandbox import PREFIX, NotOurs, Sandbox
+from conformance.strategies import Context
+from conformance.target import Target
+from conformance.transcript import Transcript
+
+WRAPPERS = {"lineItems": "lineItem", "results": "result", "categories": "category"}
+# Results first: a line item's results go with it; categories last: line items use them.
+KINDS_IN_CLEANUP_ORDER = ("results", "lineItems", "categories")
+BODY_SHOWN = 400  # characters of a request body quoted in a failure
+
+
+def _shown(body: Any) -> str:
+    text = json.dumps(body, separators=(",", ":"), ensure_ascii=False)
+    return text if len(text) <= BODY_SHOWN else text[:BODY_SHOWN] + "...}"
+
+
+def _minor(code: str | None) -> str:
+    return (code or "").replace(" ", "").lower()  # 1.1 spells "invalid data", 1.2 "invaliddata"
+
+
+# --- the sandbox class ----------------------------------------------------------------------------
+
+@dataclass
+class Env:
+    """Everything the gradebook tests share: the target, its client, the sandbox class's facts."""
+
+    target: Target
+    profile: Profile
+    client: OneRosterClient
+    sandbox: Sandbox
+    transcript: Transcript
+    facts: ClassFacts
+    context: Context
+    settings: dict[str, Any] | None
+    _unknown_line_item: str | None = field(default=None, repr=False)
+
+    @property
+    def class_id(self) -> str:
+        return self.facts.sourced_id
+
+    @property
+    def admin(self) -> Any:
+        return self.target.admin
+
+    def config(self) -> Config:
+        return Config.from_settings(self.profile.version, self.profile.ic, self.settings)
+
+    def unknown_line_item(self) -> str:
+        """A line item id of the kit's that is never created (results naming it must be refused)."""
+        if self._unknown_line_item is None:
+            self._unknown_line_item = self.sandbox.new_id("lineItems")
+        return self._unknown_line_item
+
+    def fresh_model(self) -> Gradebook:
+        """A model of the class as it is now: its categories and the line items it already holds."""
+        model = Gradebook(self.config(), [self.facts])
+        for category in self.client.class_categories(self.class_id):
+            model.know_category(category["sourcedId"], self.class_id, category.get("title", ""),
+                                vendor=Sandbox.owns(category["sourcedId"]), weight=category.get("weight"))
+        for item in self.client.class_line_items(self.class_id):
+            model.know_line_item(item["sourcedId"], self.class_id, item.get("title", ""),
+                                 status=item.get("status", "active"),
+                                 category=(item.get("category") or {}).get("sourcedId"),
+                                 grading_period=(item.get("gradingPeriod") or {}).get("sourcedId"),
+                                 vendor=Sandbox.owns(item["sourcedId"]))
+        return model
+
+    @contextmanager
+    def session(self) -> Iterator[Driver]:
+        """A driver over a fresh model; whatever it created is deleted when the block ends."""
+        driver = Driver(self, self.fresh_model())
+        try:
+            yield driver
+        finally:
+            driver.cleanup()
+
+
+def load_env(target: Target, profile: Profile, client: OneRosterClient, sandbox: Sandbox,
+             transcript: Transcript) -> Env:
+    facts = load_facts(client, sandbox.class_id)
+    settings = target.admin.tenant().get("settings") if target.admin is not None else None
+    config = Config.from_settings(profile.version, profile.ic, settings)
+    categories = tuple(c["sourcedId"] for c in client.class_categories(sandbox.class_id)
+                       if not Sandbox.owns(c["sourcedId"]) and c.get("status", "active") == "active")
+    context = Context(
+        version=profile.version, ic=profile.ic, class_id=facts.sourced_id, school_id=facts.school,
+        terms=facts.terms, categories=categories, students=tuple(sorted(facts.students)),
+        unenrolled=tuple(_unenrolled_students(client, facts)), title_limit=config.title_limit,
+        unknown_class=f"{PREFIX}no-such-class", unknown_student=f"{PREFIX}no-such-student",
+        strict_only=bool((settings or {}).get("strict_input")), base=target.base_url)
+    return Env(target, profile, client, sandbox, transcript, facts, context, settings)
+
+
+def load_facts(client: OneRosterClient, class_id: str) -> ClassFacts:
+    """The class's school, terms (with the grading period of each, IC-TERMS) and students."""
+    klass = client.get_class(class_id)
+    terms = []
+    for term in client.class_terms(class_id):
+        periods = []
+        for child in term.get("children") or []:
+            session = client.get(f"academicSessions/{child['sourcedId']}").get("academicSession") or {}
+            if session.get("type") == "gradingPeriod":
+                periods.append(session["sourcedId"])
+        terms.append(Term(term["sourcedId"], date.fromisoformat(term["startDate"][:10]),
+                          date.fromisoformat(term["endDate"][:10]), periods[0] if len(periods) == 1 else None))
+    if not terms:
+        raise RuntimeError(f"the sandbox class {class_id!r} has no terms: a line item needs a due date inside one")
+    students = frozenset(s["sourcedId"] for s in client.class_students(class_id))
+    return ClassFacts(class_id, (klass.get("school") or {}).get("sourcedId"), tuple(terms), students)
+
+
+def _unenrolled_students(client: OneRosterClient, facts: ClassFacts, wanted: int = 2,
+                         classes_read: int = 500) -> list[str]:
+    """Real students who are not in the class: of a class of another school, so that no enrolment
+    the connection does not show (IC-USERS: no-shows) can make them enrolled after all; else of
+    another class of the same school. Reads at most ``classes_read`` classes of a big district."""
+    fallback: list[str] = []
+    listing = client.paginate("classes", "classes", params={"limit": 50}, page_size=50)
+    for _, klass in zip(range(classes_read), listing, strict=False):
+        if klass["sourcedId"] == facts.sourced_id:
+            continue
+        same_school = (klass.get("school") or {}).get("sourcedId") == facts.school
+        if same_school and fallback:
+            continue
+        found = [s["sourcedId"] for s in client.class_students(klass["sourcedId"])
+                 if s["sourcedId"] not in facts.students][:wanted]
+        if found and not same_school:
+            return found
+        fallback = fallback or found
+    return fallback
+
+
+# --- the driver -----------------------------------------------------------------------------------
+
+@dataclass
+class Driver:
+    env: Env
+    model: Gradebook
+    written: dict[str, list[str]] = field(default_factory=lambda: {kind: [] for kind in WRAPPERS})
+    bodies: dict[str, dict[str, Any]] = field(default_factory=dict)  # the last accepted body of each id
+    last: dict[str, tuple[str, Outcome]] = field(default_factory=dict)  # id -> (request, outcome)
+
+    @property
+    def client(self) -> OneRosterClient:
+        return self.env.client
+
+    def new_id(self, kind: str) -> str:
+        sourced_id = self.env.sandbox.new_id(kind)
+        self.written[kind].append(sourced_id)
+        return sourced_id
+
+    # -- writes ---------------------------------------------------------------------------------
+
+    def put(self, kind: str, sourced_id: str, body: dict[str, Any], *, foreign: bool = False) -> Outcome:
+        """PUT and judge. ``foreign``: the object is not the kit's; only a mock target, restored from a
+        snapshot afterwards, may be sent such a write (the kit never modifies what it did not create)."""
+        self._guard(sourced_id, foreign)
+        predict = {"lineItems": self.model.put_line_item, "results": self.model.put_result,
+                   "categories": self.model.put_category}[kind]
+        self._note(kind, sourced_id)
+        outcome = predict(sourced_id, body)
+        request = f"PUT {kind}/{sourced_id} {_shown({WRAPPERS[kind]: body})}"
+        try:
+            status, _ = self.client.put(f"{kind}/{sourced_id}", {WRAPPERS[kind]: body})
+            error = None
+        except OneRosterError as raised:
+            if raised.status is None:
+                raise
+            status, error = raised.status, raised
+        if self._judge(outcome, request, status, error):
+            self.bodies[sourced_id] = body
+        return outcome
+
+    def delete(self, kind: str, sourced_id: str, *, foreign: bool = False) -> Outcome:
+        self._guard(sourced_id, foreign)
+        predict = {"lineItems": self.model.delete_line_item, "results": self.model.delete_result,
+                   "categories": self.model.delete_category}[kind]
+        self._note(kind, sourced_id)
+        outcome = predict(sourced_id)
+        before = set(self.model.results)
+        try:
+            self.client.delete(f"{kind}/{sourced_id}")
+            status, error = 204, None
+        except OneRosterError as raised:
+            if raised.status is None:
+                raise
+            status, error = raised.status, raised
+        request = f"DELETE {kind}/{sourced_id}"
+        if self._judge(outcome, request, status, error):
+            for gone in before - set(self.model.results):
+                self.last[gone] = (request, outcome)  # results that went with their line item
+        return outcome
+
+    def _guard(self, sourced_id: str, foreign: bool) -> None:
+        if foreign and self.env.admin is None:
+            raise NotOurs(f"{sourced_id!r} is not the kit's, and only a mock target can be restored after a write")
+        if not foreign:
+            self.env.sandbox.check_ours(sourced_id)
+
+    def _note(self, kind: str, sourced_id: str) -> None:
+        if Sandbox.owns(sourced_id) and sourced_id not in self.written[kind]:
+            self.written[kind].append(sourced_id)
+
+    def _judge(self, outcome: Outcome, request: str, status: int, error: OneRosterError | None) -> bool:
+        """Compare the answer with the outcome; apply it to the model if accepted. True if applied."""
+        request_id = request.split()[1].split("/", 1)[1]
+        self.last[request_id] = (request, outcome)
+        answered = f"{status}" + (f" {error.code_minor} ({error.description[:200]})" if error else "")
+        rules = ", ".join(outcome.rules)
+        if 200 <= status < 300:
+            if status in outcome.statuses and (outcome.accepted or outcome.either):
+                self.model.commit(outcome)
+                return True
+            raise AssertionError(f"{rules}: {request} answered {answered}; expected {outcome.describe()}")
+        if outcome.either and 400 <= status < 500:
+            return False  # refused, and the standard allows that: the checks make sure nothing changed
+        if not outcome.accepted and status in outcome.statuses:
+            if outcome.code_minor and _minor(error.code_minor if error else None) != _minor(outcome.code_minor):
+                raise AssertionError(f"{rules}, OR-ERRORS: {request} answered {answered}; expected codeMinor "
+                                     f"{outcome.code_minor} ({outcome.reason})")
+            return False
+        raise AssertionError(f"{rules}: {request} answered {answered}; expected {outcome.describe()}")
+
+    # -- reads ----------------------------------------------------------------------------------
+
+    def fetch(self, kind: str, sourced_id: str) -> dict[str, Any] | None:
+        try:
+            return self.client.get(f"{kind}/{sourced_id}").get(WRAPPERS[kind])
+        except NotFound:
+            return None
+
+    def check(self, kind: str, sourced_id: str) -> dict[str, Any] | None:
+        """GET the object and compare it with the model (404 where the model holds nothing)."""
+        if kind == "results" and sourced_id in self.model.limbo:
+            return None  # the standard leaves open whether it outlived its line item
+        expect = {"lineItems": self.model.expect_line_item, "results": self.model.expect_result,
+                  "categories": self.model.expect_category}[kind](sourced_id)
+        got = self.fetch(kind, sourced_id)
+        request, outcome = self.last.get(sourced_id, ("(no request)", None))
+        history = f"after {request}" + (f" (expected {outcome.describe()})" if outcome else "")
+        if expect is None and got is not None:
+            rules = ", ".join(outcome.rules) if outcome else "IC-LI-UPSERT"
+            raise AssertionError(f"{rules}: GET {kind}/{sourced_id} found {_shown(got)}, but nothing should be "
+                                 f"there {history}")
+        if expect is not None and got is None:
+            rules = ", ".join(dict.fromkeys([*(outcome.rules if outcome else ()), _upsert_rule(kind)]))
+            raise AssertionError(f"{rules}: GET {kind}/{sourced_id} answered 404 {history}")
+        if expect is not None and got is not None:
+            wrong = diff(expect, got)
+            if wrong:
+                rules = ", ".join(dict.fromkeys(rule for rule, _ in wrong))
+                raise AssertionError(f"{rules}: GET {kind}/{sourced_id} {history}: "
+                                     + "; ".join(what for _, what in wrong) + f" (got {_shown(got)})")
+        return got
+
+    def check_lists(self, *kinds: str) -> None:
+        """The class's lists, restricted to what this driver wrote, against the model."""
+        class_id = self.env.class_id
+        for kind in kinds or ("lineItems", "results", "categories"):
+            mine = set(self.written[kind])
+            if not mine:
+                continue
+            if kind == "categories" and not self.model.ic:
+                continue  # plain OneRoster ties no category to a class
+            listing = {"lineItems": self.client.class_line_items, "results": self.client.class_results,
+                       "categories": self.client.class_categories}[kind](class_id)
+            listed = {o["sourcedId"]: o for o in listing if o.get("sourcedId") in mine}
+            if kind == "results":
+                must, may = self.model.class_result_ids(class_id, mine)
+            elif kind == "lineItems":
+                must, may = self.model.class_line_item_ids(class_id, mine), set()
+            else:
+                must, may = self.model.class_category_ids(class_id, mine), set()
+            self._compare_listing(kind, listed, must, may)
+
+    def _compare_listing(self, kind: str, listed: dict[str, dict[str, Any]], must: set[str], may: set[str]) -> None:
+        where = f"GET classes/{self.env.class_id}/{kind}"
+        for missing in sorted(must - set(listed)):
+            request, outcome = self.last.get(missing, ("(no request)", None))
+            rules = ", ".join(dict.fromkeys([*(outcome.rules if outcome and outcome.accepted else ()),
+                                             _upsert_rule(kind)]))
+            raise AssertionError(f"{rules}: {where} does not list {missing} after {request}")
+        for extra in sorted(set(listed) - must - may):
+            request, outcome = self.last.get(extra, ("(no request)", None))
+            rules = ", ".join(outcome.rules) if outcome else _upsert_rule(kind)
+            raise AssertionError(f"{rules}: {where} lists {extra}, which should not be there after {request}"
+                                 + (f" (expected {outcome.describe()})" if outcome else ""))
+        expect = {"lineItems": self.model.expect_line_item, "results": self.model.expect_result,
+                  "categories": self.model.expect_category}[kind]
+        for sourced_id in sorted(must):
+            want = expect(sourced_id)
+            wrong = diff(want, listed[sourced_id]) if want is not None else []
+            if wrong:
+                rules = ", ".join(dict.fromkeys(rule for rule, _ in wrong))
+                raise AssertionError(f"{rules}: {where}, entry {sourced_id}: "
+                                     + "; ".join(what for _, what in wrong))
+
+    # -- the end ----------------------------------------------------------------------------------
+
+    def cleanup(self) -> None:
+        """Delete what this driver wrote (the sandbox deletes it again at the end of the run)."""
+        for kind in KINDS_IN_CLEANUP_ORDER:
+            for sourced_id in self.written[kind]:
+                # Gone already, or refused: the sandbox's final cleanup reports what stays.
+                with contextlib.suppress(OneRosterError):
+                    if Sandbox.owns(sourced_id):
+                        self.client.delete(f"{kind}/{sourced_id}")
+
+
+def _upsert_rule(kind: str) -> str:
+    return {"lineItems": "IC-LI-UPSERT", "results": "IC-RES-UPSERT", "categories": "IC-CAT-OWNER"}[kind]
