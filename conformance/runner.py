@@ -311,6 +311,7 @@ class SuiteReporter:
         self.started: dict[str, float] = {}
         self.order = [name for name, suite in verdict.suites.items() if suite.available]
         self.done: set[str] = set()
+        self.messages: dict[int, str] = {}  # id(report) -> a failure's message told better than its longrepr
 
     def suite_of(self, nodeid: str) -> str | None:
         return self.modules.get(nodeid.split("::", 1)[0].rsplit("/", 1)[-1])
@@ -335,6 +336,15 @@ class SuiteReporter:
         self.display.start(dict(self.left))
         self._flush()
 
+    @pytest.hookimpl(hookwrapper=True)
+    def pytest_runtest_makereport(self, item: pytest.Item, call: pytest.CallInfo[Any]) -> Iterator[None]:
+        """Keep the failure's own exception: a group of them (hypothesis found several distinct failures)
+        is shown with each one's message, which the report's one-line summary of the group lacks."""
+        outcome = yield
+        report = outcome.get_result()
+        if report.failed and call.excinfo is not None and isinstance(call.excinfo.value, BaseExceptionGroup):
+            self.messages[id(report)] = _cut(_exception_text(call.excinfo.value))
+
     def pytest_runtest_logstart(self, nodeid: str) -> None:
         test = self.tests.get(nodeid)
         if test is not None:
@@ -349,7 +359,8 @@ class SuiteReporter:
             properties = dict(report.user_properties)
             named = [b for b in str(properties.get("behaviours", "")).split(", ") if b] or test.behaviours
             test.failed_behaviours = list(dict.fromkeys([*test.failed_behaviours, *named]))
-            self.verdict.failures.append(Failure(test.suite, test.name + _subtest(report), named, _message(report),
+            message = self.messages.pop(id(report), None) or _message(report)
+            self.verdict.failures.append(Failure(test.suite, test.name + _subtest(report), named, message,
                                                  str(properties.get("requests", "")), report.when))
         elif report.skipped and test.outcome != "failed":
             test.outcome = "skipped"
@@ -408,6 +419,18 @@ def _message(report: pytest.TestReport) -> str:
     crash = getattr(report.longrepr, "reprcrash", None)
     text = getattr(crash, "message", None) or report.longreprtext or "(no message)"
     return _cut(text)
+
+
+def _exception_text(error: BaseException) -> str:
+    """``Type: message``; a group as its own line, then each of its exceptions, numbered and indented."""
+    if isinstance(error, BaseExceptionGroup):
+        lines = [f"{type(error).__name__}: {error.message}"]
+        for number, inner in enumerate(error.exceptions, 1):
+            text = _exception_text(inner).splitlines()
+            lines.append(f"  [{number}] {text[0]}")
+            lines += [f"      {line}" for line in text[1:]]
+        return "\n".join(lines)
+    return f"{type(error).__name__}: {error}"
 
 
 def _collect_error(report: pytest.CollectReport) -> str:

@@ -116,11 +116,12 @@ def test_conformance_junit_xml_names_each_suite_and_failing_case(tmp_path: Path,
     xml = JUnitXml.fromfile(str(path))
     suites = {suite.name: suite for suite in xml}
     assert list(suites) == ALL_SUITES
-    assert (xml.tests, xml.failures, xml.errors, xml.skipped) == (12, 2, 1, 2)
+    assert (xml.tests, xml.failures, xml.errors, xml.skipped) == (13, 3, 1, 2)
     auth = suites["auth"]
-    assert (auth.tests, auth.failures, auth.errors) == (3, 2, 0)
+    assert (auth.tests, auth.failures, auth.errors) == (4, 3, 0)
     failing = {case.name: case for case in auth if case.result and isinstance(case.result[0], Failure)}
-    assert set(failing) == {"test_fake_duplicate_title_is_refused", "test_fake_vendor_header_is_required"}
+    assert set(failing) == {"test_fake_duplicate_title_is_refused", "test_fake_vendor_header_is_required",
+                            "test_fake_scopes_are_checked"}
     assert {case.classname for case in auth} == {"auth"}
     duplicate = failing["test_fake_duplicate_title_is_refused"]
     assert "IC-KITFAKE-DUP: a second active line item titled 'KIT Quiz'" in duplicate.result[0].message
@@ -145,7 +146,7 @@ def test_conformance_markdown_report(tmp_path: Path, capsys: pytest.CaptureFixtu
     for row in ("| target | mock-ic started in process (a fresh tenant of the demo district) |",
                 "| profile | ic-1.1 — Infinite Campus, OneRoster 1.1 connection |", "| seed | 7 |",
                 "| examples | 3 |", "| read-only | no |",
-                "| auth | failed | 3 | 1 | 2 | 0 | ", "| gradebook | not available | | | | | |",
+                "| auth | failed | 4 | 1 | 3 | 0 | ", "| gradebook | not available | | | | | |",
                 "| grade-sync | error | 0 | 0 | 0 | 0 | ",
                 # behaviours checked: the failing test counts under the ID its message names, the passing under
                 # their markers
@@ -154,7 +155,9 @@ def test_conformance_markdown_report(tmp_path: Path, capsys: pytest.CaptureFixtu
         assert row in report, row
     assert "### auth :: test_fake_duplicate_title_is_refused\n\nBehaviours: IC-KITFAKE-DUP\n" in report
     assert "```sh\ncurl -X PUT " in report
-    assert "8 behaviours checked, 2 failed." in report
+    assert "9 behaviours checked, 3 failed." in report
+    assert "ExceptionGroup: Hypothesis found 2 distinct failures.\n  [1] AssertionError: IC-KITFAKE-SCOPE: a token " \
+           "without the gradebook scope" in report
 
 
 def test_conformance_against_a_remote_server_keeps_its_secrets(tmp_path: Path, capsys: pytest.CaptureFixture[str],
@@ -308,6 +311,6 @@ def test_conformance_on_a_terminal_shows_the_same_lines_under_a_progress_display
     os.close(primary)
     assert proc.wait(timeout=120) == 1
     shown = re.sub(r"\x1b\[[0-9;?]*[A-Za-z]", "", b"".join(chunks).decode("utf-8", "replace"))
-    for line in ("contract ........... passed 3", "auth ............... failed 2 of 3",
+    for line in ("contract ........... passed 3", "auth ............... failed 3 of 4",
                  "gradebook .......... not available", "FAILED auth :: test_fake_duplicate_title_is_refused"):
         assert line in shown, shown

@@ -1,5 +1,5 @@
 """A fake auth suite: one pass, a failure that names its behaviour and carries requests, a failure that
-names none (reported under its marker)."""
+names none (reported under its marker), a group of failures (as hypothesis raises them)."""
 
 import pytest
 
@@ -26,3 +26,12 @@ def test_fake_duplicate_title_is_refused(oneroster_transcript: Transcript) -> No
 def test_fake_vendor_header_is_required() -> None:
     status = 200
     assert status == 401, f"GET /classes without the vendor header answered {status}"
+
+
+@pytest.mark.behaviour("IC-KITFAKE-SCOPE")
+def test_fake_scopes_are_checked() -> None:
+    # what hypothesis raises when it finds several distinct failures in one test
+    raise ExceptionGroup("Hypothesis found 2 distinct failures.", [
+        AssertionError("IC-KITFAKE-SCOPE: a token without the gradebook scope read /lineItems (200); expected 401"),
+        AssertionError("IC-KITFAKE-SCOPE: a token without the roster scope read /classes (200); expected 401"),
+    ])
