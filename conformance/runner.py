@@ -53,6 +53,7 @@ class RunConfig:
     examples: int | None = None
     seed: str | None = None
     in_process_settings: str | None = None  # JSON, the tenant settings of the in-process mock
+    in_process_faults: str | None = None  # JSON, fault rules of the in-process mock (conformance/mutants.py)
     junit: Path | None = None
     suites_dir: Path | None = None  # None: the kit's own (conformance/suites)
 
@@ -125,6 +126,8 @@ def pytest_args(config: RunConfig, suites_dir: Path, modules: list[str], junit_x
         args.append("--oneroster-in-process")
         if config.in_process_settings:
             args += ["--oneroster-in-process-settings", config.in_process_settings]
+        if config.in_process_faults:
+            args += ["--oneroster-in-process-faults", config.in_process_faults]
     else:
         args += ["--oneroster-base-url", str(config.base_url), "--oneroster-token-url", str(config.token_url),
                  "--oneroster-client-id", str(config.client_id)]
