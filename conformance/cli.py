@@ -85,6 +85,10 @@ def add_parser(commands: Any) -> None:
     out.add_argument("--junit", metavar="FILE", type=Path, help="write JUnit XML here: one testsuite per suite")
     out.add_argument("--report", metavar="FILE", type=Path,
                      help="write a markdown report here: target, profile, seed, counts, failures, behaviours")
+    p.add_argument("--mutants", choices=("rules", "faults", "all"),
+                   help="with --in-process: judge the kit itself — run it against the mock with each rule switched "
+                        "off (rules), each OneRoster-level fault injected (faults), or both, and print the "
+                        "fraction caught (exit 0 only when every one is caught)")
     p.add_argument("--cleanup", action="store_true",
                    help=f"run no suite: delete every {PREFIX}* object an interrupted run left in --sandbox-class")
     p.set_defaults(func=run)
@@ -98,6 +102,8 @@ def run(args: argparse.Namespace) -> int:
     if args.cleanup:
         assert target is not None
         return _cleanup(target, str(args.sandbox_class))
+    if args.mutants:
+        return _mutants(config, args.mutants, args.report)
     if target is not None:
         problem = _preflight(target)
         if problem:
@@ -124,6 +130,25 @@ def run(args: argparse.Namespace) -> int:
         print(f"interrupted{hint}", file=sys.stderr)
         return EXIT_INTERRUPTED
     return verdict.exit_code
+
+
+def _mutants(config: RunConfig, which: str, report: Path | None) -> int:
+    """``--mutants``: is each mutant caught? One line per mutant as it is judged, then the fraction."""
+    from conformance import mutants
+
+    rules = mutants.switchable_rules(PROFILES[config.profile].version) if which in ("rules", "all") else []
+    chosen = mutants.mutants(rules, mutants.FAULTS if which in ("faults", "all") else {})
+    others = tuple(name for name, prof in PROFILES.items() if prof.ic and name != config.profile)
+
+    def show(outcome: mutants.Outcome) -> None:
+        print(outcome.line(), flush=True)
+
+    outcomes = mutants.run_mutants(config, chosen, profiles=others, progress=show)
+    print(mutants.summary(outcomes), flush=True)
+    if report is not None:
+        report.parent.mkdir(parents=True, exist_ok=True)
+        report.write_text(mutants.markdown(outcomes), encoding="utf-8")
+    return 0 if all(o.caught for o in outcomes) else 1
 
 
 class UsageError(Exception):
@@ -154,6 +179,8 @@ def _config(args: argparse.Namespace) -> tuple[RunConfig, Target | None]:
             raise UsageError(f"--in-process-settings is not JSON: {exc}") from None
         if not isinstance(settings, dict):
             raise UsageError("--in-process-settings must be a JSON object")
+    if args.mutants and not args.in_process:
+        raise UsageError("--mutants judges the kit against a mock it changes on purpose: it needs --in-process")
     if args.cleanup:
         _check_cleanup(args)
     elif args.base_url and not args.read_only and not args.sandbox_class:

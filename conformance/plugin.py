@@ -79,7 +79,7 @@ def _hypothesis_profile(config: pytest.Config) -> None:
 
     examples = config.getoption("oneroster_examples")
     settings.register_profile(
-        "oneroster-conformance", deadline=None, print_blob=True,
+        "oneroster-conformance", deadline=None, print_blob=True, database=None,  # no .hypothesis/ replays
         derandomize=config.getoption("hypothesis_seed", None) is None,
         suppress_health_check=[HealthCheck.too_slow, HealthCheck.filter_too_much, HealthCheck.data_too_large],
         **({"max_examples": examples} if examples else {}))
@@ -105,7 +105,7 @@ def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[Any]) -> 
     report = outcome.get_result()
     if report.failed:
         # On the item too: JUnit XML takes a test's properties from its last (teardown) report.
-        said = call.excinfo.exconly() if call.excinfo is not None else report.longreprtext
+        said = _messages(call.excinfo.value) if call.excinfo is not None else report.longreprtext
         found = [("behaviours", ", ".join(failed_behaviours(item, said)))]
         transcript = item.config.stash.get(TRANSCRIPT, None)
         if transcript is not None and transcript.calls:
@@ -126,6 +126,14 @@ def failed_behaviours(item: pytest.Item, failure: str) -> list[str]:
     if named:
         return named
     return [i for marker in item.iter_markers("behaviour") for i in marker.args]
+
+
+def _messages(error: BaseException) -> str:
+    """The error's message, and each one's of a group (hypothesis reports distinct failures as a group)."""
+    inner = getattr(error, "exceptions", None)
+    if isinstance(error, BaseExceptionGroup) and inner:
+        return "\n".join(_messages(e) for e in inner)
+    return f"{type(error).__name__}: {error}"
 
 
 def _active(config: pytest.Config) -> bool:
