@@ -19,9 +19,10 @@ from typing import Any
 import pytest
 import requests
 import uvicorn
+import yaml
 
 from mock_ic.app import create_app, runtime_of_app
-from mock_ic.control.faults import FaultBook, FaultRule, book_of, in_flight_of, tokens_not_before
+from mock_ic.control.faults import FaultBook, FaultRule, book_of, in_flight_of, rules, tokens_not_before
 from mock_ic.control.runtime import Runtime
 from mock_ic.control.tenants import DEMO_CREDENTIALS
 from mock_ic.resources import openapi_dir
@@ -176,6 +177,92 @@ def test_fault_rules_malformed_truncated_cuts_the_real_json(server: Server, toke
         json.loads(response.content)
 
 
+def test_fault_rules_total_count_offset_changes_only_x_total_count(server: Server, token: str) -> None:
+    path = f"{ROSTER}/schools?limit=2"
+    full = server.get(path, token)
+    server.book.add(DEMO, FaultRule(id="count", path="*/schools", times=1, total_count_offset=3))
+    response = server.get(path, token)
+    assert response.status_code == 200
+    assert response.headers["X-Mock-Fault"] == "count"
+    assert int(response.headers["X-Total-Count"]) == int(full.headers["X-Total-Count"]) + 3
+    assert response.headers["Link"] == full.headers["Link"]
+    assert response.content == full.content
+    server.book.add(DEMO, FaultRule(path="*/schools", times=1, total_count_offset=-1))
+    assert int(server.get(path, token).headers["X-Total-Count"]) == int(full.headers["X-Total-Count"]) - 1
+    single = next(iter(full.json()["orgs"]))["sourcedId"]
+    server.book.add(DEMO, FaultRule(id="count-single", path="*/schools/*", times=1, total_count_offset=3))
+    response = server.get(f"{ROSTER}/schools/{single}", token)  # no X-Total-Count to change
+    assert response.status_code == 200 and "X-Total-Count" not in response.headers
+    assert response.headers["X-Mock-Fault"] == "count-single"
+
+
+def test_fault_rules_malformed_schema_breaks_the_first_object_only(server: Server, token: str) -> None:
+    path = f"{ROSTER}/schools?limit=3"
+    full = server.get(path, token)
+    server.book.add(DEMO, FaultRule(id="schema", path="*/schools", times=1, malformed="schema"))
+    response = server.get(path, token)
+    assert response.status_code == 200
+    assert response.headers["X-Mock-Fault"] == "schema"
+    assert response.headers["X-Total-Count"] == full.headers["X-Total-Count"]
+    assert int(response.headers["Content-Length"]) == len(response.content)
+    broken, real = response.json()["orgs"], full.json()["orgs"]
+    assert broken[0]["sourcedId"] == len(real[0]["sourcedId"])  # valid JSON, a number where a string belongs
+    assert {k: v for k, v in broken[0].items() if k != "sourcedId"} == {
+        k: v for k, v in real[0].items() if k != "sourcedId"}
+    assert broken[1:] == real[1:]
+    assert server.get(path, token).json() == full.json()  # times: 1, spent
+
+
+@pytest.mark.parametrize(("path", "check"), [
+    # a single object: its sourcedId
+    ("/schools/{school}", lambda body: isinstance(body["org"]["sourcedId"], int)),
+    # a fields= selection without sourcedId: the first member
+    ("/schools?fields=name,type", lambda body: isinstance(body["orgs"][0]["name"], int)),
+    # an empty collection: the array becomes an object
+    ("/schools?filter=name%3D%27no%20such%20school%27", lambda body: body["orgs"] == {"items": []}),
+    # an error body: its first member
+    ("/schools/no-such-school", lambda body: isinstance(body["imsx_codeMajor"], int)),
+])
+def test_fault_rules_malformed_schema_is_deterministic_valid_json(server: Server, token: str, path: str,
+                                                                  check: Any) -> None:
+    school = server.get(f"{ROSTER}/schools?limit=1", token).json()["orgs"][0]["sourcedId"]
+    url = ROSTER + path.format(school=school)
+    full = server.get(url, token)
+    server.book.add(DEMO, FaultRule(path="*/schools*", every=1, malformed="schema"))
+    first, again = server.get(url, token), server.get(url, token)
+    assert first.status_code == full.status_code
+    assert first.content == again.content != full.content
+    assert check(first.json()), first.text
+
+
+def test_fault_rules_drop_items_answers_a_short_page_with_the_real_headers(server: Server, token: str) -> None:
+    path = f"{ROSTER}/schools?limit=3"
+    full = server.get(path, token)
+    assert len(full.json()["orgs"]) == 3
+    server.book.add(DEMO, FaultRule(id="gap", path="*/schools", every=1, drop_items=2))
+    response = server.get(path, token)
+    assert response.status_code == 200
+    assert response.headers["X-Mock-Fault"] == "gap"
+    assert response.json()["orgs"] == full.json()["orgs"][:1]
+    assert response.headers["X-Total-Count"] == full.headers["X-Total-Count"]
+    assert response.headers["Link"] == full.headers["Link"]
+    assert int(response.headers["Content-Length"]) == len(response.content)
+    server.book.set_rules(DEMO, [FaultRule(path="*/schools", every=1, drop_items=50)])
+    assert server.get(path, token).json()["orgs"] == []  # more than the page: all of them
+
+
+def test_fault_rules_admin_api_refuses_a_bad_new_effect_with_422_naming_it(server: Server, token: str) -> None:
+    url = f"{server.base}/_mock/tenants/{DEMO}/faults"
+    for rule, named in (({"every": 1, "dropItems": -2}, "dropItems must be at least 1, not -2"),
+                        ({"every": 1, "malformed": "json"}, "'truncated', 'nonjson', 'schema'"),
+                        ({"every": 1, "totalCountOffset": 0}, "totalCountOffset must not be 0")):
+        response = requests.post(url, json=rule, timeout=TIMEOUT)
+        assert response.status_code == 422, response.text
+        assert named in _info(response)["imsx_description"], response.text
+    added = requests.post(url, json={"id": "gap", "every": 1, "dropItems": 1}, timeout=TIMEOUT)
+    assert added.status_code == 201 and added.json() == {"id": "gap", "every": 1, "dropItems": 1}
+
+
 def test_fault_rules_revoke_token_refuses_old_tokens_until_a_new_one(server: Server, token: str) -> None:
     server.book.add(DEMO, FaultRule(id="revoke", path="*/schools", times=1, revoke_token=True))
     before = server.runtime.clock()
@@ -278,7 +365,7 @@ def test_ic_load_max_concurrent_answers_429_server_busy(server: Server, token: s
 
 @pytest.mark.parametrize(("data", "names"), [
     ({"status": 503}, ["times", "every", "probability"]),
-    ({"times": 1}, ["status", "latencyMs", "drop", "malformed", "revokeToken"]),
+    ({"times": 1}, ["status", "latencyMs", "drop", "malformed", "revokeToken", "totalCountOffset", "dropItems"]),
     ({"times": 1, "every": 2, "status": 500}, ["times", "every"]),
     ({"times": 1, "status": 500, "drop": True}, ["status", "drop"]),
     ({"times": 0, "status": 500}, ["times", "at least 1"]),
@@ -287,7 +374,13 @@ def test_ic_load_max_concurrent_answers_429_server_busy(server: Server, token: s
     ({"every": 1, "seed": 3, "status": 500}, ["seed", "probability"]),
     ({"every": 1, "status": 302}, ["status", "400", "599"]),
     ({"every": 1, "latencyMs": 300, "retryAfter": 2}, ["retryAfter", "status"]),
-    ({"every": 1, "malformed": "garbage"}, ["malformed", "truncated", "nonjson"]),
+    ({"every": 1, "malformed": "garbage"}, ["malformed", "truncated", "nonjson", "schema"]),
+    ({"every": 1, "totalCountOffset": 0}, ["totalCountOffset", "0", "non-zero"]),
+    ({"every": 1, "totalCountOffset": "5"}, ["totalCountOffset", "integer", "'5'"]),
+    ({"every": 1, "totalCountOffset": 10**7}, ["totalCountOffset", "-1000000", "1000000"]),
+    ({"every": 1, "dropItems": 0}, ["dropItems", "at least 1"]),
+    ({"every": 1, "dropItems": True}, ["dropItems", "integer"]),
+    ({"every": 1, "dropItems": 2, "totalCountOffset": 1}, ["totalCountOffset", "dropItems"]),
     ({"every": 1, "drop": "yes"}, ["drop", "true or false"]),
     ({"every": 1, "status": 500, "method": "FETCH"}, ["method", "FETCH", "GET", "PUT"]),
     ({"every": 1, "status": 500, "path": "lineItems"}, ["path", "'*/lineItems*'"]),
@@ -301,6 +394,15 @@ def test_fault_rules_validation_names_the_key_and_allowed_values(data: Any, name
         FaultRule.from_dict(data)
     for name in names:
         assert name in str(caught.value)
+
+
+def test_fault_rules_admin_spec_names_every_key_and_malformed_kind() -> None:
+    """The admin spec's FaultRule schema describes rules.py's keys (and the list's counters), no others."""
+    with open(openapi_dir() / "mock-admin.yaml", encoding="utf-8") as fh:
+        schema = yaml.safe_load(fh)["components"]["schemas"]["FaultRule"]
+    assert set(schema["properties"]) == {*rules._JSON_KEYS.values(), "matched", "fired", "spent"}
+    assert schema["properties"]["malformed"]["enum"] == list(rules.MALFORMED)
+    assert set(rules.EFFECT_KEYS) <= set(schema["properties"])
 
 
 def test_fault_rules_json_round_trip() -> None:

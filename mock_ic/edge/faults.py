@@ -6,6 +6,23 @@ book, if any, applies its effect. Requests with no tenant, and ``/_mock`` admin 
 Every faulted answer except a dropped connection carries ``X-Mock-Fault: <rule id>``, and status
 answers say "Injected fault <rule id>: ..." so nobody mistakes them for a server bug.
 
+The OneRoster-level effects change the real answer and keep its status (a client or a conformance
+kit must notice them from the content alone):
+
+- ``totalCountOffset: N``: ``X-Total-Count`` is the real total plus N (an answer without the header,
+  e.g. a single object, is unchanged);
+- ``malformed: "schema"``: valid JSON that breaks the response schema, always in the same place: in
+  the answer's first object (the single object, or a collection's first item) the ``sourcedId``, or
+  the first member when there is none (an error body, a ``fields=`` selection without it), gets
+  another JSON type (a string becomes a number, a number or boolean a string, an object an array,
+  an array an object); an empty collection's array becomes an object. A body that is not a JSON
+  object (a 204, HTML) is unchanged;
+- ``dropItems: N``: a collection answer lists its last N objects fewer (all of them when it has no
+  more), with ``X-Total-Count`` and ``Link`` as they were: a page with a gap.
+
+Only a request a rule fires on pays for these (the body is buffered and parsed once); the others
+pass as before.
+
 The tenant of a request: the app of an app-scoped URL (set by PathMiddleware), else the tenant of
 the bearer token, else, on the token endpoint, ``appName`` or the tenant of the client_id (HTTP
 Basic or form field; the form body is read here and replayed to the app).
@@ -22,6 +39,7 @@ from http import HTTPStatus
 from typing import TYPE_CHECKING, Any
 from urllib.parse import parse_qsl
 
+import orjson
 from starlette.responses import Response
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
@@ -111,7 +129,13 @@ class FaultMiddleware:
         elif rule.malformed == "nonjson":
             await _not_json(rule)(scope, receive, send)
         elif rule.malformed == "truncated":
-            await self.app(scope, receive, _truncating(send, rule.id))
+            await self.app(scope, receive, _rewriting(send, rule.id, _truncate))
+        elif rule.malformed == "schema":
+            await self.app(scope, receive, _rewriting(send, rule.id, _json_body(_break_schema)))
+        elif rule.drop_items is not None:
+            await self.app(scope, receive, _rewriting(send, rule.id, _json_body(_dropping(rule.drop_items))))
+        elif rule.total_count_offset is not None:
+            await self.app(scope, receive, _tagged(send, rule.id, _total_count_plus(rule.total_count_offset)))
         else:  # revokeToken
             book.revoke_tokens(app_name, rt.clock(), rule.id)
             error = errors.Unauthorised(f"Injected fault {rule.id}: the access token was revoked, with every "
@@ -157,22 +181,34 @@ async def _answer_error(error: errors.OneRosterError, scope: Scope, receive: Rec
         scope, receive, send)
 
 
-def _tagged(send: Send, rule_id: str) -> Send:
+Headers = list[tuple[bytes, bytes]]
+
+
+def _tagged(send: Send, rule_id: str, change: Callable[[Headers], Headers] | None = None) -> Send:
+    """The real answer with the fault header (and its headers changed by ``change``)."""
     async def tagged(message: Message) -> None:
         if message["type"] == "http.response.start":
-            message = {**message, "headers": [*message.get("headers", ()), _fault_header(rule_id)]}
+            headers = list(message.get("headers", ()))
+            message = {**message, "headers": [*(change(headers) if change else headers), _fault_header(rule_id)]}
         await send(message)
 
     return tagged
 
 
-def _truncating(send: Send, rule_id: str) -> Send:
-    """The real answer (status, headers) with only the first half of its body, Content-Length to match:
-    a well-formed HTTP message whose JSON is cut off."""
+def _total_count_plus(offset: int) -> Callable[[Headers], Headers]:
+    def change(headers: Headers) -> Headers:
+        return [(k, str(int(v) + offset).encode() if k.lower() == b"x-total-count" and v.isdigit() else v)
+                for k, v in headers]
+
+    return change
+
+
+def _rewriting(send: Send, rule_id: str, rewrite: Callable[[bytes], bytes]) -> Send:
+    """The real answer (status, headers) with its body rewritten, Content-Length to match."""
     start: Message = {}
     chunks: list[bytes] = []
 
-    async def truncating(message: Message) -> None:
+    async def rewriting(message: Message) -> None:
         if message["type"] == "http.response.start":
             start.update(message)
             return
@@ -182,14 +218,73 @@ def _truncating(send: Send, rule_id: str) -> Send:
         chunks.append(message.get("body", b""))
         if message.get("more_body", False):
             return
-        body = b"".join(chunks)
-        cut = body[: len(body) // 2]
+        body = rewrite(b"".join(chunks))
         headers = [(k, v) for k, v in start.get("headers", ()) if k.lower() != b"content-length"]
-        headers += [(b"content-length", str(len(cut)).encode()), _fault_header(rule_id)]
+        headers += [(b"content-length", str(len(body)).encode()), _fault_header(rule_id)]
         await send({**start, "headers": headers})
-        await send({"type": "http.response.body", "body": cut, "more_body": False})
+        await send({"type": "http.response.body", "body": body, "more_body": False})
 
-    return truncating
+    return rewriting
+
+
+def _truncate(body: bytes) -> bytes:
+    """The first half: a well-formed HTTP message whose JSON is cut off."""
+    return body[: len(body) // 2]
+
+
+def _json_body(change: Callable[[dict[str, Any]], None]) -> Callable[[bytes], bytes]:
+    """Apply ``change`` to a JSON object body; any other body (empty, HTML, an array) is left alone."""
+    def rewrite(body: bytes) -> bytes:
+        try:
+            doc = orjson.loads(body)
+        except orjson.JSONDecodeError:
+            return body
+        if not isinstance(doc, dict) or not doc:
+            return body
+        change(doc)
+        return orjson.dumps(doc)
+
+    return rewrite
+
+
+def _break_schema(doc: dict[str, Any]) -> None:
+    """``malformed: "schema"``: one member of the answer's first object gets another JSON type."""
+    key, value = next(iter(doc.items()))
+    if isinstance(value, list):
+        if value and isinstance(value[0], dict) and value[0]:
+            _break_object(value[0])
+        else:  # an empty collection (or one of scalars): the array itself
+            doc[key] = _other_type(value)
+    elif isinstance(value, dict) and value:
+        _break_object(value)
+    else:  # an error body, a token: the first member
+        doc[key] = _other_type(value)
+
+
+def _break_object(obj: dict[str, Any]) -> None:
+    key = "sourcedId" if "sourcedId" in obj else next(iter(obj))
+    obj[key] = _other_type(obj[key])
+
+
+def _other_type(value: Any) -> Any:
+    if isinstance(value, str):
+        return len(value)  # a number where a string belongs
+    if isinstance(value, bool | int | float):
+        return str(value).lower()
+    if isinstance(value, list):
+        return {"items": value}
+    if isinstance(value, dict):
+        return [value]
+    return "null"  # None: a string
+
+
+def _dropping(count: int) -> Callable[[dict[str, Any]], None]:
+    def drop(doc: dict[str, Any]) -> None:
+        key, value = next(iter(doc.items()))
+        if isinstance(value, list):
+            doc[key] = value[: max(len(value) - count, 0)]
+
+    return drop
 
 
 def _not_json(rule: FaultRule) -> Response:

@@ -5,7 +5,8 @@ A rule is immutable and round-trips through JSON with camelCase keys (the admin 
     {"id": "li-503", "method": "PUT", "path": "*/lineItems/*", "operationId": "putLineItem",
      "times": 2,                                   # or "every": 3, or "probability": 0.25 + "seed": 7
      "status": 503, "retryAfter": 1, "description": "IC is restarting"}
-     # or "latencyMs": 300 | "drop": true | "malformed": "truncated"|"nonjson" | "revokeToken": true
+     # or "latencyMs": 300 | "drop": true | "malformed": "truncated"|"nonjson"|"schema" | "revokeToken": true
+     #    | "totalCountOffset": 5 | "dropItems": 2
 
 Matching: every given criterion must hold (none given = every call of the tenant). ``path`` is an
 fnmatch glob over the whole path as the client sent it (``*`` also crosses ``/``); ``method`` is
@@ -14,6 +15,12 @@ share it: add a path glob to target one version). Firing: exactly one of ``times
 matching calls, then the rule is spent), ``every`` (every Nth matching call), ``probability`` (each
 matching call fires with probability p, drawn from ``random.Random(seed)``: the same sequence of
 matching calls gives the same sequence of firings). Effect: exactly one of those listed above.
+
+The OneRoster-level effects (so a conformance kit can prove it catches them) keep the status: a
+wrong ``X-Total-Count`` (``totalCountOffset``: the real total plus N), a body that is valid JSON but
+breaks the response schema (``malformed: "schema"``: one member of the answer's first object gets
+another JSON type) and a short page (``dropItems``: N fewer objects, X-Total-Count and Link as they
+were). mock_ic/edge/faults.py says exactly what each does to an answer.
 """
 
 from __future__ import annotations
@@ -28,11 +35,12 @@ from typing import Any, Literal
 
 from mock_ic.control.faults.operations import known_operation_ids
 
-Malformed = Literal["truncated", "nonjson"]
+Malformed = Literal["truncated", "nonjson", "schema"]
 
 METHODS = ("GET", "PUT", "POST", "DELETE", "PATCH", "HEAD", "OPTIONS")
-MALFORMED = ("truncated", "nonjson")
+MALFORMED = ("truncated", "nonjson", "schema")
 MAX_LATENCY_MS = 600_000
+MAX_TOTAL_COUNT_OFFSET = 1_000_000
 RETRY_AFTER_DEFAULT = 1  # seconds, for 429 and 503 when the rule names none
 _ID = re.compile(r"^[A-Za-z0-9._-]{1,64}$")
 
@@ -42,10 +50,13 @@ _JSON_KEYS = {
     "times": "times", "every": "every", "probability": "probability", "seed": "seed",
     "status": "status", "retry_after": "retryAfter", "description": "description",
     "latency_ms": "latencyMs", "drop": "drop", "malformed": "malformed", "revoke_token": "revokeToken",
+    "total_count_offset": "totalCountOffset", "drop_items": "dropItems",
 }
 _FROM_JSON = {json_key: attr for attr, json_key in _JSON_KEYS.items()}
 FIRING_KEYS = ("times", "every", "probability")
-EFFECT_KEYS = ("status", "latencyMs", "drop", "malformed", "revokeToken")
+EFFECT_KEYS = ("status", "latencyMs", "drop", "malformed", "revokeToken", "totalCountOffset", "dropItems")
+# The effects given by a value (the others are flags: drop, revokeToken), in EFFECT_KEYS order.
+_VALUED_EFFECTS = ("status", "latency_ms", "malformed", "total_count_offset", "drop_items")
 
 
 def _new_id() -> str:
@@ -72,6 +83,8 @@ class FaultRule:
     drop: bool = False
     malformed: Malformed | None = None
     revoke_token: bool = False
+    total_count_offset: int | None = None  # X-Total-Count = the real total + this
+    drop_items: int | None = None  # a collection answer lists this many fewer objects
 
     def __post_init__(self) -> None:
         _check_matching(self)
@@ -124,6 +137,10 @@ class FaultRule:
             return "drop"
         if self.malformed is not None:
             return "malformed"
+        if self.total_count_offset is not None:
+            return "totalCountOffset"
+        if self.drop_items is not None:
+            return "dropItems"
         return "revokeToken"
 
 
@@ -187,7 +204,7 @@ def _check_effect(rule: FaultRule) -> None:
         raise ValueError(f"drop must be true or false, not {rule.drop!r}")
     if not isinstance(rule.revoke_token, bool):
         raise ValueError(f"revokeToken must be true or false, not {rule.revoke_token!r}")
-    given = [_JSON_KEYS[k] for k in ("status", "latency_ms", "malformed") if getattr(rule, k) is not None]
+    given = [_JSON_KEYS[k] for k in _VALUED_EFFECTS if getattr(rule, k) is not None]
     given += [_JSON_KEYS[k] for k in ("drop", "revoke_token") if getattr(rule, k)]
     if len(given) != 1:
         raise ValueError(f"A fault rule needs exactly one effect key of {list(EFFECT_KEYS)}, got {given}")
@@ -203,3 +220,11 @@ def _check_effect(rule: FaultRule) -> None:
         _integer("latencyMs", rule.latency_ms, minimum=0, maximum=MAX_LATENCY_MS)
     if rule.malformed is not None and rule.malformed not in MALFORMED:
         raise ValueError(f"malformed {rule.malformed!r} is not allowed; allowed: {list(MALFORMED)}")
+    if rule.total_count_offset is not None:
+        _integer("totalCountOffset", rule.total_count_offset, minimum=-MAX_TOTAL_COUNT_OFFSET,
+                 maximum=MAX_TOTAL_COUNT_OFFSET)
+        if rule.total_count_offset == 0:
+            raise ValueError("totalCountOffset must not be 0 (that is the real total, no fault); "
+                             f"allowed: a non-zero integer from {-MAX_TOTAL_COUNT_OFFSET} to {MAX_TOTAL_COUNT_OFFSET}")
+    if rule.drop_items is not None:
+        _integer("dropItems", rule.drop_items, minimum=1)
