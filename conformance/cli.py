@@ -136,8 +136,9 @@ def _mutants(config: RunConfig, which: str, report: Path | None) -> int:
     """``--mutants``: is each mutant caught? One line per mutant as it is judged, then the fraction."""
     from conformance import mutants
 
-    rules = mutants.switchable_rules(PROFILES[config.profile].version) if which in ("rules", "all") else []
-    chosen = mutants.mutants(rules, mutants.FAULTS if which in ("faults", "all") else {})
+    faults = mutants.FAULTS if which in ("faults", "all") else {}
+    rules = mutants.switchable_rules(PROFILES[config.profile].version, faults)  # also checks the faults
+    chosen = mutants.mutants(rules if which in ("rules", "all") else [], faults)
     others = tuple(name for name, prof in PROFILES.items() if prof.ic and name != config.profile)
 
     def show(outcome: mutants.Outcome) -> None:

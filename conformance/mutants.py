@@ -27,10 +27,10 @@ from conformance.verdict import Verdict
 
 # Fault rules on every collection read: what a server gets wrong at the OneRoster level.
 FAULTS: dict[str, dict[str, Any]] = {
-    "wrong X-Total-Count": {"method": "GET", "path": "*", "totalCountOffset": 3},
-    "schema-invalid body": {"method": "GET", "path": "*", "malformed": "schema"},
-    "a dropped page (short answer)": {"method": "GET", "path": "*", "dropItems": 1},
-    "HTTP 500": {"method": "GET", "path": "*/classes", "status": 500},
+    "wrong X-Total-Count": {"method": "GET", "path": "*", "every": 1, "totalCountOffset": 3},
+    "schema-invalid body": {"method": "GET", "path": "*", "every": 1, "malformed": "schema"},
+    "a dropped page (short answer)": {"method": "GET", "path": "*", "every": 1, "dropItems": 1},
+    "HTTP 500": {"method": "GET", "path": "*/classes", "every": 1, "status": 500},
 }
 
 
@@ -58,11 +58,17 @@ class Outcome:
         return f"{'caught  ' if self.caught else 'SURVIVED'} {self.mutant.name} [{self.profile}]{said}"
 
 
-def switchable_rules(version: str = "1.2") -> list[str]:
-    """The rules a mock-ic tenant can switch off, as its admin API's TenantSettings schema lists them."""
+def switchable_rules(version: str = "1.2", faults: dict[str, dict[str, Any]] = FAULTS) -> list[str]:
+    """The rules a mock-ic tenant can switch off, as its admin API's TenantSettings schema lists them.
+
+    The fault rules are tried on the same tenant first: one the mock refuses would make every run fail
+    before any test, and a mutant "caught" that way would prove nothing (``add_fault`` raises instead).
+    """
     with in_process(version=version) as target:
-        admin_base = target.admin.base_url
-        spec = requests.get(f"{admin_base}/_mock/openapi.json", timeout=30).json()
+        for fault in faults.values():
+            target.admin.add_fault(**fault)
+        target.admin.clear_faults()
+        spec = requests.get(f"{target.admin.base_url}/_mock/openapi.json", timeout=30).json()
     rules = spec["components"]["schemas"]["TenantSettings"]["properties"]["rules"]["properties"]
     return sorted(rules)
 
