@@ -61,6 +61,9 @@ def add_parser(commands: Any) -> None:
     target.add_argument("--vendor-key", metavar="KEY",
                         help=f"the key of the grade book calls' x-vendor-authorization header (secret: "
                              f"${VENDOR_SECRET_ENV})")
+    target.add_argument("--spec", metavar="FILE", type=Path, action="append", default=[],
+                        help="an OpenAPI file of the target (repeatable), for the contract suite when the target "
+                             "serves none (a real Infinite Campus does not)")
     target.add_argument("--in-process-settings", metavar="JSON",
                         help="with --in-process: the mock tenant's settings, e.g. "
                              "'{\"rules\": {\"IC-LI-DUP-TITLE\": false}}' (docs/admin-api.md)")
@@ -198,7 +201,8 @@ def _config(args: argparse.Namespace) -> tuple[RunConfig, Target | None]:
                        in_process=args.in_process, base_url=args.base_url, token_url=args.token_url,
                        client_id=args.client_id, vendor_key=args.vendor_key, read_only=args.read_only,
                        sandbox_class=args.sandbox_class, examples=args.examples, seed=args.seed,
-                       in_process_settings=args.in_process_settings, junit=args.junit, suites_dir=args.suites_dir)
+                       in_process_settings=args.in_process_settings, junit=args.junit, suites_dir=args.suites_dir,
+                       specs=tuple(args.spec))
     return config, target
 
 

@@ -54,6 +54,9 @@ def pytest_addoption(parser: pytest.Parser) -> None:
     group.addoption("--oneroster-sandbox-class", metavar="ID",
                     help="the class the kit may write in (required to write to a remote target)")
     group.addoption("--oneroster-in-process", action="store_true", help="judge a mock-ic started in this process")
+    group.addoption("--oneroster-spec", metavar="FILE", action="append", default=[],
+                    help="an OpenAPI file of the target (repeatable), for the contract suite when the target "
+                         "serves none (a real Infinite Campus does not)")
     group.addoption("--oneroster-examples", metavar="N", type=int, default=None,
                     help="hypothesis examples per property (default: each suite's own; derandomized unless "
                          "--hypothesis-seed is given)")

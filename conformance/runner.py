@@ -54,6 +54,7 @@ class RunConfig:
     seed: str | None = None
     in_process_settings: str | None = None  # JSON, the tenant settings of the in-process mock
     in_process_faults: str | None = None  # JSON, fault rules of the in-process mock (conformance/mutants.py)
+    specs: tuple[Path, ...] = ()  # --spec: the target's OpenAPI files, for the contract suite
     junit: Path | None = None
     suites_dir: Path | None = None  # None: the kit's own (conformance/suites)
 
@@ -133,6 +134,8 @@ def pytest_args(config: RunConfig, suites_dir: Path, modules: list[str], junit_x
                  "--oneroster-client-id", str(config.client_id)]
         if config.vendor_key:
             args += ["--oneroster-vendor-key", config.vendor_key]
+    for spec in config.specs:
+        args += ["--oneroster-spec", str(spec)]
     if config.read_only:
         args.append("--oneroster-read-only")
     if config.sandbox_class:
