@@ -34,7 +34,7 @@ def kit(*args: str, report: Path) -> subprocess.CompletedProcess[str]:
 def test_the_kit_fails_naming_each_rule_switched_off(rule: str, tmp_path: Path) -> None:
     """RULE-SWITCH: the grade book suite, against a mock with ``rule`` off, fails under that rule's ID."""
     report = tmp_path / "report.md"
-    result = kit("--profile", PROFILE_OF.get(rule, "ic-1.2"), "--suite", "gradebook", "--examples", "3",
+    result = kit("--profile", PROFILE_OF.get(rule, "ic-1.2"), "--suite", "gradebook", "--examples", "1",
                  "--in-process-settings", json.dumps({"rules": {rule: False}}), report=report)
     assert result.returncode == 1, result.stdout + result.stderr
     text = report.read_text(encoding="utf-8")
@@ -50,7 +50,7 @@ def test_the_profiles_cover_every_rule() -> None:
 def test_mutants_faults_are_all_caught_and_the_fraction_is_printed(tmp_path: Path) -> None:
     """FAULT-RULES: a wrong X-Total-Count, a schema-invalid body, a short page and a 500 each fail the kit."""
     report = tmp_path / "report.md"
-    result = kit("--suite", "rostering", "--mutants", "faults", report=report)
+    result = kit("--suite", "rostering", "--examples", "1", "--mutants", "faults", report=report)
     assert result.returncode == 0, result.stdout + result.stderr
     assert "mutants caught: 4/4 (100 %)" in result.stdout
     text = report.read_text(encoding="utf-8")
