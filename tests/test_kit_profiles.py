@@ -20,9 +20,14 @@ ROOT = Path(__file__).resolve().parents[1]
 EVERY_RULE_OFF = json.dumps({"rules": dict.fromkeys(switchable_rules(), False)})
 
 
+# The contract suite (schemathesis, three quarters of a run's time) runs here once, in the
+# oneroster-1.2 run; the IC runs take the other suites (the full default runs: BENCHMARKS.md).
+NOT_CONTRACT = ["--suite", "auth", "rostering", "gradebook", "grade-sync", "passback"]
+
+
 @pytest.mark.parametrize("args", [
-    ["--profile", "ic-1.2"],
-    ["--profile", "ic-1.1"],
+    ["--profile", "ic-1.2", *NOT_CONTRACT],
+    ["--profile", "ic-1.1", *NOT_CONTRACT],
     ["--profile", "oneroster-1.2", "--in-process-settings", EVERY_RULE_OFF],
 ], ids=["ic-1.2", "ic-1.1", "oneroster-1.2-every-rule-off"])
 def test_every_suite_of_the_profile_passes_against_the_mock(args: list[str], tmp_path: Path) -> None:
@@ -32,5 +37,6 @@ def test_every_suite_of_the_profile_passes_against_the_mock(args: list[str], tmp
                              "--report", str(report), *args], cwd=ROOT, capture_output=True, text=True, timeout=900)
     assert result.returncode == 0, result.stdout + result.stderr
     assert report.read_text(encoding="utf-8").startswith("# OneRoster conformance: passed")
-    for suite in ("contract", "auth", "rostering", "gradebook", "grade-sync"):
+    for suite in ("auth", "rostering", "gradebook", "grade-sync"):
         assert f"\n{suite} " in "\n" + result.stdout, result.stdout
+    assert "contract" in result.stdout or "ic-1" in args[1], result.stdout
