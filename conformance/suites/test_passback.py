@@ -53,12 +53,12 @@ from conformance.suites.passback_observe import Seen, canvas_user_id, observe
 from conformance.suites.passback_oracle import ClassFacts, Term, expected_sync, title_key
 from conformance.suites.passback_sandbox import SandboxedClient
 from conformance.target import Target
-from conformance.transcript import Transcript
+from conformance.transcript import Call, Transcript
 
 pytestmark = [pytest.mark.ic, pytest.mark.writes]
 
 DEFAULT_EXAMPLES = 6  # each example runs five syncs: about two seconds for both tests in process
-SHRINK_RUNS = 30  # examples run to shrink a failure (ShrinkBudget)
+SHRINK_RUNS = 20  # examples run to shrink a failure (ShrinkBudget)
 TITLE_LIMITS = {"1.2": 30, "1.1": 50}  # IC-LI-TITLE-LEN's defaults per connection version
 _examples_run = itertools.count()
 
@@ -136,37 +136,37 @@ def _check(problems: list[str], what: str) -> None:
 
 class ShrinkBudget:
     """Hypothesis shrinks a failure by running smaller examples, each of them several syncs: left alone it
-    takes minutes. After the first failure, ``runs`` more examples run; the rest are answered as passing
-    without running — except one that already failed, which hypothesis replays at the end to report it.
-    So the failure reported is real and small, if not always the smallest there is; counted in runs, not
-    seconds, so the same failure shrinks to the same example on any machine."""
+    takes minutes. After the first failure, ``runs`` more examples run; the others are answered as passing
+    without running, and an example that already failed (hypothesis replays the smallest at the end, and
+    shrinking often draws the same course again) fails again as it did, with the requests it sent, without
+    sending them again. So the failure reported is real and small, if not always the smallest there is;
+    counted in runs, not seconds, so a failure shrinks to the same example on any machine."""
 
-    def __init__(self, runs: int = SHRINK_RUNS) -> None:
+    def __init__(self, transcript: Transcript, runs: int = SHRINK_RUNS) -> None:
+        self.transcript = transcript
         self.left: int | None = None  # None: nothing failed yet
-        self.failed: set[str] = set()
+        self.failed: dict[str, tuple[Exception, list[Call]]] = {}
         self.runs = runs
 
-    def skip(self, drawn: object) -> bool:
-        """Answer this example as passing without running it?"""
-        if self.left is None or repr(drawn) in self.failed:
-            return False
-        if self.left <= 0:
-            return True
-        self.left -= 1
-        return False
-
-    def failure(self, drawn: object) -> None:
-        self.failed.add(repr(drawn))
-        if self.left is None:
-            self.left = self.runs
-
     @contextmanager
-    def running(self, drawn: object) -> Iterator[None]:
+    def example(self, drawn: object) -> Iterator[bool]:
+        """``with budget.example(drawn) as run: if run: ...``: whether to run it."""
+        key = repr(drawn)
+        if key in self.failed:
+            error, calls = self.failed[key]
+            self.transcript.calls[:] = calls
+            raise error
+        if self.left is not None:
+            if self.left <= 0:
+                yield False
+                return
+            self.left -= 1
         try:
-            yield
+            yield True
         except Exception as error:  # a verdict, or an error of the target or the kit: shrunk alike
             if not isinstance(error, HypothesisException):  # assume() is not a failure
-                self.failure(drawn)
+                self.failed[key] = (error, list(self.transcript.calls))
+                self.left = self.runs if self.left is None else self.left
             raise
 
 
@@ -183,16 +183,16 @@ def test_a_sync_lands_what_the_oracle_says_and_a_second_sync_sends_nothing(
         oneroster_sandbox: Sandbox, sandbox_class: ClassFacts, oneroster_transcript: Transcript) -> None:
     """The teacher sees what the oracle says a sync lands; every filtered assignment has its reason and every
     refused item its SIS error title; a second sync of the same course sends nothing new and changes nothing."""
-    course_target, budget = _course_target(sandbox_class), ShrinkBudget()
+    course_target, budget = _course_target(sandbox_class), ShrinkBudget(oneroster_transcript)
 
     def example(data: st.DataObject) -> None:
         document = data.draw(course_files(course_target), label="course")
-        if budget.skip(document):
-            return
-        with budget.running(document):
-            run = Passback(oneroster_target, oneroster_client, oneroster_sandbox, sandbox_class, oneroster_transcript)
-            assume(run.untouched_titles(document))
-            _sync_twice(run, document)
+        with budget.example(document) as running:
+            if running:
+                run = Passback(oneroster_target, oneroster_client, oneroster_sandbox, sandbox_class,
+                               oneroster_transcript)
+                assume(run.untouched_titles(document))
+                _sync_twice(run, document)
 
     _run(pytestconfig, example)
 
@@ -222,17 +222,17 @@ def test_a_remaster_ends_where_a_first_sync_into_an_empty_class_does(
         oneroster_sandbox: Sandbox, sandbox_class: ClassFacts, oneroster_transcript: Transcript) -> None:
     """Sync a course, let the teacher regrade it in Canvas, remaster: the class ends as a remaster of the
     regraded course into an empty class leaves it (under another sandbox prefix), which is the oracle's."""
-    course_target, budget = _course_target(sandbox_class), ShrinkBudget()
+    course_target, budget = _course_target(sandbox_class), ShrinkBudget(oneroster_transcript)
 
     def example(data: st.DataObject) -> None:
         document = data.draw(course_files(course_target), label="course")
         changed = data.draw(regraded(document), label="regraded course")
-        if budget.skip((document, changed)):
-            return
-        with budget.running((document, changed)):
-            run = Passback(oneroster_target, oneroster_client, oneroster_sandbox, sandbox_class, oneroster_transcript)
-            assume(run.untouched_titles(document))
-            _remaster(run, document, changed)
+        with budget.example((document, changed)) as running:
+            if running:
+                run = Passback(oneroster_target, oneroster_client, oneroster_sandbox, sandbox_class,
+                               oneroster_transcript)
+                assume(run.untouched_titles(document))
+                _remaster(run, document, changed)
 
     _run(pytestconfig, example)
 
