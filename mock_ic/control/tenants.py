@@ -1,7 +1,8 @@
 """Tenants (IC-TENANT): one Infinite Campus application connection each — credentials, settings, data.
 
 The registry keeps the tenants in memory (token checks run on the event loop and must not touch
-the database) and in the ``mock_tenants`` table, the source of truth shared by every worker.
+the database) and in the ``mock_tenants`` table, the source of truth shared by every worker; a
+generation number stored with them tells each worker when to reload (:meth:`TenantRegistry.refresh`).
 """
 
 from __future__ import annotations
@@ -56,18 +57,41 @@ class TenantExists(ValueError):
 
 
 class TenantRegistry:
+    """The tenants of one worker, in memory, kept equal to the ``mock_tenants`` table.
+
+    Every tenant write bumps a generation number in the same transaction (``tenant_rows``); :meth:`refresh`,
+    called once per request before the tenant is resolved, reads that number (one primary-key read, a few
+    µs on SQLite) and reloads the table only when it moved. A tenant created or changed through any worker
+    is therefore seen by every worker from its next request on. Reads (:meth:`get`, :meth:`by_client_id`)
+    never touch the database: the token check runs on the event loop.
+    """
+
     def __init__(self, db: Database) -> None:
         self._db = db
-        self._lock = threading.Lock()
+        self._lock = threading.Lock()  # one reload at a time, so a slower, older one never lands last
         self._by_app: dict[str, Tenant] = {}
         self._by_client: dict[str, Tenant] = {}
+        self._generation = -1  # the stored generation the maps reflect; -1: not loaded yet
+        self._stored_generation = tenant_rows.generation_reader(db)
 
     def load(self) -> None:
-        with self._db.read() as conn:
+        """Read every tenant from the database (at start, and whenever the generation moved)."""
+        with self._lock, self._db.read() as conn:
+            # The generation first: rows read after it are at least that new (PostgreSQL READ COMMITTED may
+            # show newer rows, which only costs one more reload), never older.
+            generation = tenant_rows.generation(conn)
             rows = tenant_rows.all_rows(conn)
-        with self._lock:
-            self._by_app = {row["app_name"]: _from_row(row) for row in rows}
-            self._by_client = {t.client_id: t for t in self._by_app.values()}
+            by_app = {row["app_name"]: _from_row(row) for row in rows}
+            # Readers on other threads see the old maps or the new ones, never a half-built one.
+            self._by_app, self._by_client = by_app, {t.client_id: t for t in by_app.values()}
+            self._generation = generation
+
+    def refresh(self) -> bool:
+        """Reload when another worker (or registry) changed the tenants since the last load; whether it did."""
+        if self._stored_generation.read() == self._generation:
+            return False
+        self.load()
+        return True
 
     def get(self, app_name: str) -> Tenant | None:
         return self._by_app.get(app_name)
@@ -93,36 +117,31 @@ class TenantRegistry:
             tenant_rows.insert(conn, _to_row(tenant))
             documents.bulk_load(conn, app_name, district)
             self._db.analyze(conn)
-        self._remember(tenant)
+        self.load()
         return tenant
 
     def update_settings(self, app_name: str, settings: TenantSettings) -> Tenant:
         tenant = replace(self._require(app_name), settings=settings)
         with self._db.write() as conn:
-            tenant_rows.set_settings(conn, app_name, settings.to_dict())
-        self._remember(tenant)
+            found = tenant_rows.set_settings(conn, app_name, settings.to_dict())
+        self.load()
+        if not found:  # deleted through another worker since this one last loaded
+            raise KeyError(app_name)
         return tenant
 
     def delete(self, app_name: str) -> None:
-        tenant = self._require(app_name)
+        self._require(app_name)
         with self._db.write() as conn:
             documents.drop_tenant(conn, app_name)
             snapshots.drop_tenant(conn, app_name)
             tenant_rows.delete(conn, app_name)
-        with self._lock:
-            self._by_app.pop(app_name, None)
-            self._by_client.pop(tenant.client_id, None)
+        self.load()
 
     def _require(self, app_name: str) -> Tenant:
         tenant = self.get(app_name)
         if tenant is None:
             raise KeyError(app_name)
         return tenant
-
-    def _remember(self, tenant: Tenant) -> None:
-        with self._lock:
-            self._by_app[tenant.app_name] = tenant
-            self._by_client[tenant.client_id] = tenant
 
 
 def _recipe_source(recipe: dict[str, Any]) -> str | dict[str, Any]:

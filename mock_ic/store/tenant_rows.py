@@ -1,5 +1,8 @@
 """The ``mock_tenants`` table: one row per tenant (IC-TENANT), the source of truth every worker's
 in-memory registry (mock_ic.control.tenants) is loaded from. Rows are plain dicts keyed by column name.
+
+Every function that writes the table also bumps the tenants generation (``server_meta``) in the same
+transaction, so no tenant write can leave the other workers' registries believing they are current.
 """
 
 from __future__ import annotations
@@ -8,6 +11,8 @@ from typing import Any
 
 import sqlalchemy as sa
 
+from mock_ic.store import server_meta
+from mock_ic.store.engine import Database
 from mock_ic.store.tables import tenants
 
 
@@ -30,13 +35,28 @@ def names(conn: sa.Connection) -> list[str]:
     return list(conn.execute(sa.select(tenants.c.app_name).order_by(tenants.c.app_name)).scalars())
 
 
+def generation(conn: sa.Connection) -> int:
+    """How many times the table has been written (0 before the first write)."""
+    return server_meta.generation(conn, server_meta.TENANTS_GENERATION)
+
+
+def generation_reader(db: Database) -> server_meta.CounterReader:
+    """A cheap repeated read of :func:`generation`, outside any transaction."""
+    return server_meta.CounterReader(db, server_meta.TENANTS_GENERATION)
+
+
 def insert(conn: sa.Connection, row: dict[str, Any]) -> None:
     conn.execute(sa.insert(tenants).values(**row))
+    server_meta.bump(conn, server_meta.TENANTS_GENERATION)
 
 
-def set_settings(conn: sa.Connection, app_name: str, settings: dict[str, Any]) -> None:
-    conn.execute(sa.update(tenants).where(tenants.c.app_name == app_name).values(settings=settings))
+def set_settings(conn: sa.Connection, app_name: str, settings: dict[str, Any]) -> bool:
+    """Whether the tenant was there to update."""
+    updated = conn.execute(sa.update(tenants).where(tenants.c.app_name == app_name).values(settings=settings))
+    server_meta.bump(conn, server_meta.TENANTS_GENERATION)
+    return updated.rowcount > 0
 
 
 def delete(conn: sa.Connection, app_name: str) -> None:
     conn.execute(sa.delete(tenants).where(tenants.c.app_name == app_name))
+    server_meta.bump(conn, server_meta.TENANTS_GENERATION)
