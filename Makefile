@@ -42,8 +42,18 @@ lint: $(TESTING)
 	$(BIN)/ruff check mock_ic conformance tests benchmarks
 	$(BIN)/lint-imports --no-cache
 
-bench: $(TESTING)
-	$(BIN)/python benchmarks/passback_paths.py
+# The serving benchmark (benchmarks/passback_paths.py): mock-ic against plain Flask on gunicorn (the `bench`
+# extra) and Stoplight Prism (which the benchmark installs with `npm ci` into benchmarks/prism when missing).
+# BENCH_ARGS="--seconds 2" for a quick run; results and the command of record: benchmarks/BENCHMARKS.md.
+BENCHING := $(VENV)/.installed-bench-$(SUM)
+BENCH_ARGS ?=
+
+$(BENCHING): $(TESTING)
+	$(BIN)/python -m pip install --quiet -e '.[server,test,bench]'
+	touch $@
+
+bench: $(BENCHING)
+	$(BIN)/python benchmarks/passback_paths.py $(BENCH_ARGS)
 
 clean:
 	rm -rf $(VENV) build *.egg-info .pytest_cache

@@ -1,4 +1,4 @@
-"""Benchmark of the two grade-passback hot paths of mock-ic against a bare Flask baseline.
+"""Benchmark of the two grade-passback hot paths of mock-ic against two baselines serving the same bytes.
 
 In one run on one machine, over loopback:
 
@@ -6,14 +6,26 @@ In one run on one machine, over loopback:
    validation off, the default) and wait for ``/_mock/health``;
 2. prepare data through the real API: a token, a demo class, 100 line items PUT into it (so the GET
    returns a full page of 100), an enrolled student list, result bodies over a bounded id set;
-3. capture one GET and one PUT answer and start ``benchmarks/bare_flask.py``, served the same way
-   (uvicorn, one worker, Flask behind a2wsgi), replaying those bytes without database or auth;
-4. drive ``GET .../classes/{id}/lineItems?limit=100`` and ``PUT .../results/{id}`` on both servers
-   with the same closed-loop client (fixed concurrency, keep-alive connections), interleaved;
-5. report requests/s, p50 and p99 latency, the CPU each side used, and the ratio mock / bare;
-6. time the demo tenant's generation and creation and measure its peak memory in subprocesses.
+3. capture one GET and one PUT answer and start the baselines, which answer those bytes without
+   database or auth:
 
-    python benchmarks/passback_paths.py [--seconds N] [--concurrency C] [--json out.json]
+   - ``flask``: ``benchmarks/bare_flask.py``, plain Flask on gunicorn with one sync worker (baseline (a)
+     of issue 13);
+   - ``prism``: Stoplight Prism (``benchmarks/prism/``, installed there with ``npm ci`` when missing)
+     serving a document cut from ``openapi/oneroster-v1p2-gradebook.yaml`` whose examples are the
+     captured answers (baseline (b));
+   - ``flask-uvicorn`` (optional): the same Flask app on uvicorn behind a2wsgi, as FlaskApp served it;
+
+   and check that each answers the same status, headers and body (Prism: the same JSON value);
+4. drive ``GET .../classes/{id}/lineItems?limit=100`` and ``PUT .../results/{id}`` on every server
+   with the same closed-loop client (fixed concurrency, keep-alive where the server allows it), the
+   servers alternating round by round;
+5. report requests/s, p50 and p99 latency, the CPU each server used per request, the ratios of
+   mock-ic to each baseline against the issue's targets;
+6. time ``mock-ic serve`` -> first healthy answer, on the existing data dir and on fresh ones;
+7. time the demo tenant's generation and creation and measure its peak memory in subprocesses.
+
+    python benchmarks/passback_paths.py [--seconds N] [--rounds R] [--baselines flask prism] [--json out.json]
 
 The figures and how to read them: benchmarks/BENCHMARKS.md.
 """
@@ -35,6 +47,7 @@ import resource
 import signal
 import socket
 import sqlite3
+import statistics
 import subprocess
 import sys
 import tempfile
@@ -51,6 +64,11 @@ import httpx
 
 HERE = Path(__file__).resolve().parent
 ROOT = HERE.parent
+if str(HERE) not in sys.path:  # imported by the other benchmarks, or from elsewhere
+    sys.path.insert(0, str(HERE))
+
+from prism import baseline as prism_baseline  # noqa: E402  (benchmarks/prism: the Prism baseline)
+
 HOST = "127.0.0.1"
 APP = "demo"
 CLIENT_ID, CLIENT_SECRET = "mock-ic-demo", "mock-ic-demo-secret"
@@ -59,13 +77,39 @@ ROSTER = f"/campus/api/oneroster/v1p2/{APP}/ims/oneroster/rostering/v1p2"
 GRADEBOOK = f"/campus/api/oneroster/v1p2/{APP}/ims/oneroster/gradebook/v1p2"
 LINE_ITEMS = 100  # PUT into the class, so that ?limit=100 returns a full page
 RESULT_IDS = 200  # the bounded set of result sourcedIds the PUT load cycles through
-TARGET_RATIO = 0.5  # the issue's target: mock-ic >= 0.5 x bare Flask on both paths
+MOCK = "mock-ic"
+BASELINES = {  # name -> what it is, for the report
+    "flask": "plain Flask on gunicorn, one sync worker",
+    "prism": "Stoplight Prism, static examples of our spec",
+    "flask-uvicorn": "plain Flask on uvicorn behind a2wsgi (as connexion's FlaskApp serves)",
+}
+GET, PUT = "GET lineItems", "PUT result"
+# Issue 13's targets: mock-ic req/s >= factor x the baseline's, per endpoint.
+TARGETS = {(GET, "flask"): 0.6, (PUT, "flask"): 0.5, (GET, "prism"): 2.0}
+STARTUP_TARGETS = {"existing": 2.0, "fresh": 3.0}  # seconds, issue 13 point 4 (warm venv)
 REPLAYED_HEADERS = ("content-type", "x-total-count", "link")
 CLK_TCK = os.sysconf("SC_CLK_TCK")
 
 
 # --------------------------------------------------------------------------------------------------
-# Server processes
+# Requests and server processes
+
+
+@dataclass(frozen=True)
+class Request:
+    method: str
+    path: str
+    body: bytes = b""
+    headers: tuple[tuple[str, str], ...] = ()
+
+    def raw(self, host: str) -> bytes:
+        lines = [f"{self.method} {self.path} HTTP/1.1", f"Host: {host}", *(f"{k}: {v}" for k, v in self.headers)]
+        if self.body or self.method in ("PUT", "POST"):
+            lines.append(f"Content-Length: {len(self.body)}")
+        return ("\r\n".join(lines) + "\r\n\r\n").encode("latin-1") + self.body
+
+
+HEALTH = Request("GET", "/_mock/health")
 
 
 def free_port() -> int:
@@ -81,6 +125,8 @@ class Server:
     port: int
     log: Path
     ready_s: float = 0.0  # process start -> first healthy answer
+    ready_cpu_s: float = 0.0  # CPU the server had used by then
+    health: Request = HEALTH  # what answers 200 once the server is up
 
     @property
     def base(self) -> str:
@@ -88,22 +134,29 @@ class Server:
 
     def cpu_seconds(self) -> float:
         """user + system CPU of the server process (all its threads) and of the worker processes it
-        started (``--workers`` > 1), from /proc."""
+        started (``--workers`` > 1, gunicorn's worker), from /proc."""
         return _process_tree_cpu(self.proc.pid)
 
     def peak_rss_mib(self) -> float | None:
-        for line in Path(f"/proc/{self.proc.pid}/status").read_text().splitlines():
-            if line.startswith("VmHWM:"):
-                return int(line.split()[1]) / 1024
-        return None
+        """Peak resident memory of the server process and its children (summed)."""
+        return _process_tree_hwm_kib(self.proc.pid) / 1024
+
+
+def _children(pid: int) -> list[int]:
+    children = Path(f"/proc/{pid}/task/{pid}/children")
+    return [int(k) for k in children.read_text().split()] if children.exists() else []
 
 
 def _process_tree_cpu(pid: int) -> float:
     stat = Path(f"/proc/{pid}/stat").read_text()
     after_comm = stat[stat.rindex(")") + 2:].split()
-    children = Path(f"/proc/{pid}/task/{pid}/children")
-    kids = [int(k) for k in children.read_text().split()] if children.exists() else []
-    return (int(after_comm[11]) + int(after_comm[12])) / CLK_TCK + sum(_process_tree_cpu(k) for k in kids)
+    return (int(after_comm[11]) + int(after_comm[12])) / CLK_TCK + sum(_process_tree_cpu(k) for k in _children(pid))
+
+
+def _process_tree_hwm_kib(pid: int) -> int:
+    hwm = next((int(line.split()[1]) for line in Path(f"/proc/{pid}/status").read_text().splitlines()
+                if line.startswith("VmHWM:")), 0)
+    return hwm + sum(_process_tree_hwm_kib(k) for k in _children(pid))
 
 
 def busy_cpu_seconds() -> float:
@@ -113,31 +166,36 @@ def busy_cpu_seconds() -> float:
     return (user + nice + system + irq + softirq + steal) / CLK_TCK
 
 
-def wait_healthy(server: Server, started: float, deadline_s: float = 120.0) -> None:
-    """Poll /_mock/health until it answers 200, the process dies or the deadline passes."""
+def wait_healthy(server: Server, started: float, deadline_s: float = 120.0, poll_s: float = 0.05) -> None:
+    """Send ``server.health`` until it answers 200, the process dies or the deadline passes."""
     deadline = started + deadline_s
+    probe = server.health
     with httpx.Client(timeout=2.0) as client:
         while True:
             try:
-                if client.get(f"{server.base}/_mock/health").status_code == 200:
+                response = client.request(probe.method, server.base + probe.path, content=probe.body or None,
+                                          headers=dict(probe.headers))
+                if response.status_code == 200:
                     server.ready_s = time.monotonic() - started
+                    server.ready_cpu_s = server.cpu_seconds()
                     return
             except httpx.TransportError:
                 pass
             if server.proc.poll() is not None or time.monotonic() > deadline:
                 raise RuntimeError(f"{server.name} did not come up; its log:\n{server.log.read_text()}")
-            time.sleep(0.05)  # polling interval of a deadline-bounded wait
+            time.sleep(poll_s)  # polling interval of a deadline-bounded wait
 
 
 @contextlib.contextmanager
-def serving(name: str, cmd: list[str], port: int, workdir: Path) -> Iterator[Server]:
+def serving(name: str, cmd: list[str], port: int, workdir: Path, *, health: Request = HEALTH,
+            poll_s: float = 0.05) -> Iterator[Server]:
     log = workdir / f"{name}.log"
     with log.open("wb") as out:
         started = time.monotonic()
         proc = subprocess.Popen(cmd, stdout=out, stderr=subprocess.STDOUT, cwd=ROOT)
-    server = Server(name, proc, port, log)
+    server = Server(name, proc, port, log, health=health)
     try:
-        wait_healthy(server, started)
+        wait_healthy(server, started, poll_s=poll_s)
         yield server
     finally:
         proc.send_signal(signal.SIGINT)
@@ -148,22 +206,18 @@ def serving(name: str, cmd: list[str], port: int, workdir: Path) -> Iterator[Ser
             proc.wait()
 
 
+def mock_command(port: int, data_dir: Path, server_src: Path | None) -> list[str]:
+    """``mock-ic serve`` from this tree, or from ``server_src`` (its PYTHONPATH wins over the editable
+    install; ``-P`` keeps the working directory off sys.path)."""
+    cmd = [sys.executable, "-m", "mock_ic.cli", "serve", "--port", str(port), "--data-dir", str(data_dir),
+           "--log-level", "warning"]
+    if server_src is None:
+        return cmd
+    return ["env", f"PYTHONPATH={server_src}", sys.executable, "-P", *cmd[1:]]
+
+
 # --------------------------------------------------------------------------------------------------
 # Preparing data through the real API
-
-
-@dataclass(frozen=True)
-class Request:
-    method: str
-    path: str
-    body: bytes = b""
-    headers: tuple[tuple[str, str], ...] = ()
-
-    def raw(self, host: str) -> bytes:
-        lines = [f"{self.method} {self.path} HTTP/1.1", f"Host: {host}", *(f"{k}: {v}" for k, v in self.headers)]
-        if self.body or self.method in ("PUT", "POST"):
-            lines.append(f"Content-Length: {len(self.body)}")
-        return ("\r\n".join(lines) + "\r\n\r\n").encode("latin-1") + self.body
 
 
 @dataclass
@@ -228,7 +282,7 @@ def prepare(base: str) -> Workload:
 
 
 def capture(base: str, request: Request, expected: int) -> dict[str, Any]:
-    """One answer of the mock (status, replayable headers, body) for the bare Flask replay."""
+    """One answer of the mock (status, replayable headers, body) for the baselines to replay."""
     with httpx.Client(base_url=base, timeout=30.0) as client:
         response = client.request(request.method, request.path, content=request.body, headers=dict(request.headers))
     if response.status_code != expected:
@@ -241,55 +295,133 @@ def capture(base: str, request: Request, expected: int) -> dict[str, Any]:
     }
 
 
+def check_answer(server: Server, request: Request, captured: dict[str, Any]) -> dict[str, Any]:
+    """Does ``server`` answer ``request`` as mock-ic did? Status, replayed headers, body bytes and JSON
+    value, and Prism's report of request/response violations (its ``sl-violations`` header)."""
+    with httpx.Client(base_url=server.base, timeout=30.0) as client:
+        response = client.request(request.method, request.path, content=request.body or None,
+                                  headers=dict(request.headers))
+    body = base64.b64decode(captured["body_b64"])
+    try:
+        same_json = response.json() == json.loads(body)
+    except ValueError:
+        same_json = False
+    headers = {k: response.headers.get(k) for k in REPLAYED_HEADERS}
+    check = {
+        "status": response.status_code, "bytes": len(response.content), "captured_bytes": len(body),
+        "same_bytes": response.content == body, "same_json": same_json,
+        "same_headers": all(headers[k] == v for k, v in captured["headers"].items()),
+        "violations": response.headers.get("sl-violations"),
+    }
+    problems = []
+    if check["status"] != captured["status"]:
+        problems.append(f"status {check['status']} (mock-ic {captured['status']}): {response.text[:300]}")
+    if not same_json:
+        problems.append("another body")
+    if not check["same_headers"]:
+        problems.append(f"other headers {headers} (mock-ic {captured['headers']})")
+    if check["violations"]:
+        problems.append(f"Prism reports violations: {check['violations'][:500]}")
+    check["problems"] = problems
+    return check
+
+
+def without_credentials(server: Server, request: Request) -> dict[str, Any]:
+    """The status ``server`` answers ``request`` without its Authorization and vendor headers."""
+    with httpx.Client(base_url=server.base, timeout=30.0) as client:
+        response = client.request(request.method, request.path, content=request.body or None)
+    return {"status": response.status_code}
+
+
+# --------------------------------------------------------------------------------------------------
+# The baselines
+
+
+def baseline_command(name: str, port: int, replay_file: Path, prism_document: Path | None) -> list[str]:
+    if name in ("flask", "flask-uvicorn"):
+        server = "gunicorn" if name == "flask" else "uvicorn"
+        return [sys.executable, str(HERE / "bare_flask.py"), "--server", server, "--port", str(port),
+                "--replay", str(replay_file)]
+    if name == "prism":
+        assert prism_document is not None
+        return prism_baseline.command(prism_document, HOST, port)
+    raise ValueError(name)
+
+
+def write_prism_document(replay: dict[str, Any], path: Path) -> None:
+    bodies = {key: base64.b64decode(captured["body_b64"]) for key, captured in replay.items()}
+    path.write_text(json.dumps(prism_baseline.example_document(replay, bodies)), encoding="utf-8")
+
+
 # --------------------------------------------------------------------------------------------------
 # The load generator
 
 
 class RawConnection:
-    """A minimal HTTP/1.1 keep-alive client connection: pre-built request bytes in, (status, size) out."""
+    """A minimal HTTP/1.1 client connection: pre-built request bytes in, (status, size) out.
 
-    def __init__(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
-        self.reader = reader
-        self.writer = writer
+    Keep-alive while the server allows it; when an answer says ``Connection: close`` (gunicorn's sync
+    worker closes after every answer) the next request opens a new connection first, inside its own
+    timing, as any client of that server must.
+    """
+
+    def __init__(self, port: int, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        self.port = port
+        self.reader: asyncio.StreamReader | None = reader
+        self.writer: asyncio.StreamWriter | None = writer
+        self.opened = 1
+
+    @staticmethod
+    async def _connect(port: int) -> tuple[asyncio.StreamReader, asyncio.StreamWriter]:
+        reader, writer = await asyncio.open_connection(HOST, port)
+        writer.transport.get_extra_info("socket").setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+        return reader, writer
 
     @classmethod
     async def open(cls, port: int) -> RawConnection:
-        reader, writer = await asyncio.open_connection(HOST, port)
-        writer.transport.get_extra_info("socket").setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
-        return cls(reader, writer)
+        return cls(port, *await cls._connect(port))
 
     async def send(self, raw: bytes) -> tuple[int, int]:
-        self.writer.write(raw)
-        head = await self.reader.readuntil(b"\r\n\r\n")
+        if self.writer is None:
+            self.reader, self.writer = await self._connect(self.port)
+            self.opened += 1
+        reader, writer = self.reader, self.writer
+        assert reader is not None
+        writer.write(raw)
+        head = await reader.readuntil(b"\r\n\r\n")
         status = int(head[9:12])
         lower = head.lower()
         at = lower.find(b"\r\ncontent-length:")
         if at >= 0:
             end = lower.find(b"\r\n", at + 2)
             size = int(head[at + 17:end])
-            await self.reader.readexactly(size)
+            await reader.readexactly(size)
         elif b"\r\ntransfer-encoding: chunked" in lower:
             size = 0
             while True:
-                chunk = int((await self.reader.readuntil(b"\r\n")).split(b";")[0], 16)
-                await self.reader.readexactly(chunk + 2)
+                chunk = int((await reader.readuntil(b"\r\n")).split(b";")[0], 16)
+                await reader.readexactly(chunk + 2)
                 size += chunk
                 if chunk == 0:
                     break
         else:
             raise RuntimeError(f"response without a length: {head[:200]!r}")
         if b"\r\nconnection: close" in lower:
-            raise ConnectionResetError("server closed the keep-alive connection")
+            await self.close()
         return status, size
 
     async def close(self) -> None:
-        self.writer.close()
-        with contextlib.suppress(OSError):
-            await self.writer.wait_closed()
+        writer, self.reader, self.writer = self.writer, None, None
+        if writer is not None:
+            writer.close()
+            with contextlib.suppress(OSError):
+                await writer.wait_closed()
 
 
 class HttpxConnection:
     """The same interface over one httpx.AsyncClient per worker (for comparing client overhead)."""
+
+    opened = 1  # httpx reconnects by itself; not counted
 
     def __init__(self, port: int) -> None:
         self.client = httpx.AsyncClient(base_url=f"http://{HOST}:{port}", timeout=30.0,
@@ -318,6 +450,7 @@ class Measurement:
     server_cpu: float
     other_cpu: float
     warmup_statuses: Counter[int]
+    connections_opened: int = 0  # during warm-up and window: more than `concurrency` when the server closes them
 
 
 @dataclass
@@ -343,7 +476,9 @@ class LoadResult:
     server_cpu_ms_per_request: float
     other_cpu_percent: float  # every other process on the machine (other load skews the cell)
     requests_per_s_by_round: list[float] = field(default_factory=list)
+    server_cpu_ms_per_request_by_round: list[float] = field(default_factory=list)
     warmup_statuses: dict[str, int] = field(default_factory=dict)
+    connections_opened: int = 0
 
 
 def percentile(sorted_values: list[int], q: float) -> float:
@@ -403,7 +538,7 @@ async def drive(server: Server, measured: list[Request], warmup: list[Request], 
     client_cpu = cpu["client1"] - cpu["client0"]
     return Measurement(samples=samples, seconds=seconds, client_cpu=client_cpu, server_cpu=server_cpu,
                        other_cpu=max(0.0, cpu["all1"] - cpu["all0"] - server_cpu - client_cpu),
-                       warmup_statuses=warm_statuses)
+                       warmup_statuses=warm_statuses, connections_opened=sum(c.opened for c in connections))
 
 
 def summarise(server: str, endpoint: str, parts: list[Measurement], *, client: str, concurrency: int,
@@ -430,7 +565,10 @@ def summarise(server: str, endpoint: str, parts: list[Measurement], *, client: s
         server_cpu_ms_per_request=(1000 * server_cpu / n) if n else math.nan,
         other_cpu_percent=100 * sum(part.other_cpu for part in parts) / wall,
         requests_per_s_by_round=[len(part.samples) / part.seconds for part in parts],
+        server_cpu_ms_per_request_by_round=[1000 * part.server_cpu / len(part.samples) if part.samples else math.nan
+                                            for part in parts],
         warmup_statuses={str(k): v for k, v in sorted(warm.items())},
+        connections_opened=sum(part.connections_opened for part in parts),
     )
 
 
@@ -445,7 +583,7 @@ class Cell:
 def measure(cells: list[Cell], servers_of: Mapping[str, tuple[Server, ...]],
             args: argparse.Namespace) -> list[LoadResult]:
     """Each cell on each of its servers, the servers alternating round by round so that a change
-    in the machine's load during the run hits both alike."""
+    in the machine's load during the run hits all of them alike."""
     results = []
     for cell in cells:
         servers = servers_of[cell.endpoint]
@@ -461,7 +599,7 @@ def measure(cells: list[Cell], servers_of: Mapping[str, tuple[Server, ...]],
             result = summarise(server.name, cell.endpoint, parts[server.name], client=args.client,
                                concurrency=args.concurrency, expected=cell.expected)
             if result.unexpected:
-                print(f"    WARNING: {result.unexpected} unexpected statuses {result.statuses}")
+                print(f"    WARNING: {server.name}: {result.unexpected} unexpected statuses {result.statuses}")
             results.append(result)
     return results
 
@@ -469,10 +607,9 @@ def measure(cells: list[Cell], servers_of: Mapping[str, tuple[Server, ...]],
 def decomposition_cells(work: Workload) -> list[Cell]:
     """Cheaper requests than the two measured ones, to see the fixed cost per request of each layer."""
     headers = work.get_line_items.headers
-    health = Request("GET", "/_mock/health")  # routing + middleware only: no auth, no database
     one_class = Request("GET", f"{ROSTER}/classes/{work.class_id}", b"", headers)
     one_item = Request("GET", f"{GRADEBOOK}/classes/{work.class_id}/lineItems?limit=1", b"", headers)
-    return [Cell("GET health", [health], [health], frozenset({200})),
+    return [Cell("GET health", [HEALTH], [HEALTH], frozenset({200})),  # routing + middleware only
             Cell("GET class", [one_class], [one_class], frozenset({200})),
             Cell("GET lineItems limit=1", [one_item], [one_item], frozenset({200}))]
 
@@ -485,6 +622,28 @@ def run_load(coro_factory: Callable[[], Any]) -> Any:
         return asyncio.run(coro_factory())
     with asyncio.Runner(loop_factory=uvloop.new_event_loop) as runner:
         return runner.run(coro_factory())
+
+
+def ratios(results: list[LoadResult]) -> dict[str, dict[str, Any]]:
+    """mock-ic against each baseline, per endpoint: req/s and CPU per request, overall and round by
+    round (the rounds alternate, so a round's ratio compares servers measured seconds apart)."""
+    out: dict[str, dict[str, Any]] = {}
+    for endpoint in dict.fromkeys(r.endpoint for r in results):
+        mock = next((r for r in results if r.endpoint == endpoint and r.server == MOCK), None)
+        if mock is None:
+            continue
+        for base in (r for r in results if r.endpoint == endpoint and r.server != MOCK):
+            target = TARGETS.get((endpoint, base.server))
+            throughput = mock.requests_per_s / base.requests_per_s if base.requests_per_s else math.nan
+            by_round = [m / b for m, b in zip(mock.requests_per_s_by_round, base.requests_per_s_by_round, strict=True)
+                        if b]
+            out.setdefault(endpoint, {})[base.server] = {
+                "throughput": throughput, "throughput_by_round": by_round,
+                "cpu_per_request": mock.server_cpu_ms_per_request / base.server_cpu_ms_per_request,
+                "p50_ms": [mock.p50_ms, base.p50_ms], "p99_ms": [mock.p99_ms, base.p99_ms],
+                "target": target, "met": None if target is None else throughput >= target,
+            }
+    return out
 
 
 # The shape of the enrollment check each PUT result runs (mock_ic/oneroster/gradebook.py _require_enrolled).
@@ -502,6 +661,32 @@ def query_plans(db_file: Path) -> dict[str, Any]:
         plan = con.execute(f"EXPLAIN QUERY PLAN {ENROLLMENT_CHECK}", ("x",) * 6).fetchall()
         has_stats = con.execute("SELECT count(*) FROM sqlite_master WHERE name = 'sqlite_stat1'").fetchone()[0]
     return {"enrollment_check": "; ".join(row[-1] for row in plan), "sqlite_stat1": bool(has_stats)}
+
+
+# --------------------------------------------------------------------------------------------------
+# Start-up: `mock-ic serve` -> first 200 from /_mock/health
+
+
+def measure_startup(existing: Path, workdir: Path, runs: int, server_src: Path | None) -> dict[str, Any]:
+    """``runs`` starts on ``existing`` (the data dir the load ran on) and as many on fresh data dirs,
+    alternating; each until /_mock/health first answers 200 (polled every 20 ms), then stopped."""
+    samples: dict[str, list[dict[str, float]]] = {"existing": [], "fresh": []}
+    for run in range(runs):
+        kinds = ("existing", "fresh") if run % 2 == 0 else ("fresh", "existing")
+        for kind in kinds:
+            data_dir = existing if kind == "existing" else workdir / f"fresh-data-{run}"
+            port = free_port()
+            print(f"  start-up {run + 1}/{runs}, {kind} data dir ...", flush=True)
+            with serving(f"startup-{kind}-{run}", mock_command(port, data_dir, server_src), port, workdir,
+                         poll_s=0.02) as server:
+                samples[kind].append({"ready_s": server.ready_s, "cpu_s": server.ready_cpu_s})
+    summary: dict[str, Any] = {"runs": samples, "targets_s": STARTUP_TARGETS}
+    for kind, values in samples.items():
+        ready = [v["ready_s"] for v in values]
+        if ready:
+            summary[kind] = {"min_s": min(ready), "median_s": statistics.median(ready), "max_s": max(ready),
+                             "met": max(ready) < STARTUP_TARGETS[kind]}
+    return summary
 
 
 # --------------------------------------------------------------------------------------------------
@@ -574,6 +759,9 @@ def measure_seed(workdir: Path, today: date) -> dict[str, Any]:
 
 
 # --------------------------------------------------------------------------------------------------
+
+
+# --------------------------------------------------------------------------------------------------
 # Machine, report
 
 
@@ -588,7 +776,7 @@ def machine() -> dict[str, Any]:
                        if line.startswith("PRETTY_NAME="))
     packages = {}
     for name in ("connexion", "flask", "uvicorn", "a2wsgi", "starlette", "sqlalchemy", "uvloop", "httptools",
-                 "httpx", "orjson"):
+                 "httpx", "orjson", "gunicorn"):
         with contextlib.suppress(metadata.PackageNotFoundError):
             packages[name] = metadata.version(name)
     return {
@@ -597,52 +785,78 @@ def machine() -> dict[str, Any]:
     }
 
 
-def source_fingerprint() -> dict[str, Any]:
+def node_version() -> str | None:
+    with contextlib.suppress(OSError, subprocess.SubprocessError):
+        return subprocess.run(["node", "--version"], capture_output=True, text=True, timeout=30).stdout.strip()
+    return None
+
+
+def source_fingerprint(root: Path = ROOT) -> dict[str, Any]:
     """Which mock-ic code was measured: a digest of mock_ic/ and openapi/ and their newest change."""
-    files = sorted([*ROOT.glob("mock_ic/**/*.py"), *ROOT.glob("openapi/*.yaml")])
+    files = sorted([*root.glob("mock_ic/**/*.py"), *root.glob("openapi/*.yaml")])
     digest = hashlib.sha1()
     for path in files:
-        digest.update(str(path.relative_to(ROOT)).encode() + b"\0" + path.read_bytes())
+        digest.update(str(path.relative_to(root)).encode() + b"\0" + path.read_bytes())
     newest = max(files, key=lambda p: p.stat().st_mtime)
-    return {"sha1": digest.hexdigest()[:12], "files": len(files), "newest": str(newest.relative_to(ROOT)),
+    return {"root": str(root), "sha1": digest.hexdigest()[:12], "files": len(files),
+            "newest": str(newest.relative_to(root)),
             "newest_mtime": datetime.fromtimestamp(newest.stat().st_mtime).isoformat(timespec="seconds")}
 
 
+def _load_row(r: dict[str, Any]) -> str:
+    return (f"{r['endpoint']:<22}{r['server']:<14}{r['requests_per_s']:>8.0f}{r['p50_ms']:>9.2f}{r['p99_ms']:>9.2f}"
+            f"{r['server_cpu_percent']:>9.0f}{r['server_cpu_ms_per_request']:>11.3f}"
+            f"{r['client_cpu_percent']:>9.0f}{r['other_cpu_percent']:>8.0f}{r['connections_opened']:>7}  "
+            f"{'/'.join(f'{x:.0f}' for x in r['requests_per_s_by_round']):<22}{r['statuses']}")
+
+
 def print_report(report: dict[str, Any]) -> None:
-    m = report["machine"]
+    m, cfg = report["machine"], report["config"]
     print(f"\nmachine: {m['nproc']} CPU(s) {m['cpu_model']}, {m['ram_gib']} GiB, Python {m['python']}, {m['os']}; "
           f"load average before {report['loadavg_before'][0]:.2f}, after {report['loadavg_after'][0]:.2f}")
-    print(f"client: {report['config']['client']}, concurrency {report['config']['concurrency']}, "
-          f"{report['config']['seconds']} s measured per endpoint and server in {report['config']['rounds']} "
-          f"alternating rounds, after {report['config']['warmup']} s warm-up\n")
-    header = (f"{'endpoint':<22}{'server':<8}{'req/s':>9}{'p50 ms':>9}{'p99 ms':>9}{'srv CPU%':>10}"
-              f"{'srv ms/req':>11}{'cli CPU%':>10}{'other%':>8}  {'req/s by round':<16}statuses")
+    print(f"client: {cfg['client']}, concurrency {cfg['concurrency']}, {cfg['seconds']} s measured per endpoint and "
+          f"server in {cfg['rounds']} alternating rounds, after {cfg['warmup']} s warm-up")
+    for name, server in report["servers"].items():
+        print(f"  {name:<14}{server['what']}; healthy after {server['ready_s']:.2f} s, "
+              f"peak RSS {server['peak_rss_mib']:.0f} MiB, log {server['log_bytes']:,} bytes"
+              f"{'; ' + server['version'] if server.get('version') else ''}")
+    for name, checks in report.get("answers", {}).items():
+        for endpoint, check in checks.items():
+            if "bytes" not in check:
+                print(f"  {name} answers the GET {endpoint}: {check['status']}")
+                continue
+            same = "the same bytes" if check["same_bytes"] else (
+                f"the same JSON in {check['bytes']:,} bytes (mock-ic {check['captured_bytes']:,})"
+                if check["same_json"] else "ANOTHER body")
+            verdict = "; ".join(check["problems"]) or "measured"
+            print(f"  {name} answers {endpoint}: {check['status']}, {same}: {verdict}")
+    print()
+    header = (f"{'endpoint':<22}{'server':<14}{'req/s':>8}{'p50 ms':>9}{'p99 ms':>9}{'srv CPU%':>9}"
+              f"{'srv ms/req':>11}{'cli CPU%':>9}{'other%':>8}{'conns':>7}  {'req/s by round':<22}statuses")
     print(header)
     print("-" * len(header))
-    for r in report["load"]:
-        print(f"{r['endpoint']:<22}{r['server']:<8}{r['requests_per_s']:>9.0f}{r['p50_ms']:>9.2f}{r['p99_ms']:>9.2f}"
-              f"{r['server_cpu_percent']:>10.0f}{r['server_cpu_ms_per_request']:>11.3f}"
-              f"{r['client_cpu_percent']:>10.0f}{r['other_cpu_percent']:>8.0f}  "
-              f"{'/'.join(f'{x:.0f}' for x in r['requests_per_s_by_round']):<16}{r['statuses']}")
-    for r in report.get("decomposition", []):
-        print(f"{r['endpoint']:<22}{r['server']:<8}{r['requests_per_s']:>9.0f}{r['p50_ms']:>9.2f}{r['p99_ms']:>9.2f}"
-              f"{r['server_cpu_percent']:>10.0f}{r['server_cpu_ms_per_request']:>11.3f}"
-              f"{r['client_cpu_percent']:>10.0f}{r['other_cpu_percent']:>8.0f}  "
-              f"{'/'.join(f'{x:.0f}' for x in r['requests_per_s_by_round']):<16}{r['statuses']}")
+    for r in [*report["load"], *report.get("decomposition", [])]:
+        print(_load_row(r))
     print()
-    for endpoint, ratio in report["ratios"].items():
-        verdict = "met" if ratio["throughput"] >= TARGET_RATIO else "NOT met"
-        print(f"{endpoint}: mock/bare throughput {ratio['throughput']:.2f} (target >= {TARGET_RATIO}: {verdict}); "
-              f"p50 {ratio['p50_ms_mock']:.2f} vs {ratio['p50_ms_bare']:.2f} ms; "
-              f"server CPU per request {ratio['cpu_per_request']:.1f}x bare")
+    for endpoint, versus in report["ratios"].items():
+        for base, ratio in versus.items():
+            target = ratio["target"]
+            verdict = "" if target is None else f" (target >= {target}: {'met' if ratio['met'] else 'NOT met'})"
+            by_round = ", ".join(f"{x:.2f}" for x in ratio["throughput_by_round"])
+            print(f"{endpoint}: mock-ic / {base} req/s {ratio['throughput']:.2f}{verdict}, by round {by_round}; "
+                  f"server CPU per request {ratio['cpu_per_request']:.2f} x {base}")
     src = report["mock_ic_source"]
-    print(f"\nmock_ic sources {src['sha1']} ({src['files']} files, newest {src['newest']} {src['newest_mtime']})")
-    st = report["startup"]
-    print(f"mock-ic serve on a fresh data dir -> healthy in {st['mock_ready_s']:.2f} s "
-          f"(bare Flask {st['bare_ready_s']:.2f} s); peak RSS after the load: mock {st['mock_peak_rss_mib']:.0f} MiB, "
-          f"bare {st['bare_peak_rss_mib']:.0f} MiB")
+    print(f"\nmock_ic sources {src['sha1']} ({src['files']} files under {src['root']}, newest {src['newest']} "
+          f"{src['newest_mtime']})")
     print(f"enrollment check plan on the served database: {report['query_plans']['enrollment_check']} "
           f"(ANALYZE statistics: {'yes' if report['query_plans']['sqlite_stat1'] else 'no'})")
+    if "startup" in report:
+        st = report["startup"]
+        for kind in ("existing", "fresh"):
+            if kind in st:
+                runs = ", ".join(f"{v['ready_s']:.2f}" for v in st["runs"][kind])
+                print(f"mock-ic serve -> healthy, {kind} data dir: {runs} s (median {st[kind]['median_s']:.2f}; "
+                      f"target < {st['targets_s'][kind]} s: {'met' if st[kind]['met'] else 'NOT met'})")
     if "seed" not in report:
         return
     s = report["seed"]
@@ -659,26 +873,42 @@ def print_report(report: dict[str, Any]) -> None:
 # --------------------------------------------------------------------------------------------------
 
 
-def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(description="mock-ic vs bare Flask on the passback paths")
-    parser.add_argument("--seconds", type=float, default=10.0,
-                        help="measured seconds per endpoint and server (default 10)")
+def parse_args(argv: list[str] | None) -> argparse.Namespace:
+    parser = argparse.ArgumentParser(description="mock-ic vs plain Flask and Prism on the passback paths")
+    parser.add_argument("--seconds", type=float, default=12.0,
+                        help="measured seconds per endpoint and server, over all rounds (default 12)")
+    parser.add_argument("--rounds", type=int, default=4,
+                        help="split each cell's measured seconds into this many rounds, the servers alternating "
+                             "(default 4)")
     parser.add_argument("--warmup", type=float, default=2.0,
                         help="warm-up seconds before a server's first round of a cell (default 2; later rounds 0.5)")
-    parser.add_argument("--rounds", type=int, default=2,
-                        help="split each cell's measured seconds into this many rounds, mock and bare alternating")
     parser.add_argument("--concurrency", type=int, default=8, help="connections, each closed-loop (default 8)")
     parser.add_argument("--client", choices=("raw", "httpx"), default="raw",
                         help="load client: raw asyncio HTTP/1.1 (default) or httpx.AsyncClient")
-    parser.add_argument("--json", type=Path, help="also write the full report as JSON here")
+    parser.add_argument("--baselines", nargs="+", choices=tuple(BASELINES), default=["flask", "prism"],
+                        help="servers mock-ic is compared with (default: flask prism)")
+    parser.add_argument("--startup-runs", type=int, default=3,
+                        help="timed mock-ic start-ups on the existing data dir and on fresh ones (3 each; 0: none)")
     parser.add_argument("--decompose", action="store_true",
                         help="also measure cheaper requests (health, one class, a 1-item page) to split the cost")
     parser.add_argument("--skip-seed", action="store_true", help="skip the seed time / memory subprocesses")
+    parser.add_argument("--server-src", type=Path,
+                        help="serve mock-ic from this source tree (e.g. `git archive <commit> | tar -x -C DIR`)")
+    parser.add_argument("--json", type=Path, help="also write the full report as JSON here")
     parser.add_argument("--today", type=date.fromisoformat, default=date.today(), help=argparse.SUPPRESS)
     parser.add_argument("--seed-probe", choices=("create", "trace"), help=argparse.SUPPRESS)
     parser.add_argument("--probe-dir", type=Path, help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
+    if args.server_src is not None:
+        args.server_src = args.server_src.resolve()
+        if not (args.server_src / "mock_ic" / "cli.py").is_file():
+            parser.error(f"--server-src {args.server_src}: no mock_ic/cli.py there")
+    args.baselines = list(dict.fromkeys(args.baselines))
+    return args
 
+
+def main(argv: list[str] | None = None) -> int:
+    args = parse_args(argv)
     if args.seed_probe:
         print(json.dumps(seed_probe(args.seed_probe, args.probe_dir, args.today)))
         return 0
@@ -688,17 +918,22 @@ def main(argv: list[str] | None = None) -> int:
         "command": " ".join([Path(sys.executable).name, *sys.argv]),
         "machine": machine(),
         "loadavg_before": os.getloadavg(),
-        "mock_ic_source": source_fingerprint(),
+        "mock_ic_source": source_fingerprint(args.server_src or ROOT),
         "config": {"seconds": args.seconds, "warmup": args.warmup, "rounds": args.rounds,
-                   "concurrency": args.concurrency,
-                   "client": args.client, "line_items": LINE_ITEMS, "result_ids": RESULT_IDS},
+                   "concurrency": args.concurrency, "client": args.client, "baselines": args.baselines,
+                   "line_items": LINE_ITEMS, "result_ids": RESULT_IDS},
     }
+    versions = {"flask": f"gunicorn {report['machine']['packages'].get('gunicorn')}",
+                "flask-uvicorn": f"uvicorn {report['machine']['packages'].get('uvicorn')}"}
+    if "prism" in args.baselines:
+        versions["prism"] = f"{prism_baseline.PACKAGE} {prism_baseline.ensure_installed()}, node {node_version()}"
     with tempfile.TemporaryDirectory(prefix="mock-ic-bench-") as tmp:
         workdir = Path(tmp)
-        mock_port, bare_port = free_port(), free_port()
-        mock_cmd = [sys.executable, "-m", "mock_ic.cli", "serve", "--port", str(mock_port),
-                    "--data-dir", str(workdir / "data"), "--log-level", "warning"]
-        with serving("mock", mock_cmd, mock_port, workdir) as mock:
+        data_dir = workdir / "data"
+        mock_port = free_port()
+        with contextlib.ExitStack() as stack:
+            mock = stack.enter_context(serving(MOCK, mock_command(mock_port, data_dir, args.server_src), mock_port,
+                                               workdir))
             print(f"mock-ic healthy after {mock.ready_s:.2f} s on {mock.base}; preparing data", flush=True)
             work = prepare(mock.base)
             replay = {"get_line_items": capture(mock.base, work.get_line_items, 200)}
@@ -706,37 +941,58 @@ def main(argv: list[str] | None = None) -> int:
             replay["put_result"] = capture(mock.base, work.put_warmup[0], 200)  # a replace, as most of the load
             replay_file = workdir / "replay.json"
             replay_file.write_text(json.dumps(replay))
+            prism_document = None
+            if "prism" in args.baselines:
+                prism_document = workdir / "prism-openapi.json"
+                write_prism_document(replay, prism_document)
             report["workload"] = {"class": work.class_id, "students_in_class": work.student_count,
                                   "get_bytes": replay["get_line_items"]["bytes"],
                                   "put_request_bytes": len(work.put_results[0].body),
                                   "put_response_bytes": replay["put_result"]["bytes"],
                                   "get_path": work.get_line_items.path,
                                   "put_path": work.put_results[0].path}
-            bare_cmd = [sys.executable, str(HERE / "bare_flask.py"), "--port", str(bare_port),
-                        "--replay", str(replay_file)]
-            with serving("bare", bare_cmd, bare_port, workdir) as bare:
-                both = (mock, bare)
-                cells = [Cell("GET lineItems", [work.get_line_items], [work.get_line_items], frozenset({200})),
-                         Cell("PUT result", work.put_results, work.put_warmup, frozenset({200, 201}))]
-                results = measure(cells, {c.endpoint: both for c in cells}, args)
-                if args.decompose:
-                    extra = decomposition_cells(work)
-                    servers_of = {c.endpoint: (both if c.endpoint == "GET health" else (mock,)) for c in extra}
-                    report["decomposition"] = [asdict(r) for r in measure(extra, servers_of, args)]
-                report["query_plans"] = query_plans(workdir / "data" / "mock-ic.sqlite3")
-                report["startup"] = {"mock_ready_s": mock.ready_s, "bare_ready_s": bare.ready_s,
-                                     "mock_peak_rss_mib": mock.peak_rss_mib(), "bare_peak_rss_mib": bare.peak_rss_mib()}
+
+            cells = [Cell(GET, [work.get_line_items], [work.get_line_items], frozenset({200})),
+                     Cell(PUT, work.put_results, work.put_warmup, frozenset({200, 201}))]
+            probes = {GET: (work.get_line_items, replay["get_line_items"]),
+                      PUT: (work.put_results[0], replay["put_result"])}
+            servers: list[Server] = [mock]
+            servers_of: dict[str, list[Server]] = {cell.endpoint: [mock] for cell in cells}
+            report["answers"] = {MOCK: {"without credentials": without_credentials(mock, work.get_line_items)}}
+            for name in args.baselines:
+                port = free_port()
+                # Prism has no health route: it is up when it answers the measured GET.
+                health = work.get_line_items if name == "prism" else HEALTH
+                server = stack.enter_context(serving(
+                    name, baseline_command(name, port, replay_file, prism_document), port, workdir, health=health))
+                servers.append(server)
+                checks = {endpoint: check_answer(server, request, captured)
+                          for endpoint, (request, captured) in probes.items()}
+                # Does it check credentials at all? (Prism validates the security requirement; Flask does not.)
+                checks["without credentials"] = without_credentials(server, work.get_line_items)
+                report["answers"][name] = checks
+                for endpoint, check in checks.items():
+                    if endpoint in servers_of and check["problems"]:
+                        print(f"  {name} is not measured on {endpoint}: {'; '.join(check['problems'])}")
+                    elif endpoint in servers_of:
+                        servers_of[endpoint].append(server)
+            results = measure(cells, {k: tuple(v) for k, v in servers_of.items()}, args)
+            if args.decompose:
+                extra = decomposition_cells(work)
+                flask = [s for s in servers if s.name == "flask"]
+                decompose_on = {c.endpoint: (mock, *flask) if c.endpoint == "GET health" else (mock,) for c in extra}
+                report["decomposition"] = [asdict(r) for r in measure(extra, decompose_on, args)]
+            report["query_plans"] = query_plans(data_dir / "mock-ic.sqlite3")
+            report["servers"] = {
+                s.name: {"what": "mock-ic serve, one worker" if s is mock else BASELINES[s.name],
+                         "command": [str(c) for c in s.proc.args] if isinstance(s.proc.args, list) else s.proc.args,
+                         "version": versions.get(s.name), "ready_s": s.ready_s, "ready_cpu_s": s.ready_cpu_s,
+                         "peak_rss_mib": s.peak_rss_mib(), "log_bytes": s.log.stat().st_size}
+                for s in servers}
         report["load"] = [asdict(r) for r in results]
-        report["ratios"] = {}
-        for endpoint in ("GET lineItems", "PUT result"):
-            m = next(r for r in results if r.endpoint == endpoint and r.server == "mock")
-            b = next(r for r in results if r.endpoint == endpoint and r.server == "bare")
-            report["ratios"][endpoint] = {
-                "throughput": m.requests_per_s / b.requests_per_s, "p50_ms_mock": m.p50_ms, "p50_ms_bare": b.p50_ms,
-                "p99_ms_mock": m.p99_ms, "p99_ms_bare": b.p99_ms,
-                "cpu_per_request": m.server_cpu_ms_per_request / b.server_cpu_ms_per_request,
-                "target": TARGET_RATIO, "met": m.requests_per_s / b.requests_per_s >= TARGET_RATIO,
-            }
+        report["ratios"] = ratios(results)
+        if args.startup_runs > 0:
+            report["startup"] = measure_startup(data_dir, workdir, args.startup_runs, args.server_src)
         if not args.skip_seed:
             print("  seed time and memory ...", flush=True)
             report["seed"] = measure_seed(workdir, args.today)
