@@ -6,18 +6,16 @@ are rewritten onto these mounts by :class:`mock_ic.edge.paths.PathMiddleware`.
 
 from __future__ import annotations
 
-import copy
 import re
 from dataclasses import dataclass
 from functools import cache
 from typing import Any, Literal
 
-import yaml
+import orjson
 
-from mock_ic.resources import openapi_dir
+from mock_ic.resources import openapi_document
 
 _METHODS = ("get", "put", "post", "delete", "patch", "head", "options")
-_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 
 
 @dataclass(frozen=True)
@@ -41,8 +39,11 @@ class Mount:
         return "1.1" if self.spec == V1P1 else "1.2"
 
     def specification(self) -> dict[str, Any]:
-        """The spec as served here: parsed once per process, a copy for each caller."""
-        return copy.deepcopy(_specification(self))
+        """The spec as served here: a fresh copy for each caller (connexion changes what it is given).
+
+        Copied by parsing the mount's cached JSON text (~5 ms for the 1.1 spec, a quarter of a deepcopy).
+        """
+        return orjson.loads(_served_text(self))
 
     def paths(self) -> dict[str, frozenset[str]]:
         """Each served path (relative to the base) and its methods."""
@@ -75,9 +76,14 @@ def _is_gradebook(operation: dict[str, Any], vendor_schemes: set[str]) -> bool:
 
 
 @cache
+def _served_text(mount: Mount) -> bytes:
+    return orjson.dumps(_specification(mount))
+
+
+@cache
 def _specification(mount: Mount) -> dict[str, Any]:
-    with open(openapi_dir() / mount.spec, encoding="utf-8") as fh:
-        spec = yaml.load(fh, Loader=_LOADER)  # a safe loader
+    """The spec as served at the mount (read-only: shared by every caller in the process)."""
+    spec = _document(mount.spec)
     if mount.service is None:
         return spec
     schemes = spec.get("components", {}).get("securitySchemes", {})
@@ -89,6 +95,12 @@ def _specification(mount: Mount) -> dict[str, Any]:
         if operations:
             kept[path] = {**{k: v for k, v in item.items() if k not in _METHODS}, **operations}
     return {**spec, "paths": kept}
+
+
+@cache
+def _document(spec_file: str) -> dict[str, Any]:
+    # One parse per file, however many mounts serve it (the 1.1 spec is served three times).
+    return openapi_document(spec_file)
 
 
 @cache
