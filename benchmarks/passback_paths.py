@@ -44,6 +44,7 @@ import math
 import os
 import platform
 import resource
+import shutil
 import signal
 import socket
 import sqlite3
@@ -67,6 +68,7 @@ ROOT = HERE.parent
 if str(HERE) not in sys.path:  # imported by the other benchmarks, or from elsewhere
     sys.path.insert(0, str(HERE))
 
+import server_profile  # noqa: E402  (py-spy by layer)
 from prism import baseline as prism_baseline  # noqa: E402  (benchmarks/prism: the Prism baseline)
 
 HOST = "127.0.0.1"
@@ -646,6 +648,22 @@ def ratios(results: list[LoadResult]) -> dict[str, dict[str, Any]]:
     return out
 
 
+def profile_mock(mock: Server, cells: list[Cell], args: argparse.Namespace, out_dir: Path) -> dict[str, Any]:
+    """One more load phase per cell on mock-ic alone, sampled by py-spy (GIL samples, 100 Hz)."""
+    profiles = {}
+    for cell in cells:
+        slug = cell.endpoint.split()[0].lower()
+        folded = out_dir / f"profile-{slug}.folded"
+        print(f"  {cell.endpoint} on {mock.name}, profiled by py-spy ...", flush=True)
+        warmup_s = 1.0  # covers py-spy attaching; the warm-up's samples count too (the same requests but creates)
+        recorder = server_profile.start(mock.proc.pid, warmup_s + args.profile, folded)
+        run_load(functools.partial(drive, mock, cell.measured, cell.warmup, client=args.client,
+                                   concurrency=args.concurrency, warmup_s=warmup_s, seconds=args.profile))
+        server_profile.finish(recorder, timeout=args.profile + 60)
+        profiles[cell.endpoint] = server_profile.summarise(folded)
+    return profiles
+
+
 # The shape of the enrollment check each PUT result runs (mock_ic/oneroster/gradebook.py _require_enrolled).
 ENROLLMENT_CHECK = ("SELECT 1 FROM or_enrollments WHERE tenant = ? AND class = ? AND user = ? AND role = ? "
                     "AND status = ? AND (no_show IS NULL OR no_show != ?)")
@@ -845,6 +863,12 @@ def print_report(report: dict[str, Any]) -> None:
             by_round = ", ".join(f"{x:.2f}" for x in ratio["throughput_by_round"])
             print(f"{endpoint}: mock-ic / {base} req/s {ratio['throughput']:.2f}{verdict}, by round {by_round}; "
                   f"server CPU per request {ratio['cpu_per_request']:.2f} x {base}")
+    for endpoint, profile in report.get("profile", {}).items():
+        layers = ", ".join(f"{name} {share:.0%}" for name, share in profile["layers"].items() if share >= 0.02)
+        print(f"\nprofile of mock-ic, {endpoint} ({profile['samples']} GIL samples; {profile['folded']}):\n"
+              f"  by layer: {layers}")
+        for function, share in list(profile["functions"].items())[:10]:
+            print(f"  {share:6.1%}  {function}")
     src = report["mock_ic_source"]
     print(f"\nmock_ic sources {src['sha1']} ({src['files']} files under {src['root']}, newest {src['newest']} "
           f"{src['newest_mtime']})")
@@ -891,6 +915,9 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
                         help="timed mock-ic start-ups on the existing data dir and on fresh ones (3 each; 0: none)")
     parser.add_argument("--decompose", action="store_true",
                         help="also measure cheaper requests (health, one class, a 1-item page) to split the cost")
+    parser.add_argument("--profile", type=float, default=0.0, metavar="SECONDS",
+                        help="then load mock-ic alone this long per endpoint under py-spy and report where its "
+                             "CPU goes (default 0: no profile)")
     parser.add_argument("--skip-seed", action="store_true", help="skip the seed time / memory subprocesses")
     parser.add_argument("--server-src", type=Path,
                         help="serve mock-ic from this source tree (e.g. `git archive <commit> | tar -x -C DIR`)")
@@ -982,6 +1009,12 @@ def main(argv: list[str] | None = None) -> int:
                 flask = [s for s in servers if s.name == "flask"]
                 decompose_on = {c.endpoint: (mock, *flask) if c.endpoint == "GET health" else (mock,) for c in extra}
                 report["decomposition"] = [asdict(r) for r in measure(extra, decompose_on, args)]
+            if args.profile > 0:
+                report["profile"] = profile_mock(mock, cells, args, workdir)
+                for profile in report["profile"].values() if args.json else ():  # kept beside the JSON report
+                    args.json.parent.mkdir(parents=True, exist_ok=True)
+                    folded = Path(profile["folded"])
+                    profile["folded"] = str(shutil.copy(folded, args.json.with_name(f"{args.json.stem}-{folded.name}")))
             report["query_plans"] = query_plans(data_dir / "mock-ic.sqlite3")
             report["servers"] = {
                 s.name: {"what": "mock-ic serve, one worker" if s is mock else BASELINES[s.name],
