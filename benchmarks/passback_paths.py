@@ -199,6 +199,11 @@ def serving(name: str, cmd: list[str], port: int, workdir: Path, *, health: Requ
     try:
         wait_healthy(server, started, poll_s=poll_s)
         yield server
+    except Exception:
+        # What the server said is the first clue to a failed run (its log lives in a temporary dir).
+        tail = log.read_text(encoding="utf-8", errors="replace").splitlines()[-40:]
+        print(f"--- the last lines of {name}'s log ---", *tail, "---", sep="\n", file=sys.stderr)
+        raise
     finally:
         proc.send_signal(signal.SIGINT)
         try:
