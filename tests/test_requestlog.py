@@ -12,6 +12,7 @@ import re
 import socket
 import threading
 import time
+import zlib
 from collections.abc import Callable, Iterator
 from dataclasses import replace
 from datetime import datetime, timedelta
@@ -28,7 +29,7 @@ from starlette.types import Receive, Scope, Send
 
 from mock_ic.app import build_runtime, create_app
 from mock_ic.control import request_log
-from mock_ic.control.request_log import REDACTED, Secrets, redact_fields, redact_header
+from mock_ic.control.request_log import REDACTED, Secrets, recorder, redact_fields, redact_header
 from mock_ic.control.runtime import Runtime
 from mock_ic.control.tenants import DEMO_CREDENTIALS, Tenant, TenantExists
 from mock_ic.edge.paths import PathMiddleware
@@ -340,10 +341,11 @@ def test_request_log_never_stores_a_token_client_secret_or_vendor_secret(
     with runtime.db.read() as conn:
         rows = conn.execute(sa.select(tables.request_log)).all()
     assert rows
-    for row in rows:  # every column of every row, every tenant
+    for row in rows:  # every column of every row, every tenant; compressed bodies inflated (plain zlib)
         for column, value in zip(tables.request_log.columns.keys(), row, strict=True):
+            text = zlib.decompress(value).decode() if isinstance(value, bytes) else str(value)
             for what, secret in secrets.items():
-                assert secret not in str(value), f"{what} found in {column} of request-log entry {row.id}"
+                assert secret not in text, f"{what} found in {column} of request-log entry {row.id}"
     har = json.dumps(request_log.to_har(request_log.entries(runtime.db, TENANT, limit=10_000)))
     for what, secret in secrets.items():
         assert secret not in har, f"{what} found in the HAR export"
@@ -424,6 +426,96 @@ def test_request_log_keeps_the_newest_n_per_tenant(runtime: Runtime, pruned: Ten
     request_log.clear(runtime.db, PRUNED)
     TestClient(logged(echo, runtime)).get(f"{v1p2(PRUNED)}/rostering/v1p2/orgs/13")
     assert request_log.entries(runtime.db, PRUNED)[0]["id"] > newest
+
+
+def stored_row(runtime: Runtime, entry_id: int) -> sa.Row[Any]:
+    with runtime.db.read() as conn:
+        return conn.execute(sa.select(tables.request_log).where(tables.request_log.c.id == entry_id)).one()
+
+
+def test_request_log_stores_large_bodies_compressed_and_reads_them_back_as_sent(
+        client: TestClient, runtime: Runtime, token: str, tenant: Tenant) -> None:
+    """A page of users is stored deflated (zlib) at a fraction of its size; every read gives the text back."""
+    response = client.get(f"{ROSTER}/users", params={"limit": 40, "marker": "packed"},
+                          headers={"Authorization": f"Bearer {token}"})
+    assert response.status_code == 200 and 10_000 < len(response.content) < request_log.BODY_CAP
+
+    entry = the_entry(runtime, TENANT, path_glob="*marker=packed")
+    assert entry["response"]["body"] == response.text and not entry["response"]["truncated"]
+    assert request_log.get(runtime.db, TENANT, entry["id"]) == entry
+    har = request_log.to_har([entry])["log"]["entries"][0]
+    assert har["response"]["content"]["text"] == response.text
+    row = stored_row(runtime, entry["id"])
+    assert row.response_body is None
+    assert zlib.decompress(row.response_body_z).decode() == response.text  # plain zlib: any tool reads it
+    assert len(row.response_body_z) * 5 < len(response.content)
+    assert row.request_body is None and row.request_body_z is None  # a GET has no body
+
+
+def test_request_log_keeps_short_and_incompressible_bodies_as_text(runtime: Runtime, pruned: Tenant) -> None:
+    request_log.clear(runtime.db, PRUNED)
+    printable = "".join(map(chr, range(32, 127)))
+    for body in ("short body", printable + printable[::-1]):  # 190 bytes deflate cannot shrink
+        TestClient(logged(echo, runtime)).post(f"{v1p2(PRUNED)}/rostering/v1p2/echo", content=body.encode())
+        entry = request_log.entries(runtime.db, PRUNED, limit=1)[0]
+        assert entry["request"]["body"] == entry["response"]["body"] == body
+        row = stored_row(runtime, entry["id"])
+        assert (row.request_body, row.request_body_z, row.response_body, row.response_body_z) == (
+            body, None, body, None)
+
+
+def test_request_log_reads_rows_stored_before_compression(runtime: Runtime, pruned: Tenant) -> None:
+    """Rows written before migration 0002 hold their bodies as text, and read as before."""
+    request_log.clear(runtime.db, PRUNED)
+    TestClient(logged(echo, runtime)).post(f"{v1p2(PRUNED)}/rostering/v1p2/echo", content=b"x" * 1000)
+    entry = request_log.entries(runtime.db, PRUNED, limit=1)[0]
+    with runtime.db.write() as conn:  # as a release before 0002 stored it
+        conn.execute(sa.update(tables.request_log).where(tables.request_log.c.id == entry["id"]).values(
+            request_body="x" * 1000, request_body_z=None, response_body="old text", response_body_z=None))
+    old = request_log.get(runtime.db, PRUNED, entry["id"])
+    assert old is not None
+    assert (old["request"]["body"], old["response"]["body"]) == ("x" * 1000, "old text")
+
+
+def test_request_log_writer_behind_compresses_faster_and_answers_are_not_held(
+        runtime: Runtime, pruned: Tenant, monkeypatch: pytest.MonkeyPatch) -> None:
+    """While the writer is held, every answer still goes out; the backlog it then finds (a batch of
+    ``BEHIND`` entries) is compressed at the fast level, a batch of one at the default level."""
+    request_log.clear(runtime.db, PRUNED)
+    release = threading.Event()
+    record_many = request_log.Recorder.record_many
+    batches: list[int] = []
+
+    def held(self: request_log.Recorder, exchanges: list[Exchange]) -> int:
+        batches.append(len(exchanges))
+        release.wait(timeout=10)
+        return record_many(self, exchanges)
+
+    monkeypatch.setattr(request_log.Recorder, "record_many", held)
+    client = TestClient(logged(echo, runtime))
+    body = json.dumps([{"sourcedId": f"u-{n}", "status": "active", "role": "student"} for n in range(40)])
+
+    def post(n: int) -> None:
+        response = client.post(f"{v1p2(PRUNED)}/rostering/v1p2/echo?n={n}", content=body.encode())
+        assert response.status_code == 200 and response.text == body
+
+    post(0)
+    eventually(lambda: batches, "the writer holding its first batch")
+    for n in range(1, 1 + recorder.BEHIND):
+        post(n)  # answered while the writer is held
+    assert batches == [1]
+    release.set()
+    entries = request_log.entries(runtime.db, PRUNED, limit=100)
+    assert batches == [1, recorder.BEHIND] and len(entries) == 1 + recorder.BEHIND
+
+    def zlib_level_class(entry: dict[str, Any]) -> int:
+        """FLEVEL of the stored zlib stream's header (RFC 1950): 0 fastest (level 1), 2 default (6)."""
+        assert entry["response"]["body"] == body
+        return int(stored_row(runtime, entry["id"]).response_body_z[1] >> 6)
+
+    *backlog, first = entries  # newest first
+    assert zlib_level_class(first) == 2
+    assert {zlib_level_class(e) for e in backlog} == {0}
 
 
 def test_request_log_truncates_bodies_at_64_kib_with_a_marker(runtime: Runtime, pruned: Tenant) -> None:

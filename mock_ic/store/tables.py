@@ -214,7 +214,8 @@ snapshots = sa.Table(
 
 
 # The request log (mock_ic/control/request_log/, its SQL in store/request_log.py): every OneRoster request of a
-# tenant with its answer, redacted.
+# tenant with its answer, redacted. A body is stored in one of two columns: ``*_body_z`` (zlib of its UTF-8
+# text) when that is smaller, else ``*_body`` as text (short bodies, and every row written before 0002).
 request_log = sa.Table(
     "mock_request_log", metadata,
     # AUTOINCREMENT on SQLite: ids are never reused, even after the newest rows were cleared.
@@ -236,6 +237,8 @@ request_log = sa.Table(
     sa.Column("response_headers", sa.Text, nullable=False),
     sa.Column("response_body", sa.Text),
     sa.Column("response_size", sa.Integer, nullable=False),
+    sa.Column("request_body_z", sa.LargeBinary),  # zlib (deflate) of the body's UTF-8 text
+    sa.Column("response_body_z", sa.LargeBinary),
     sa.Index("ix_mock_request_log_tenant_id", "tenant", "id"),
     sqlite_autoincrement=True,
 )

@@ -4,6 +4,7 @@
   :class:`Recorder` once the answer is out;
 - ``recorder``: the writer thread, batches, pruning, :func:`flush`;
 - ``entry``: the tenant an exchange is filed under and its stored row, capped at :data:`BODY_CAP`;
+- ``bodies``: bodies are stored zlib-compressed when that is smaller (a page of users: 64 KiB -> ~5 KB);
 - ``redaction``: secrets, tokens and vendor secrets are never stored (:class:`Secrets`,
   :func:`redact_header`, :func:`redact_fields`);
 - ``queries``: :func:`entries`, :func:`count`, :func:`get`, :func:`clear`;

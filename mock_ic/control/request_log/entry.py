@@ -5,8 +5,9 @@ bearer token, on the token endpoint ``appName`` and the owner of the client_id (
 form). Requests with no known tenant are not stored.
 
 ``path`` is the path the client used (before the app-scoped rewrite); bodies are text, at most
-:data:`BODY_CAP` bytes each (then a marker at the end); a request body is None when there was none
-or the server answered without reading it; ``status`` 0 means no answer was sent.
+:data:`BODY_CAP` bytes each (then a marker at the end), stored compressed when that is smaller
+(``bodies``); a request body is None when there was none or the server answered without reading
+it; ``status`` 0 means no answer was sent.
 """
 
 from __future__ import annotations
@@ -19,6 +20,7 @@ from urllib.parse import parse_qsl
 
 import orjson
 
+from mock_ic.control.request_log import bodies
 from mock_ic.control.request_log.redaction import VENDOR_HEADER, Secrets, redact_header
 from mock_ic.control.tokens import decode_basic
 
@@ -113,8 +115,10 @@ def tenants_of(exchange: Captured, tenants: TenantRegistry,
     return list({t.app_name: t for t in found if t is not None}.values())
 
 
-def row_of(exchange: Captured, involved: list[Tenant], is_token: Callable[[str], bool]) -> dict[str, Any]:
-    """The row stored for the exchange (columns of ``mock_request_log``), filed under ``involved[0]``."""
+def row_of(exchange: Captured, involved: list[Tenant], is_token: Callable[[str], bool],
+           level: int = bodies.LEVEL) -> dict[str, Any]:
+    """The row stored for the exchange (columns of ``mock_request_log``), filed under ``involved[0]``;
+    bodies compressed at zlib ``level``."""
     request_headers = exchange.request_headers
     response_headers = exchange.response_headers
     path = exchange.client_path
@@ -140,8 +144,12 @@ def row_of(exchange: Captured, involved: list[Tenant], is_token: Callable[[str],
     def headers(pairs: list[tuple[str, str]]) -> str:
         return orjson.dumps([[name, secrets.scrub(redact_header(name, value))] for name, value in pairs]).decode()
 
-    def body(text: str | None, size: int) -> str | None:
-        return _cap(secrets.scrub(text), size) if text else None
+    def body(text: str | None, size: int) -> tuple[str | None, bytes | None]:
+        # Scrubbed and capped first: what is compressed is exactly what a reader gets back.
+        return bodies.pack(_cap(secrets.scrub(text), size) if text else None, level)
+
+    request_text, request_packed = body(request_body, exchange.request_size)
+    response_text, response_packed = body(response_body, exchange.response_size)
 
     return {
         "tenant": involved[0].app_name,
@@ -156,10 +164,12 @@ def row_of(exchange: Captured, involved: list[Tenant], is_token: Callable[[str],
         "latency_ms": exchange.latency_ms or 0.0,
         "operation_id": exchange.operation_id,
         "request_headers": headers(request_headers),
-        "request_body": body(request_body, exchange.request_size),
+        "request_body": request_text,
+        "request_body_z": request_packed,
         "request_size": _request_size(exchange, request_headers),
         "response_headers": headers(response_headers),
-        "response_body": body(response_body, exchange.response_size),
+        "response_body": response_text,
+        "response_body_z": response_packed,
         "response_size": exchange.response_size,
     }
 

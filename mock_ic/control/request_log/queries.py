@@ -25,6 +25,7 @@ from urllib.parse import quote
 
 import orjson
 
+from mock_ic.control.request_log.bodies import unpack
 from mock_ic.control.request_log.entry import BODY_CAP, iso_millis
 from mock_ic.control.request_log.recorder import flush
 from mock_ic.store import request_log as store
@@ -93,8 +94,10 @@ def _entry(row: Row) -> dict[str, Any]:
         "operationId": row["operation_id"],
         "url": f"{row['scheme']}://{row['host']}{quote(row['path'], safe=_URL_PATH_SAFE)}{query}",
         "httpVersion": row["http_version"],
-        "request": _message(row["request_headers"], row["request_body"], row["request_size"]),
-        "response": _message(row["response_headers"], row["response_body"], row["response_size"]),
+        "request": _message(row["request_headers"], unpack(row["request_body"], row["request_body_z"]),
+                            row["request_size"]),
+        "response": _message(row["response_headers"], unpack(row["response_body"], row["response_body_z"]),
+                             row["response_size"]),
     }
 
 

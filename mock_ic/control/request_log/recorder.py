@@ -2,9 +2,10 @@
 
 A server (one :class:`Runtime`) has one :class:`Recorder`. The capture middleware
 (``mock_ic.edge.request_capture``) hands it each exchange; a daemon thread takes whatever is queued
-(up to :data:`BATCH`), files and redacts it (``entry``) and inserts it in one transaction, pruning
-each tenant to its newest ``keep`` entries every ``prune_every`` inserts. It never changes or delays
-an answer, and a failure to record is a warning that holds no secret.
+(up to :data:`BATCH`), files and redacts it (``entry``), compresses its bodies (``bodies``; faster
+when it is :data:`BEHIND`) and inserts it in one transaction, pruning each tenant to its newest
+``keep`` entries every ``prune_every`` inserts. It never changes or delays an answer, and a failure
+to record is a warning that holds no secret.
 
 Reads of the log first wait (:func:`flush`) for this process's pending entries, so a request
 answered before a read is in it. With ``--workers`` > 1 another worker's entries become visible
@@ -19,6 +20,7 @@ import threading
 import weakref
 from typing import TYPE_CHECKING, Any
 
+from mock_ic.control.request_log import bodies
 from mock_ic.control.request_log.entry import Captured, row_of, tenants_of
 from mock_ic.store import request_log as store
 
@@ -32,6 +34,9 @@ log = logging.getLogger("mock_ic.control.request_log")
 DEFAULT_KEEP = 5000  # entries kept per tenant
 PRUNE_EVERY = 100  # inserts of a tenant between two prunings
 BATCH = 200  # entries written in one transaction at most
+# A batch this large means the writer is behind: it compresses at bodies.FAST (a third of the CPU of
+# bodies.LEVEL on OneRoster pages) until it has caught up.
+BEHIND = 50
 
 _recorders: weakref.WeakSet[Recorder] = weakref.WeakSet()
 
@@ -104,19 +109,19 @@ class Recorder:
 
     def record_many(self, exchanges: list[Captured]) -> int:
         """Store the exchanges in one transaction; how many belonged to a tenant (and were stored)."""
-        rows = self._rows(exchanges)
+        rows = self._rows(exchanges, bodies.FAST if len(exchanges) >= BEHIND else bodies.LEVEL)
         if rows:
             with self.runtime.db.write() as conn:
                 store.insert_many(conn, rows)
                 self._prune(conn, rows)
         return len(rows)
 
-    def _rows(self, exchanges: list[Captured]) -> list[dict[str, Any]]:
+    def _rows(self, exchanges: list[Captured], level: int) -> list[dict[str, Any]]:
         rows = []
         for exchange in exchanges:
             involved = tenants_of(exchange, self.runtime.tenants, self._read_token)
             if involved:
-                rows.append(row_of(exchange, involved, self._is_token))
+                rows.append(row_of(exchange, involved, self._is_token, level))
         return rows
 
     def _is_token(self, text: str) -> bool:
