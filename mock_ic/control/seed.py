@@ -11,18 +11,19 @@ district, and every per-document choice is a draw from those pools with the seed
 
 from __future__ import annotations
 
+import gc
 import random
 import re
 import uuid
 from collections import Counter
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterator, Mapping, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass, field, fields
 from datetime import date, timedelta
 from pathlib import Path
 from typing import Any
 
 import yaml
-from faker import Faker
 
 from mock_ic.ic import ids
 from mock_ic.resources import fixtures_dir
@@ -367,6 +368,8 @@ class _Names:
     """Seeded Faker name pools; individual people are drawn from them with the district's Random."""
 
     def __init__(self, seed: int, people: int, schools: int) -> None:
+        from faker import Faker  # ~0.05-0.15 s to import: only when a district is generated, not on every start
+
         fake = Faker("en_US")
         fake.seed_instance(seed)
         size = min(120, max(8, people))  # Faker's weighted names repeat: 120 draws give ~60 names
@@ -408,7 +411,21 @@ def _stamp(day: date) -> str:
 
 def generate(recipe: Recipe, *, today: date) -> dict[str, list[Doc]]:
     """Every kind in KINDS (possibly empty), as 1.2 documents ready to store and serve."""
-    return _DistrictBuilder(recipe, today).build()
+    with _collector_paused():
+        return _DistrictBuilder(recipe, today).build()
+
+
+@contextmanager
+def _collector_paused() -> Iterator[None]:
+    """The demo district is ~100k new dicts and lists, none of them garbage: in a server's heap the cyclic
+    collector's passes over them cost as much as building them (0.21 s -> 0.11 s without, BENCHMARKS.md)."""
+    was_enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if was_enabled:
+            gc.enable()
 
 
 class _DistrictBuilder:
