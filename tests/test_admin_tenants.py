@@ -11,7 +11,9 @@ from typing import Any
 import pytest
 from starlette.testclient import TestClient
 
+from mock_ic.app import build_runtime, create_app
 from mock_ic.resources import fixtures_dir
+from mock_ic.settings import Settings
 from tests.conftest import code_minor
 
 ADMIN = "/_mock"
@@ -86,6 +88,24 @@ def test_ic_tenant_update_settings_and_delete(client: TestClient) -> None:
     assert updated.json()["settings"]["title_max_length_v1p1"] == 50  # the others keep their values
     assert client.delete(f"{ADMIN}/tenants/admin-upd").status_code == 204
     assert client.get(f"{ADMIN}/tenants/admin-upd").status_code == 404
+
+
+def test_ic_tenant_a_second_server_on_the_same_data_dir_sees_changes_at_once(client: TestClient,
+                                                                          test_settings: Settings) -> None:
+    """What ``--workers 2`` relies on, in one process: two servers over one database, each with its own
+    tenants in memory, agree from the next request on (tests/test_workers.py does it with real workers)."""
+    other_app = create_app(test_settings, runtime=build_runtime(test_settings))
+    with TestClient(other_app) as other:
+        tenant = create(client, "admin-other")
+        assert other.get(f"{ADMIN}/tenants/admin-other").status_code == 200
+        headers = token_for(other, tenant)
+        assert other.get(f"{rostering(tenant)}/schools", headers=headers).status_code == 200
+        changed = other.patch(f"{ADMIN}/tenants/admin-other", json={"settings": {"token_lifetime": 90}})
+        assert changed.status_code == 200
+        assert client.get(f"{ADMIN}/tenants/admin-other").json()["settings"]["token_lifetime"] == 90
+        assert client.delete(f"{ADMIN}/tenants/admin-other").status_code == 204
+        assert other.get(f"{ADMIN}/tenants/admin-other").status_code == 404
+        assert other.get(f"{rostering(tenant)}/schools", headers=headers).status_code == 401
 
 
 def _put_category(client: TestClient, tenant: dict[str, Any], headers: dict[str, str], sid: str) -> None:
