@@ -7,22 +7,34 @@ category, 30 enrolled students of each, 40 assignments due inside the school yea
 the day before the sync.
 
     python benchmarks/passback_sync.py [--concurrency 1 5] [--workers 1] [--json out.json]
+                                       [--server-src DIR] [--profile out.prof]
 
 Each run starts from the tenant's seeded state (admin reset) and an empty sync state, so every run
 sends everything. Results: benchmarks/BENCHMARKS.md, "Passback sync".
+
+``--server-src DIR`` serves mock-ic from another source tree (e.g. ``git archive <commit> | tar -x -C
+DIR``) while the client is this one: client changes are then measured against one fixed server.
+``--profile FILE`` profiles the client's sync (cProfile, every thread of it, merged) and writes one
+pstats file per concurrency (``FILE`` with ``-c<N>`` before its suffix); the profiler's own cost
+inflates the client CPU of that run, so take the CPU figures from a run without it.
 """
 
 from __future__ import annotations
 
 import argparse
+import contextlib
+import cProfile
 import json
 import os
 import platform
+import pstats
 import random
 import sys
 import tempfile
+import threading
 import time
 from collections import Counter
+from collections.abc import Iterator
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -119,17 +131,57 @@ def _iso(moment: datetime) -> str:
     return moment.strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
+@contextlib.contextmanager
+def profiled(path: Path | None) -> Iterator[None]:
+    """cProfile the block in this thread and in every thread started inside it (the sync's pool),
+    merged into one pstats file. cProfile alone sees only the thread that enabled it."""
+    if path is None:
+        yield
+        return
+    profiles: list[cProfile.Profile] = []
+
+    def start_in_thread(*_args: object) -> None:
+        profile = cProfile.Profile()
+        profiles.append(profile)
+        profile.enable()  # replaces this hook for the thread: called once per new thread
+
+    main = cProfile.Profile()
+    threading.setprofile(start_in_thread)
+    main.enable()
+    try:
+        yield
+    finally:
+        main.disable()
+        threading.setprofile(None)  # type: ignore[arg-type]
+        main.create_stats()
+        stats = pstats.Stats(main)
+        for profile in profiles:
+            profile.create_stats()  # the pool's threads have ended: their profiles are complete
+            stats.add(profile)
+        path.parent.mkdir(parents=True, exist_ok=True)
+        stats.dump_stats(path)
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--concurrency", type=int, nargs="+", default=[1, 5])
     parser.add_argument("--workers", type=int, default=1, help="mock-ic serve --workers")
     parser.add_argument("--json", type=Path)
+    parser.add_argument("--server-src", type=Path, help="serve mock-ic from this source tree (default: this one)")
+    parser.add_argument("--profile", type=Path, help="cProfile the client's sync into this pstats file")
     args = parser.parse_args(argv)
 
     port = free_port()
     work = Path(tempfile.mkdtemp(prefix="mock-ic-bench-"))
     cmd = [sys.executable, "-m", "mock_ic.cli", "serve", "--port", str(port), "--data-dir", str(work / "data"),
            "--log-level", "warning", "--workers", str(args.workers)]
+    if args.server_src is not None:
+        # -m puts the working directory (this tree) first on sys.path; -P (safe path) does not, so
+        # PYTHONPATH's tree wins over the editable install, in the worker processes too.
+        src = args.server_src.resolve()
+        if not (src / "mock_ic" / "cli.py").is_file():
+            parser.error(f"--server-src {src}: no mock_ic/cli.py there")
+        cmd = ["env", f"PYTHONPATH={src}", sys.executable, "-P", *cmd[1:]]
     runs = []
     with serving("mock", cmd, port, work) as server:
         base = server.base
@@ -146,7 +198,10 @@ def main(argv: list[str] | None = None) -> int:
             requests.post(f"{base}/_mock/tenants/demo/reset", timeout=120).raise_for_status()
             with OneRosterClient(base_url=root, token_url=token_url, **CLIENT) as client:
                 cpu0, client0, t0 = server.cpu_seconds(), time.process_time(), time.perf_counter()
-                report = sync(course, client, SyncState(None), concurrency=concurrency)
+                profile = None if args.profile is None else args.profile.with_name(
+                    f"{args.profile.stem}-c{concurrency}{args.profile.suffix}")
+                with profiled(profile):
+                    report = sync(course, client, SyncState(None), concurrency=concurrency)
                 wall = time.perf_counter() - t0
                 server_cpu = server.cpu_seconds() - cpu0
                 client_cpu = time.process_time() - client0
@@ -162,6 +217,7 @@ def main(argv: list[str] | None = None) -> int:
             print(json.dumps(row))
     result = {"date": datetime.now(UTC).isoformat(timespec="seconds"), "machine": platform.platform(),
               "cpus": os.cpu_count(), "python": platform.python_version(), "workers": args.workers,
+              "server_src": str(args.server_src or ROOT), "profiled": args.profile is not None,
               "loadavg": os.getloadavg(), "runs": runs}
     if args.json:
         args.json.parent.mkdir(parents=True, exist_ok=True)
