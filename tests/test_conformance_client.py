@@ -15,7 +15,6 @@ from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
 import pytest
-import requests
 from hypothesis import given
 from hypothesis import strategies as st
 
@@ -43,16 +42,19 @@ def ic() -> Iterator[MockIC]:
         yield instance
 
 
-def recording_session() -> tuple[requests.Session, list[tuple[str, str, str | None]]]:
-    """A session that records (method, URL, Link rel=next) of every answer the client got."""
+def recording(client: OneRosterClient) -> list[tuple[str, str, str | None]]:
+    """(method, URL, Link rel=next) of every answer ``client`` gets from now on, recorded by wrapping
+    its ``_send`` as the kit's transcript does (conformance/transcript.py)."""
     seen: list[tuple[str, str, str | None]] = []
-    session = requests.Session()
+    send = client._send
 
-    def record(response: requests.Response, *args: Any, **kwargs: Any) -> None:
-        seen.append((response.request.method or "", response.url, response.links.get("next", {}).get("url")))
+    def recorded(method: str, url: str, **kwargs: Any) -> Any:
+        answer = send(method, url, **kwargs)
+        seen.append((method, answer.url, answer.links.get("next", {}).get("url")))
+        return answer
 
-    session.hooks["response"].append(record)
-    return session, seen
+    client._send = recorded  # type: ignore[method-assign]
+    return seen
 
 
 def make_client(ic: MockIC, version: str = "1.2", **options: Any) -> OneRosterClient:
@@ -146,8 +148,8 @@ def test_a_401_that_persists_is_an_auth_error_without_credentials_in_it(ic: Mock
 def test_any_1p2_base_form_reaches_rostering_and_gradebook(ic: MockIC, which: str) -> None:
     root = ic.rostering_url.removesuffix("/rostering/v1p2")
     base = {"root": root, "rostering": ic.rostering_url, "gradebook": ic.gradebook_url}[which]
-    session, seen = recording_session()
-    with make_client(ic, base_url=base, session=session) as client:
+    with make_client(ic, base_url=base) as client:
+        seen = recording(client)
         assert client.root == root
         klass = first_class(client)
         assert client.get_class(klass["sourcedId"])["sourcedId"] == klass["sourcedId"]
@@ -164,8 +166,8 @@ def test_a_base_url_of_the_other_version_is_refused(ic: MockIC) -> None:
 
 def test_paginate_in_small_pages_gives_each_student_once_following_link_next(mock_ic: MockIC) -> None:
     """OR-PAGING on the demo district (the ``mock_ic`` fixture): pages of 7 == one page of 1000."""
-    session, seen = recording_session()
-    with make_client(mock_ic, session=session) as client:
+    with make_client(mock_ic) as client:
+        seen = recording(client)
         class_id = first_class(client)["sourcedId"]
         whole = [u["sourcedId"] for u in client.get(f"classes/{class_id}/students", {"limit": 1000})["users"]]
         del seen[:]
@@ -255,6 +257,20 @@ def test_connection_refused_is_a_transport_error_after_the_retries() -> None:
         client.get("schools")
     assert caught.value.status is None and caught.value.method == "POST"
     assert client.stats.retries == 1 and client.stats.requests == 2
+
+
+def test_the_environment_proxy_is_used_and_no_proxy_bypasses_it(ic: MockIC, monkeypatch: pytest.MonkeyPatch) -> None:
+    """As requests did: HTTP(S)_PROXY carries the calls unless NO_PROXY names the host. A proxy
+    where nothing listens makes that visible: the server is up, yet no call gets through it."""
+    monkeypatch.setenv("HTTP_PROXY", f"http://127.0.0.1:{free_port()}")
+    monkeypatch.delenv("NO_PROXY", raising=False)
+    monkeypatch.delenv("no_proxy", raising=False)
+    with make_client(ic, retries=0) as client, pytest.raises(TransportError) as caught:
+        client.get("schools")
+    assert "Connection refused" in caught.value.description
+    monkeypatch.setenv("NO_PROXY", "127.0.0.1")
+    with make_client(ic, retries=0) as client:
+        assert len(client.get("schools")["orgs"]) == 1
 
 
 # -- deadline, malformed answers ----------------------------------------------------------------
