@@ -93,6 +93,11 @@ class TenantRegistry:
         self.load()
         return True
 
+    @property
+    def generation(self) -> int:
+        """The stored tenants generation the registry reflects (-1 before the first load)."""
+        return self._generation
+
     def get(self, app_name: str) -> Tenant | None:
         return self._by_app.get(app_name)
 
