@@ -8,6 +8,7 @@ sync sent is checked by reading it back through the OneRoster API, not by trusti
 from __future__ import annotations
 
 import json
+import threading
 from collections.abc import Iterator
 from datetime import date
 from pathlib import Path
@@ -21,7 +22,7 @@ from conformance.passback.eligibility import ReasonCode
 from conformance.passback.plan import SyncOptions, make_plan, result_id
 from conformance.passback.report import SyncReport
 from conformance.passback.sis_errors import Title
-from conformance.passback.state import SyncState, TargetState
+from conformance.passback.state import SyncState, TargetState, target_key
 from conformance.passback.sync import sync
 from mock_ic.control.seed import school_year_bounds
 from mock_ic.testing import MockIC
@@ -181,6 +182,94 @@ def test_a_dropped_connection_on_a_result_put_is_retried_without_a_duplicate(ic:
         sent = {g.result_id for item in planned(course).items for g in item.grades}
         stored = {r["sourcedId"] for c in {i.class_id for i in planned(course).items} for r in client.class_results(c)}
         assert sent <= stored
+
+
+def count_in_flight(client: OneRosterClient) -> dict[str, int]:
+    """``{"most": N}``: the most calls ``client`` had in flight at once from now on, counted around
+    its ``_send`` (as the kit's transcript wraps it, conformance/transcript.py)."""
+    seen = {"now": 0, "most": 0}
+    lock = threading.Lock()
+    send = client._send
+
+    def counted(method: str, url: str, **kwargs: Any) -> Any:
+        with lock:
+            seen["now"] += 1
+            seen["most"] = max(seen["most"], seen["now"])
+        try:
+            return send(method, url, **kwargs)
+        finally:
+            with lock:
+                seen["now"] -= 1
+
+    client._send = counted  # type: ignore[method-assign]
+    return seen
+
+
+@pytest.mark.parametrize("concurrency", [2, 5])
+def test_a_concurrent_sync_stays_within_its_limit_and_stores_every_grade(ic: MockIC, course: CanvasCourse,
+                                                                         concurrency: int) -> None:
+    """IC-LOAD: at most ``concurrency`` requests at once, the sync's own reads and line item PUTs
+    included, although the next line item is pushed while the last one's results are in flight."""
+    plan = planned(course, remaster=True)
+    state = SyncState(None)
+    with client_for(ic) as client:
+        flight = count_in_flight(client)
+        report = sync(course, client, state, SyncOptions(remaster=True), concurrency=concurrency)
+        assert report.status == "success", report.errors
+        assert 2 <= flight["most"] <= concurrency
+        assert report.counts.line_items_sent == len(plan.items)
+        assert report.counts.grades_sent == plan.grades_to_send
+        for item in plan.items:
+            stored = {r["sourcedId"]: r for r in client.line_item_results(item.class_id, item.line_item_id)}
+            assert {g.result_id for g in item.grades} <= set(stored)
+            for grade in item.grades:
+                assert stored[grade.result_id].get("score") == grade.body.get("score")
+        again = sync(course, client, state, concurrency=concurrency)
+    assert again.message == "No changes: nothing to send"
+    assert again.counts.grades_unchanged == planned(course).grades_to_send  # a normal sync's share of them
+
+
+def test_a_concurrent_sync_reports_failed_grades_in_plan_order_and_counts_each_once(ic: MockIC,
+                                                                                   course: CanvasCourse) -> None:
+    """Answers come back in any order; the report is written in the order of the plan."""
+    assert ic.admin is not None
+    ic.admin.add_fault(id="refuse", method="PUT", path="*/results/*", every=4, status=422)
+    plan = planned(course, remaster=True)
+    order = {g.result_id: n for n, g in enumerate(g for item in plan.items for g in item.grades)}
+    with client_for(ic) as client:
+        report = sync(course, client, SyncState(None), SyncOptions(remaster=True), concurrency=5)
+    refused = [e for e in report.errors if e.status == 422]
+    assert report.status == "partial" and refused and len(refused) == len(report.errors)
+    assert report.counts.grades_failed == len(refused) == plan.grades_to_send // 4
+    assert report.counts.grades_sent + report.counts.grades_failed == plan.grades_to_send
+    by_student = {(g.result_id.split("-u")[0], g.student.sis_user_id): g.result_id
+                  for item in plan.items for g in item.grades}
+    positions = [order[by_student[(f"canvas-{course.id}-a{e.assignment_id}-s"
+                                   f"{next(i.section.id for i in plan.items if i.class_id == e.section)}",
+                                   e.student)]] for e in refused]
+    assert positions == sorted(positions)
+
+
+def test_a_deadline_during_a_concurrent_sync_counts_every_grade_once(ic: MockIC, course: CanvasCourse) -> None:
+    """Data Sync Job Timed Out with results in flight: each grade is sent, failed or timed out — one of them."""
+    assert ic.admin is not None
+    ic.admin.add_fault(id="slow", method="PUT", path="*/results/*", every=1, latencyMs=400)
+    plan = planned(course, remaster=True)
+    state = SyncState(None)
+    with client_for(ic) as client:
+        report = sync(course, client, state, SyncOptions(remaster=True), concurrency=5, deadline=3.0)
+        assert Title.DATA_SYNC_JOB_TIMED_OUT in titles(report)
+        assert titles(report) == {Title.DATA_SYNC_JOB_TIMED_OUT}
+        assert report.counts.grades_sent + report.counts.grades_failed == plan.grades_to_send
+        sent = [g for item in plan.items for g in item.grades if state.target(
+            target_key(client.version, client.root)).result_digest(g.result_id) == g.digest]
+        assert len(sent) == report.counts.grades_sent
+        for grade in sent:
+            assert client.get_result(grade.result_id)["sourcedId"] == grade.result_id
+    timed_out = {(e.section, e.assignment_id) for e in report.errors}
+    for item in plan.items:  # a line item whose grades all went out is not reported as timed out
+        if all(g in sent for g in item.grades) and item.grades:
+            assert (item.class_id, item.assignment.id) not in timed_out
 
 
 SCENARIO_TITLES = {

@@ -6,15 +6,22 @@ section's SIS id), list its line items and match by title + due date (more than 
 its sourcedId), choose the category (1.1: IC files every vendor line item under Uncategorized, so
 the placeholder is sent; 1.2: the class's category titled like the assignment group, else Canvas's
 "Grading category ... not found" error listing the available ones), PUT the line item, then PUT its
-results — up to ``concurrency`` at a time (IC asks for at most 5). Every failure becomes an error
-titled with one of the ten Canvas SIS error titles; the sync goes on with the rest. At the overall
-deadline it stops and reports "Data Sync Job Timed Out" for whatever was not done.
+results. With ``concurrency`` N > 1 (IC asks for at most 5) up to N requests are in flight at once,
+counting the sync's own reads and line item PUTs: the results of one line item are still being
+sent while the next line item is read and PUT (never its results before it), so the server is
+never left idle between line items. Outcomes are recorded in plan order whatever the order the
+answers come in, so a report lists its errors in the same order at any concurrency. Every failure
+becomes an error titled with one of the ten Canvas SIS error titles; the sync goes on with the rest.
+At the overall deadline it stops and reports "Data Sync Job Timed Out" for whatever was not done.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from concurrent.futures import ThreadPoolExecutor
+import threading
+from collections import deque
+from collections.abc import Callable, Iterator
+from concurrent.futures import Future, ThreadPoolExecutor
+from contextlib import contextmanager
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 from typing import Any
@@ -46,6 +53,16 @@ class _ClassInfo:
 
 
 @dataclass
+class _Pending:
+    """A result PUT sent (or about to be) whose outcome is not recorded yet."""
+
+    index: int  # of its line item in the plan
+    item: LineItemPlan
+    grade: GradePlan
+    outcome: Future[OneRosterError | None]
+
+
+@dataclass
 class Pusher:
     client: OneRosterClient
     plan: Plan
@@ -54,22 +71,43 @@ class Pusher:
     concurrency: int = 1
     progress: Progress | None = None
     _classes: dict[str, _ClassInfo | None] = field(default_factory=dict)
+    _pending: deque[_Pending] = field(default_factory=deque)
+    _failed: set[str] = field(default_factory=set)  # result and line item ids whose failure is reported
+    _pool: ThreadPoolExecutor | None = None
+    _slots: threading.BoundedSemaphore | None = None  # one per request in flight
 
     def run(self) -> None:
         items = self.plan.items
-        for index, item in enumerate(items):
-            if not (item.send_line_item or item.grades):
-                continue
-            try:
-                self._push(item)
-            except _TimedOut:
-                for left in items[index:]:
-                    self._timed_out(left)
-                return
+        if self.concurrency > 1:
+            self._slots = threading.BoundedSemaphore(self.concurrency)
+            self._pool = ThreadPoolExecutor(max_workers=self.concurrency, thread_name_prefix="passback")
+        index = 0
+        try:
+            for index, item in enumerate(items):
+                if item.send_line_item or item.grades:
+                    self._push(index, item)
+            self._record(block=True)
+        except _TimedOut:
+            first = min([index] + [p.index for p in self._pending])  # earlier items are complete
+            self._record(block=True, timed_out=True)
+            for left in items[first:]:
+                self._timed_out(left)
+        finally:
+            if self._pool is not None:
+                self._pool.shutdown(wait=True)
+
+    @contextmanager
+    def _slot(self) -> Iterator[None]:
+        """One of the ``concurrency`` requests in flight, for a call the sync makes itself."""
+        if self._slots is None:
+            yield
+            return
+        with self._slots:
+            yield
 
     # -- one line item ---------------------------------------------------------------------------
 
-    def _push(self, item: LineItemPlan) -> None:
+    def _push(self, index: int, item: LineItemPlan) -> None:
         info = self._class_info(item)
         if info is None:
             self._fail_grades(item)
@@ -77,13 +115,14 @@ class Pusher:
         if item.send_line_item and not self._put_line_item(item, info):
             self._fail_grades(item)
             return
-        self._put_results(item, info)
+        self._put_results(index, item, info)
 
     def _class_info(self, item: LineItemPlan) -> _ClassInfo | None:
         class_id = item.class_id
         if class_id not in self._classes:
             try:
-                klass = self.client.get_class(class_id)
+                with self._slot():
+                    klass = self.client.get_class(class_id)
                 self._classes[class_id] = _ClassInfo(school=klass.get("school"))
             except OneRosterError as exc:
                 self._error(item, Operation.ROSTER, exc, message=f"Could not read class {class_id!r} in "
@@ -97,7 +136,8 @@ class Pusher:
         if sourced_id is None or category is None:
             return False
         try:
-            self.client.put_line_item(sourced_id, self._line_item_body(item, info, sourced_id, category))
+            with self._slot():
+                self.client.put_line_item(sourced_id, self._line_item_body(item, info, sourced_id, category))
         except OneRosterError as exc:
             self._error(item, Operation.LINE_ITEM_PUT, exc)
             return False
@@ -150,7 +190,8 @@ class Pusher:
               call: Callable[[str], list[dict[str, Any]]]) -> list[dict[str, Any]] | None:
         """A read of the class before the PUT; None (and an error titled for that step) when it fails."""
         try:
-            return call(item.class_id)
+            with self._slot():
+                return call(item.class_id)
         except OneRosterError as exc:
             self._error(item, operation, exc)
             return None
@@ -177,18 +218,23 @@ class Pusher:
 
     # -- results -------------------------------------------------------------------------------
 
-    def _put_results(self, item: LineItemPlan, info: _ClassInfo) -> None:
+    def _put_results(self, index: int, item: LineItemPlan, info: _ClassInfo) -> None:
         if not item.grades:
             return
         if self.client.version == "1.1":
             self._use_v1p1_student_ids(item, info)
-        if self.concurrency <= 1:
-            outcomes = [self._put_result(item, grade) for grade in item.grades]
-        else:
-            with ThreadPoolExecutor(max_workers=self.concurrency, thread_name_prefix="passback") as pool:
-                outcomes = list(pool.map(lambda g: self._put_result(item, g), item.grades))
-        if any(outcome == "timeout" for outcome in outcomes):
-            raise _TimedOut
+        pool, slots = self._pool, self._slots
+        for grade in item.grades:
+            outcome: Future[OneRosterError | None]
+            if pool is None or slots is None:
+                outcome = Future()
+                outcome.set_result(self._send_result(grade))
+            else:
+                slots.acquire()  # released when the answer is in: at most `concurrency` in flight
+                outcome = pool.submit(self._send_result, grade)
+                outcome.add_done_callback(lambda _: slots.release())
+            self._pending.append(_Pending(index, item, grade, outcome))
+            self._record(block=False)
 
     def _use_v1p1_student_ids(self, item: LineItemPlan, info: _ClassInfo) -> None:
         """Canvas holds the 1.2 user sourcedId as the SIS user id; on 1.1 IC prefixes user ids with the
@@ -201,31 +247,53 @@ class Pusher:
             if sis not in info.roster_ids and f"s{sis}" in info.roster_ids:
                 grade.body["student"] = {"sourcedId": f"s{sis}"}
 
-    def _put_result(self, item: LineItemPlan, grade: GradePlan) -> str:
+    def _send_result(self, grade: GradePlan) -> OneRosterError | None:
+        """The result PUT (in a pool thread when concurrent): its failure, None when it was stored."""
         try:
             self.client.put_result(grade.result_id, {**grade.body, "dateLastModified": _now()})
-        except DeadlineExceeded:
-            return "timeout"
         except OneRosterError as exc:
-            self.report.counts.grades_failed += 1
-            self._error(item, Operation.RESULT_PUT, exc, student=grade.student.sis_user_id)
+            return exc
+        return None
+
+    def _record(self, *, block: bool, timed_out: bool = False) -> None:
+        """Record the outcomes of the result PUTs in the order they were planned: those answered
+        (all of them when ``block``). A deadline passed raises _TimedOut, unless ``timed_out`` (the
+        sync is already stopping: what was stored is still recorded, the rest left to _timed_out)."""
+        pending = self._pending
+        while pending and (block or pending[0].outcome.done()):
+            head = pending[0]
+            failure = head.outcome.result()
+            if isinstance(failure, DeadlineExceeded):
+                if not timed_out:
+                    raise _TimedOut
+                pending.popleft()
+                continue
+            pending.popleft()
+            if failure is None:
+                self.state.result_sent(head.grade.result_id, head.grade.digest)
+                self.report.counts.grades_sent += 1
+            else:
+                self.report.counts.grades_failed += 1
+                self._failed.add(head.grade.result_id)
+                self._error(head.item, Operation.RESULT_PUT, failure, student=head.grade.student.sis_user_id)
             self._tick(1)
-            return "failed"
-        self.state.result_sent(grade.result_id, grade.digest)
-        self.report.counts.grades_sent += 1
-        self._tick(1)
-        return "sent"
 
     # -- reporting -----------------------------------------------------------------------------
 
     def _fail_grades(self, item: LineItemPlan) -> None:
+        """The line item could not be pushed (its error is reported): its grades fail with it."""
         self.report.counts.grades_failed += len(item.grades)
+        self._failed.add(item.stable_id)
+        self._failed.update(g.result_id for g in item.grades)
         self._tick(len(item.grades))
 
     def _timed_out(self, item: LineItemPlan) -> None:
-        remaining = [g for g in item.grades if self.state.result_digest(g.result_id) != g.digest]
-        if not remaining and not (item.send_line_item and self.state.line_item_digest(item.stable_id)
-                                  != item.digest):
+        """Report what the deadline left undone of a line item: neither sent nor failed already."""
+        remaining = [g for g in item.grades if self.state.result_digest(g.result_id) != g.digest
+                     and g.result_id not in self._failed]
+        line_item_left = (item.send_line_item and item.stable_id not in self._failed
+                          and self.state.line_item_digest(item.stable_id) != item.digest)
+        if not remaining and not line_item_left:
             return
         self.report.counts.grades_failed += len(remaining)
         self._issue(item, Title.DATA_SYNC_JOB_TIMED_OUT,
