@@ -1,20 +1,25 @@
-"""create_app(settings) -> a connexion FlaskApp serving every spec at its Infinite Campus base paths.
+"""create_app(settings) -> a connexion AsyncApp serving every spec at its Infinite Campus base paths.
 
 Mounts (IC-URL-1P2, IC-URL-STD): the rostering and gradebook specs at
 ``/campus/api/ims/oneroster/{rostering,gradebook}/v1p2`` and ``/ims/oneroster/{...}/v1p2``; the
 app-scoped form ``/campus/api/oneroster/v1p2/{appName}/ims/oneroster/...`` is rewritten to the
-first by :class:`PathMiddleware` (connexion cannot route a parameter inside a base path).
+first by :class:`ContextMiddleware` (connexion cannot route a parameter inside a base path). The
+landing pages are a Flask app (``web/landing.py``) mounted at their own paths in the same ASGI app.
+
+The ASGI layers, outermost first: ContextMiddleware (resolves the request's context once) ->
+RequestLogMiddleware -> FaultMiddleware -> connexion (errors, routing, security, validation) -> handler.
 """
 
 from __future__ import annotations
 
+import json
 import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from typing import Any
 
-import flask
-from connexion import FlaskApp
+from a2wsgi import WSGIMiddleware
+from connexion import AsyncApp
 from connexion.jsonifier import Jsonifier
 from connexion.middleware import MiddlewarePosition
 from connexion.options import SwaggerUIOptions
@@ -25,9 +30,9 @@ from mock_ic.control import request_log
 from mock_ic.control.runtime import Runtime, signing_secret
 from mock_ic.control.tenants import DEMO_APP, DEMO_CREDENTIALS, TenantExists, TenantRegistry
 from mock_ic.control.tokens import TokenService
+from mock_ic.edge.context import ContextMiddleware
 from mock_ic.edge.errors import register_error_handlers
 from mock_ic.edge.faults import FaultMiddleware
-from mock_ic.edge.paths import PathMiddleware
 from mock_ic.edge.request_capture import RequestLogMiddleware
 from mock_ic.edge.security import BearerTokenSecurityHandler, VendorKeySecurityHandler
 from mock_ic.mounts import MOUNTS
@@ -54,7 +59,7 @@ def build_runtime(settings: Settings) -> Runtime:
     return rt
 
 
-def create_app(settings: Settings | None = None, runtime: Runtime | None = None) -> FlaskApp:
+def create_app(settings: Settings | None = None, runtime: Runtime | None = None) -> AsyncApp:
     settings = settings or Settings.from_env()
     rt = runtime or build_runtime(settings)
 
@@ -64,29 +69,35 @@ def create_app(settings: Settings | None = None, runtime: Runtime | None = None)
         request_log.flush(rt.db)  # the last answers' entries, before the database closes
         rt.db.dispose()
 
-    app = FlaskApp(
+    app = AsyncApp(
         __name__,
         specification_dir=str(openapi_dir()),
-        jsonifier=Jsonifier(flask.json, indent=None),
+        jsonifier=Jsonifier(json, indent=None, separators=(",", ":")),
         lifespan=lifespan,
         validate_responses=settings.validate_responses,
         security_map={"apiKey": VendorKeySecurityHandler, "oauth2": BearerTokenSecurityHandler},
         validator_map=VALIDATORS,
     )
-    app.add_middleware(PathMiddleware, position=MiddlewarePosition.BEFORE_EXCEPTION, runtime=rt)
-    app.add_middleware(RequestLogMiddleware, position=MiddlewarePosition.BEFORE_EXCEPTION, runtime=rt)
-    app.add_middleware(FaultMiddleware, position=MiddlewarePosition.BEFORE_EXCEPTION, runtime=rt)
+    app.add_middleware(ContextMiddleware, position=MiddlewarePosition.BEFORE_EXCEPTION, runtime=rt)
+    app.add_middleware(RequestLogMiddleware, position=MiddlewarePosition.BEFORE_EXCEPTION)
+    app.add_middleware(FaultMiddleware, position=MiddlewarePosition.BEFORE_EXCEPTION)
+    pages = WSGIMiddleware(landing.pages(rt))  # type: ignore[arg-type]
+    for path in landing.paths():  # routed before the API mounts (connexion adds those when it starts)
+        app.add_url_rule(path, f"page:{path}", pages)
     for mount in MOUNTS:
         app.add_api(mount.specification(), base_path=mount.base, name=mount.name,
                     resolver=RelativeResolver(mount.handlers),
                     swagger_ui_options=SwaggerUIOptions(swagger_ui_path=mount.docs_path),
                     validator_map=ADMIN_VALIDATORS if mount.admin else None)
-    landing.register(app.app)
     register_error_handlers(app)
-    app.app.config["MOCK_IC_RUNTIME"] = rt
+    _RUNTIMES[id(app)] = (app, rt)
     return app
 
 
-def runtime_of_app(app: FlaskApp) -> Runtime:
-    return app.app.config["MOCK_IC_RUNTIME"]
+_RUNTIMES: dict[int, tuple[AsyncApp, Runtime]] = {}
+
+
+def runtime_of_app(app: AsyncApp) -> Runtime:
+    """The runtime an app serves (tests reach into it)."""
+    return _RUNTIMES[id(app)][1]
 

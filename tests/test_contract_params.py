@@ -44,7 +44,7 @@ END = "    # END generated"
 # every pattern ends with "no character follows" instead.
 END_OF_TEXT = r"(?![\s\S])"
 # What a path parameter (a sourcedId, an appName) can carry: the path guard refuses control characters
-# (mock_ic/edge/paths.py) and a '/' would end the path segment.
+# (mock_ic/edge/context.py) and a '/' would end the path segment.
 PATH_ID = rf"^[^\x00-\x1f\x7f/]+{END_OF_TEXT}"
 _WS = r"[ \t\r\n]"  # the whitespace of the filter grammar (mock_ic/oneroster/filters.py)
 _OPERATORS = "(?:=|!=|>=?|<=?|~)"

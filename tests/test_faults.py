@@ -22,7 +22,7 @@ import uvicorn
 import yaml
 
 from mock_ic.app import create_app, runtime_of_app
-from mock_ic.control.faults import FaultBook, FaultRule, book_of, in_flight_of, rules, tokens_not_before
+from mock_ic.control.faults import FaultBook, FaultRule, rules
 from mock_ic.control.runtime import Runtime
 from mock_ic.control.tenants import DEMO_CREDENTIALS
 from mock_ic.resources import openapi_dir
@@ -43,7 +43,7 @@ class Server:
 
     @property
     def book(self) -> FaultBook:
-        return book_of(self.runtime)
+        return self.runtime.faults
 
     def get(self, path: str, token: str, **kwargs: Any) -> requests.Response:
         headers = {"Authorization": f"Bearer {token}", **kwargs.pop("headers", {})}
@@ -83,7 +83,7 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
 def _clean_book(request: pytest.FixtureRequest) -> Iterator[None]:
     yield
     if "server" in request.fixturenames:
-        book_of(request.getfixturevalue("server").runtime).clear(DEMO)
+        request.getfixturevalue("server").runtime.faults.clear(DEMO)
 
 
 @pytest.fixture
@@ -271,7 +271,7 @@ def test_fault_rules_revoke_token_refuses_old_tokens_until_a_new_one(server: Ser
     assert response.headers["X-Mock-Fault"] == "revoke"
     assert response.headers["WWW-Authenticate"] == "Bearer"
     assert code_minor(response.json()) == "unauthorisedrequest"
-    assert tokens_not_before(server.runtime, DEMO) >= before
+    assert server.runtime.faults.tokens_not_before(DEMO) >= before
     for path in (f"{ROSTER}/classes", f"{STD_ROSTER}/schools", f"{V1P1}/classes"):  # every form, afterwards
         assert server.get(path, token).status_code == 401, path
     fresh = server.token()
@@ -354,9 +354,9 @@ def test_ic_load_max_concurrent_answers_429_server_busy(server: Server, token: s
         server.book.clear(DEMO)
         assert [server.get(f"{ROSTER}/schools", token).status_code for _ in range(6)] == [200] * 6
         deadline = time.monotonic() + 5  # the count drops just after the last byte is sent
-        while in_flight_of(server.runtime).count(DEMO) and time.monotonic() < deadline:
+        while server.runtime.in_flight.count(DEMO) and time.monotonic() < deadline:
             time.sleep(0.01)
-        assert in_flight_of(server.runtime).count(DEMO) == 0
+        assert server.runtime.in_flight.count(DEMO) == 0
     finally:
         registry.update_settings(DEMO, original.settings)
 

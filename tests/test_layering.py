@@ -53,7 +53,7 @@ def test_a_new_top_level_module_must_take_its_place_in_the_layers(tree: Path) ->
     ("mock_ic/store/facts.py", "import mock_ic.oneroster.query", "Layers:"),
     ("mock_ic/ic/rules.py", "import mock_ic.control.tenants", "Layers:"),
     ("mock_ic/control/state.py", "import mock_ic.api.handlers", "Layers:"),
-    ("mock_ic/edge/paths.py", "import mock_ic.web.landing", "Layers:"),
+    ("mock_ic/edge/context.py", "import mock_ic.web.landing", "Layers:"),
     ("mock_ic/oneroster/filters.py", "import mock_ic.oneroster.query", "No import cycles"),
 ])
 def test_a_forbidden_import_breaks_lint(tree: Path, module: str, planted: str, contract: str) -> None:

@@ -32,7 +32,7 @@ from mock_ic.control import request_log
 from mock_ic.control.request_log import REDACTED, Secrets, recorder, redact_fields, redact_header
 from mock_ic.control.runtime import Runtime
 from mock_ic.control.tenants import DEMO_CREDENTIALS, Tenant, TenantExists
-from mock_ic.edge.paths import PathMiddleware
+from mock_ic.edge.context import ContextMiddleware
 from mock_ic.edge.request_capture import Exchange, RequestLogMiddleware
 from mock_ic.settings import Settings
 from mock_ic.store import tables
@@ -398,9 +398,9 @@ async def boom(scope: Scope, receive: Receive, send: Send) -> None:
     raise RuntimeError("handler bug")
 
 
-def logged(app: Any, runtime: Runtime, **options: Any) -> PathMiddleware:
+def logged(app: Any, runtime: Runtime, **options: Any) -> ContextMiddleware:
     """The app behind the same two middlewares, in the same order, as in create_app."""
-    return PathMiddleware(RequestLogMiddleware(app, runtime=runtime, **options), runtime=runtime)
+    return ContextMiddleware(RequestLogMiddleware(app, **options), runtime=runtime)
 
 
 @pytest.fixture(scope="module")

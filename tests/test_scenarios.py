@@ -22,7 +22,6 @@ import pytest
 from starlette.testclient import TestClient
 
 from mock_ic.control import scenarios, state
-from mock_ic.control.faults import book_of
 from mock_ic.control.runtime import Runtime
 from mock_ic.control.scenarios import ScenarioError, UnknownScenario, UnknownTenant
 from mock_ic.control.tenants import Tenant
@@ -109,7 +108,7 @@ def make_tenant(runtime: Runtime) -> Iterator[Callable[[], Tenant]]:
 
     yield make
     for name in made:
-        book_of(runtime).clear(name)
+        runtime.faults.clear(name)
         runtime.tenants.delete(name)
 
 
@@ -209,7 +208,7 @@ def test_fault_scenarios_file_errors_name_the_file_and_key(tmp_path: Path, conte
 
 def test_fault_scenarios_applying_twice_equals_applying_once(runtime: Runtime, passback: Passback) -> None:
     app = passback.tenant.app_name
-    book = book_of(runtime)
+    book = runtime.faults
     for name in scenarios.names():
         first = scenarios.apply(runtime, app, name)
         once = (state.export(runtime.db, app), runtime.tenants.get(app), book.describe(app))
@@ -309,7 +308,7 @@ def test_fault_scenarios_data_sync_job_timed_out_every_put_is_delayed(runtime: R
     applied = apply(runtime, passback, "data-sync-job-timed-out")
     assert applied["faults"][0]["latencyMs"] >= 60_000  # beyond the common 60 s read timeouts
     # The same rule with a short delay, so the test measures it instead of waiting a minute.
-    book = book_of(runtime)
+    book = runtime.faults
     rule = book.get(passback.tenant.app_name, "data-sync-job-timed-out")
     assert rule is not None
     book.add(passback.tenant.app_name, replace(rule, latency_ms=300), replace=True)

@@ -8,11 +8,11 @@ from __future__ import annotations
 
 from typing import Any
 
-import flask
 from connexion import context
+from starlette.responses import Response
 
 from mock_ic.api import rendering
-from mock_ic.control.runtime import runtime_of
+from mock_ic.control.request_context import runtime_of
 from mock_ic.ic import teacher, view
 
 
@@ -22,13 +22,13 @@ def health() -> dict[str, Any]:
 
 # --- teacher view (IC-VIEW) and teacher edit (IC-RES-ONE-WAY) ---------------------------------------
 
-def getTeacherGradebook(appName: str, classSourcedId: str) -> flask.Response:
+def getTeacherGradebook(appName: str, classSourcedId: str) -> Response:
     with runtime_of(context.scope).db.read() as conn:
         grid = view.gradebook_view(conn, appName, classSourcedId)
     return rendering.json_response(rendering.dumps(grid))
 
 
-def teacherEditResult(appName: str, sourcedId: str, body: dict[str, Any]) -> flask.Response:
+def teacherEditResult(appName: str, sourcedId: str, body: dict[str, Any]) -> Response:
     with runtime_of(context.scope).db.write() as conn:
         result = teacher.teacher_edit(conn, appName, sourcedId, body.get("score"),
                                       score_status=body.get("scoreStatus"), comment=body.get("comment"))

@@ -14,11 +14,12 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
-import flask
 from connexion import context
+from starlette.responses import Response
 
 from mock_ic.api import rendering
-from mock_ic.control.runtime import runtime_of
+from mock_ic.api.serving import on_loop
+from mock_ic.control.request_context import context_of
 from mock_ic.control.tenants import Tenant
 from mock_ic.errors import InvalidData
 from mock_ic.oneroster import gradebook, query, reading, v1p1
@@ -61,11 +62,13 @@ class Flavour:
 
 
 def current_tenant() -> Tenant:
-    return context.scope["mock_ic.tenant"]
+    tenant = context_of(context.scope).tenant
+    assert tenant is not None, "security admitted a request without a tenant"
+    return tenant
 
 
 def _db() -> Any:
-    return runtime_of(context.scope).db
+    return context_of(context.scope).runtime.db
 
 
 def _path_params(spec_name: str, operation_id: str) -> list[str]:
@@ -77,6 +80,7 @@ def _path_params(spec_name: str, operation_id: str) -> list[str]:
 
 
 def _with_signature(func: Callable[..., Any], name: str, params: Sequence[str]) -> Callable[..., Any]:
+    func = on_loop(func)
     func.__name__ = name
     func.__signature__ = inspect.Signature(  # type: ignore[attr-defined]
         [inspect.Parameter(n, inspect.Parameter.KEYWORD_ONLY, default=None) for n in params]
@@ -91,8 +95,8 @@ def read_handler(flavour: Flavour, operation_id: str, endpoint: Endpoint) -> Cal
     return _with_signature(_collection(flavour, endpoint, path_names), operation_id, [*path_names, *_LIST_PARAMS])
 
 
-def _single(flavour: Flavour, endpoint: Endpoint) -> Callable[..., flask.Response]:
-    def single(**params: Any) -> flask.Response:
+def _single(flavour: Flavour, endpoint: Endpoint) -> Callable[..., Response]:
+    def single(**params: Any) -> Response:
         visible = flavour.visibility(current_tenant())
         tenant = current_tenant().app_name
         fields, warning = query.selection(endpoint.kind, query.split_fields(params.get("fields")),
@@ -110,8 +114,8 @@ def _single(flavour: Flavour, endpoint: Endpoint) -> Callable[..., flask.Respons
     return single
 
 
-def _collection(flavour: Flavour, endpoint: Endpoint, path_names: list[str]) -> Callable[..., flask.Response]:
-    def collection(**params: Any) -> flask.Response:
+def _collection(flavour: Flavour, endpoint: Endpoint, path_names: list[str]) -> Callable[..., Response]:
+    def collection(**params: Any) -> Response:
         tenant = current_tenant()
         list_params = query.list_params(
             limit=params.get("limit"), offset=params.get("offset"), sort=params.get("sort"),
@@ -144,7 +148,7 @@ def _write_context(flavour: Flavour, conn: Connection) -> gradebook.WriteContext
                                   settings=tenant.settings)
 
 
-def put(flavour: Flavour, kind: str, sourced_id: str, body: Any) -> flask.Response:
+def put(flavour: Flavour, kind: str, sourced_id: str, body: Any) -> Response:
     wrapper = KINDS[kind].singular
     item = gradebook.unwrap(body, wrapper)
     with _db().write() as conn:
@@ -156,14 +160,14 @@ def put(flavour: Flavour, kind: str, sourced_id: str, body: Any) -> flask.Respon
     return rendering.single_response(wrapper, text, status=201 if created else 200)
 
 
-def delete(flavour: Flavour, kind: str, sourced_id: str) -> flask.Response:
+def delete(flavour: Flavour, kind: str, sourced_id: str) -> Response:
     with _db().write() as conn:
         gradebook.delete(_write_context(flavour, conn), kind, sourced_id)
     return rendering.no_content()
 
 
 def post(flavour: Flavour, kind: str, body: Any, fixed: dict[str, dict[str, str]],
-         parents: tuple[Parent, ...], path: dict[str, str]) -> flask.Response:
+         parents: tuple[Parent, ...], path: dict[str, str]) -> Response:
     items = body.get(kind) if isinstance(body, dict) else None
     if not isinstance(items, list):
         raise InvalidData(f"The request body must be a JSON object {{\"{kind}\": [...]}}")

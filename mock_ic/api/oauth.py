@@ -3,29 +3,33 @@
 from __future__ import annotations
 
 import math
+from typing import Any
 
-import flask
-from connexion import context
+from connexion import context, request
+from starlette.responses import Response
 
 from mock_ic.api.rendering import dumps, json_response
-from mock_ic.control.runtime import runtime_of
+from mock_ic.api.serving import on_loop
+from mock_ic.control.request_context import context_of
 from mock_ic.control.tokens import TokenError, authenticate_client, client_credentials, scope_uris
 
 _NO_STORE = {"Cache-Control": "no-store", "Pragma": "no-cache"}
 
 
-def issueToken(appName: str | None = None) -> flask.Response:
+@on_loop
+def issueToken(appName: str | None = None, body: dict[str, Any] | None = None) -> Response:
+    """connexion hands over the form fields as ``body`` (reading the form again would wait forever)."""
+    form = {k: v for k, v in (body or {}).items() if isinstance(v, str)}
     try:
-        return _issue(appName)
+        return _issue(appName, form)
     except TokenError as exc:
         body = {"error": exc.error, "error_description": exc.description}
         return json_response(dumps(body), status=exc.status, headers={**exc.headers, **_NO_STORE})
 
 
-def _issue(app_name: str | None) -> flask.Response:
-    rt = runtime_of(context.scope)
-    form = {k: v for k, v in flask.request.form.items()}
-    client_id, secret, used_basic = client_credentials(flask.request.headers.get("Authorization"), form)
+def _issue(app_name: str | None, form: dict[str, str]) -> Response:
+    rt = context_of(context.scope).runtime
+    client_id, secret, used_basic = client_credentials(request.headers.get("Authorization"), form)
     grant_type = form.get("grant_type")
     if not grant_type:
         raise TokenError(400, "invalid_request", "grant_type is required; use grant_type=client_credentials")

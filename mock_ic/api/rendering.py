@@ -12,11 +12,11 @@ from collections.abc import Sequence
 from functools import cache
 from typing import Any
 
-import flask
 import orjson
-from connexion import context
+from connexion import context, request
+from starlette.responses import Response
 
-from mock_ic.control.runtime import runtime_of
+from mock_ic.control.request_context import context_of
 from mock_ic.errors import status_info
 from mock_ic.mounts import MOUNTS
 from mock_ic.oneroster import query
@@ -28,15 +28,19 @@ _STORED_HREF = '"href":"/ims/oneroster/'
 def request_origin() -> str:
     """scheme://host[:port] as the client addressed us (or the configured public URL)."""
     scope = context.scope
-    public = runtime_of(scope).settings.public_url
+    public = context_of(scope).runtime.settings.public_url
     if public:
         return public.rstrip("/")
-    return flask.request.host_url.rstrip("/")
+    host = request.headers.get("host")
+    if host is None:
+        server_host, port = scope.get("server") or ("localhost", None)
+        host = server_host if port in (None, 80, 443) else f"{server_host}:{port}"
+    return f"{scope.get('scheme', 'http')}://{host}"
 
 
 def href_prefix() -> str:
     """The part of the request path before ``/ims/oneroster/`` (e.g. ``/campus/api``)."""
-    path = context.scope.get("mock_ic.original_path") or flask.request.path
+    path = _request_path()
     cut = path.find("/ims/oneroster/")
     return path[:cut] if cut > 0 else ""
 
@@ -68,11 +72,11 @@ def project(text: str, fields: Sequence[str] | None) -> str:
     return orjson.dumps({k: doc[k] for k in fields if k in doc}).decode()
 
 
-def json_response(body: str, status: int = 200, headers: dict[str, str] | None = None) -> flask.Response:
-    return flask.Response(body, status=status, headers=headers or {}, mimetype="application/json")
+def json_response(body: str | bytes, status: int = 200, headers: dict[str, str] | None = None) -> Response:
+    return Response(body, status_code=status, headers=headers, media_type="application/json")
 
 
-def collection_response(wrapper: str, page: CollectionPage, *, version: str = "1.2") -> flask.Response:
+def collection_response(wrapper: str, page: CollectionPage, *, version: str = "1.2") -> Response:
     items = ",".join(project(t, page.fields) for t in page.texts)
     body = absolutise(f'{{"{wrapper}":[{items}]')
     if page.warnings:
@@ -83,17 +87,25 @@ def collection_response(wrapper: str, page: CollectionPage, *, version: str = "1
     url = f"{request_origin()}{_request_path()}"
     headers = {
         "X-Total-Count": str(page.total),
-        "Link": query.link_header(url, dict(flask.request.args.items()), page.params, page.total),
+        "Link": query.link_header(url, _first_values(), page.params, page.total),
     }
     return json_response(body, headers=headers)
 
 
+def _first_values() -> dict[str, str]:
+    """The query parameters, the first value of each (as the client's first mention counts)."""
+    values: dict[str, str] = {}
+    for key, value in request.query_params.multi_items():
+        values.setdefault(key, value)
+    return values
+
+
 def _request_path() -> str:
-    return context.scope.get("mock_ic.original_path") or flask.request.path
+    return context_of(context.scope).client_path
 
 
 def single_response(wrapper: str, text: str, fields: Sequence[str] | None = None, status: int = 200,
-                    warnings: Sequence[query.Warning_] = (), version: str = "1.2") -> flask.Response:
+                    warnings: Sequence[query.Warning_] = (), version: str = "1.2") -> Response:
     body = absolutise(f'{{"{wrapper}":{project(text, fields)}')
     if warnings:
         infos = [status_info(w.code_minor, w.description, version=version, major="success", severity="warning")
@@ -102,10 +114,8 @@ def single_response(wrapper: str, text: str, fields: Sequence[str] | None = None
     return json_response(body + "}", status=status)
 
 
-def no_content() -> flask.Response:
-    response = flask.Response(status=204)
-    del response.headers["Content-Type"]
-    return response
+def no_content() -> Response:
+    return Response(status_code=204)
 
 
 def dumps(value: Any) -> str:

@@ -6,14 +6,15 @@ from __future__ import annotations
 from dataclasses import replace
 from typing import Any
 
-import flask
 from connexion import context
+from starlette.responses import Response
 
 from mock_ic.api import rendering
 from mock_ic.control import request_log, scenarios, state
 from mock_ic.control.csv_import import CsvImportError, import_bundle
-from mock_ic.control.faults import FaultRule, book_of
-from mock_ic.control.runtime import Runtime, runtime_of
+from mock_ic.control.faults import FaultRule
+from mock_ic.control.request_context import runtime_of
+from mock_ic.control.runtime import Runtime
 from mock_ic.control.tenants import Tenant, TenantExists, TenantSettings
 from mock_ic.errors import Conflict, InvalidData, UnknownObject, Unprocessable
 from mock_ic.ic.settings import SettingError
@@ -38,7 +39,7 @@ def tenant_body(tenant: Tenant) -> dict[str, Any]:
     return {**tenant.public(), "urls": tenant_urls(rendering.request_origin(), tenant.app_name)}
 
 
-def _json(value: Any, status: int = 200) -> flask.Response:
+def _json(value: Any, status: int = 200) -> Response:
     return rendering.json_response(rendering.dumps(value), status=status)
 
 
@@ -49,11 +50,11 @@ def _settings(values: dict[str, Any], base: TenantSettings | None = None) -> Ten
         raise Unprocessable(str(exc)) from None
 
 
-def listTenants() -> flask.Response:
+def listTenants() -> Response:
     return _json({"tenants": [tenant_body(t) for t in _rt().tenants.all()]})
 
 
-def createTenant(body: dict[str, Any]) -> flask.Response:
+def createTenant(body: dict[str, Any]) -> Response:
     credentials = {key: body[name] for name, key in _CREDENTIALS.items() if name in body}
     settings = _settings(body.get("settings") or {})
     try:
@@ -66,45 +67,45 @@ def createTenant(body: dict[str, Any]) -> flask.Response:
     return _json(tenant_body(tenant), status=201)
 
 
-def getTenant(appName: str) -> flask.Response:
+def getTenant(appName: str) -> Response:
     return _json(tenant_body(_tenant(appName)))
 
 
-def updateTenant(appName: str, body: dict[str, Any]) -> flask.Response:
+def updateTenant(appName: str, body: dict[str, Any]) -> Response:
     tenant = _tenant(appName)
     updated = _rt().tenants.update_settings(appName, _settings(body["settings"], tenant.settings))
     return _json(tenant_body(updated))
 
 
-def deleteTenant(appName: str) -> flask.Response:
+def deleteTenant(appName: str) -> Response:
     _tenant(appName)
     _rt().tenants.delete(appName)
-    book_of(_rt()).clear(appName)
+    _rt().faults.clear(appName)
     request_log.clear(_rt().db, appName)
     return rendering.no_content()
 
 
-def resetTenant(appName: str) -> flask.Response:
+def resetTenant(appName: str) -> Response:
     count = state.reset(_rt().db, _tenant(appName))
     return _json({"appName": appName, "documents": count})
 
 
-def exportTenant(appName: str) -> flask.Response:
+def exportTenant(appName: str) -> Response:
     _tenant(appName)
     return _json({"appName": appName, "documents": state.export(_rt().db, appName)})
 
 
-def listSnapshots(appName: str) -> flask.Response:
+def listSnapshots(appName: str) -> Response:
     _tenant(appName)
     return _json({"snapshots": state.list_snapshots(_rt().db, appName)})
 
 
-def saveSnapshot(appName: str, body: dict[str, Any]) -> flask.Response:
+def saveSnapshot(appName: str, body: dict[str, Any]) -> Response:
     _tenant(appName)
     return _json(state.save_snapshot(_rt().db, appName, body["name"]), status=201)
 
 
-def restoreSnapshot(appName: str, name: str) -> flask.Response:
+def restoreSnapshot(appName: str, name: str) -> Response:
     _tenant(appName)
     try:
         count = state.restore_snapshot(_rt().db, appName, name)
@@ -113,7 +114,7 @@ def restoreSnapshot(appName: str, name: str) -> flask.Response:
     return _json({"appName": appName, "documents": count})
 
 
-def importRoster(appName: str, body: bytes) -> flask.Response:
+def importRoster(appName: str, body: bytes) -> Response:
     _tenant(appName)
     if not isinstance(body, bytes | bytearray) or not body:  # connexion hands over {} for a missing body
         raise InvalidData("The import needs a request body: a OneRoster CSV bundle, a zip file sent as "
@@ -126,7 +127,7 @@ def importRoster(appName: str, body: bytes) -> flask.Response:
     return _json({"appName": appName, "documents": count})
 
 
-def setGradingWindow(appName: str, sourcedId: str, body: dict[str, Any]) -> flask.Response:
+def setGradingWindow(appName: str, sourcedId: str, body: dict[str, Any]) -> Response:
     """IC-LI-GRADING-WINDOW: a closed period refuses line items and scores that land in it."""
     tenant = _tenant(appName)
     closed = [p for p in tenant.settings.closed_grading_periods if p != sourcedId]
@@ -136,49 +137,49 @@ def setGradingWindow(appName: str, sourcedId: str, body: dict[str, Any]) -> flas
     return _json(tenant_body(updated))
 
 
-def getClock() -> flask.Response:
+def getClock() -> Response:
     return _json({"offsetSeconds": _rt().clock_offset})
 
 
-def setClock(body: dict[str, Any]) -> flask.Response:
+def setClock(body: dict[str, Any]) -> Response:
     _rt().clock_offset = float(body["offsetSeconds"])
     return _json({"offsetSeconds": _rt().clock_offset})
 
 
 # --- fault rules (FAULT-RULES) --------------------------------------------------------------------
 
-def listFaults(appName: str) -> flask.Response:
+def listFaults(appName: str) -> Response:
     _tenant(appName)
-    return _json({"rules": book_of(_rt()).describe(appName)})
+    return _json({"rules": _rt().faults.describe(appName)})
 
 
-def addFault(appName: str, body: dict[str, Any]) -> flask.Response:
+def addFault(appName: str, body: dict[str, Any]) -> Response:
     _tenant(appName)
     try:
         rule = FaultRule.from_dict(body)
     except (TypeError, ValueError) as exc:
         raise Unprocessable(f"Invalid fault rule: {exc}") from None
     try:
-        stored = book_of(_rt()).add(appName, rule)
+        stored = _rt().faults.add(appName, rule)
     except ValueError as exc:
         raise Conflict(str(exc)) from None
     return _json(stored.to_dict(), status=201)
 
 
-def clearFaults(appName: str) -> flask.Response:
+def clearFaults(appName: str) -> Response:
     _tenant(appName)
-    book_of(_rt()).clear(appName)
+    _rt().faults.clear(appName)
     return rendering.no_content()
 
 
-def deleteFault(appName: str, ruleId: str) -> flask.Response:
+def deleteFault(appName: str, ruleId: str) -> Response:
     _tenant(appName)
-    if not book_of(_rt()).remove(appName, ruleId):
+    if not _rt().faults.remove(appName, ruleId):
         raise UnknownObject(f"Tenant {appName!r} has no fault rule {ruleId!r}")
     return rendering.no_content()
 
 
-def applyScenario(appName: str, body: dict[str, Any]) -> flask.Response:
+def applyScenario(appName: str, body: dict[str, Any]) -> Response:
     """FAULT-SCENARIOS: set up data, settings and fault rules so a passback meets one SIS error."""
     _tenant(appName)
     try:
@@ -192,7 +193,7 @@ def applyScenario(appName: str, body: dict[str, Any]) -> flask.Response:
 
 def listRequests(appName: str, path: str | None = None, method: str | None = None, status: str | None = None,
                  since: str | None = None, until: str | None = None, limit: int = 100, offset: int = 0,
-                 format: str = "json") -> flask.Response:
+                 format: str = "json") -> Response:
     _tenant(appName)
     filters = {"path_glob": path, "method": method, "status": status, "since": since, "until": until}
     found = request_log.entries(_rt().db, appName, limit=limit, offset=offset, **filters)
@@ -203,7 +204,7 @@ def listRequests(appName: str, path: str | None = None, method: str | None = Non
     return response
 
 
-def clearRequests(appName: str) -> flask.Response:
+def clearRequests(appName: str) -> Response:
     _tenant(appName)
     request_log.clear(_rt().db, appName)
     return rendering.no_content()

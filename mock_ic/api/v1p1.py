@@ -4,9 +4,10 @@ from __future__ import annotations
 
 from typing import Any
 
-import flask
+from starlette.responses import Response
 
 from mock_ic.api import handlers
+from mock_ic.api.serving import on_loop
 from mock_ic.oneroster.endpoints import GRADEBOOK_READS, ROSTERING
 
 V1P1 = handlers.Flavour("1.1", "v1p1")
@@ -17,25 +18,31 @@ getLineItemsForClassLowercase = handlers.read_handler(V1P1, "getLineItemsForClas
                                                       GRADEBOOK_READS["getLineItemsForClass"])
 
 
-def putLineItem(sourcedId: str, body: Any) -> flask.Response:
+@on_loop
+def putLineItem(sourcedId: str, body: Any) -> Response:
     return handlers.put(V1P1, "lineItems", sourcedId, body)
 
 
-def putResult(sourcedId: str, body: Any) -> flask.Response:
+@on_loop
+def putResult(sourcedId: str, body: Any) -> Response:
     return handlers.put(V1P1, "results", sourcedId, body)
 
 
-def putCategory(sourcedId: str, body: Any) -> flask.Response:
+@on_loop
+def putCategory(sourcedId: str, body: Any) -> Response:
     return handlers.put(V1P1, "categories", sourcedId, body)
 
 
-def deleteLineItem(sourcedId: str) -> flask.Response:
+@on_loop
+def deleteLineItem(sourcedId: str) -> Response:
     return handlers.delete(V1P1, "lineItems", sourcedId)
 
 
-def deleteResult(sourcedId: str) -> flask.Response:
+@on_loop
+def deleteResult(sourcedId: str) -> Response:
     return handlers.delete(V1P1, "results", sourcedId)
 
 
-def deleteCategory(sourcedId: str) -> flask.Response:
+@on_loop
+def deleteCategory(sourcedId: str) -> Response:
     return handlers.delete(V1P1, "categories", sourcedId)

@@ -27,7 +27,7 @@ from typing import TYPE_CHECKING, Any
 
 import yaml
 
-from mock_ic.control.faults import FaultRule, book_of
+from mock_ic.control.faults import FaultRule
 from mock_ic.control.runtime import Runtime
 from mock_ic.control.tenants import TenantSettings
 from mock_ic.ic import settings as tenant_settings
@@ -310,7 +310,7 @@ def apply_scenario(runtime: Runtime, app_name: str, scenario: Scenario, *,
     settings = TenantSettings.from_dict(tenant.settings.to_dict() | wanted)
     if settings != tenant.settings:
         runtime.tenants.update_settings(app_name, settings)
-    book_of(runtime).set_rules(app_name, list(scenario.faults))
+    runtime.faults.set_rules(app_name, list(scenario.faults))
     return {"scenario": scenario.name, "title": scenario.title, "appName": app_name,
             "settings": {key: settings.to_dict()[key] for key in wanted},
             "faults": [rule.to_dict() for rule in scenario.faults], "data": summaries}

@@ -10,7 +10,7 @@ from __future__ import annotations
 import logging
 
 import orjson
-from connexion import FlaskApp
+from connexion.apps.abstract import AbstractApp
 from connexion.exceptions import ProblemException
 from connexion.lifecycle import ConnexionRequest, ConnexionResponse
 from starlette.exceptions import HTTPException
@@ -18,6 +18,7 @@ from starlette.formparsers import MultiPartException
 from starlette.responses import Response
 
 from mock_ic import errors
+from mock_ic.control.request_context import SCOPE_KEY
 from mock_ic.mounts import allowed_methods
 
 log = logging.getLogger("mock_ic.errors")
@@ -49,9 +50,14 @@ def error_response(error: errors.OneRosterError, path: str) -> Response:
 
 
 def _connexion_response(request: ConnexionRequest, error: errors.OneRosterError) -> ConnexionResponse:
-    path = request.scope.get("mock_ic.original_path") or request.url.path
+    path = _client_path(request)
     return ConnexionResponse(status_code=error.status, body=error_body(error, path), headers=error.headers,
                              content_type="application/json")
+
+
+def _client_path(request: ConnexionRequest) -> str:
+    ctx = request.scope.get(SCOPE_KEY)
+    return ctx.client_path if ctx is not None else request.url.path
 
 
 def _from_problem(status: int, detail: str | None, title: str | None,
@@ -75,7 +81,7 @@ def on_problem(request: ConnexionRequest, exc: Exception) -> ConnexionResponse:
 
 def on_http_exception(request: ConnexionRequest, exc: Exception) -> ConnexionResponse:
     assert isinstance(exc, HTTPException)
-    path = request.scope.get("mock_ic.original_path") or request.url.path
+    path = _client_path(request)
     headers = dict(exc.headers or {})
     detail = exc.detail
     if exc.status_code == 404:
@@ -103,7 +109,7 @@ def on_unexpected(request: ConnexionRequest, exc: Exception) -> ConnexionRespons
     return _connexion_response(request, errors.InternalError(f"Internal server error ({type(exc).__name__})"))
 
 
-def register_error_handlers(app: FlaskApp) -> None:
+def register_error_handlers(app: AbstractApp) -> None:
     app.add_error_handler(errors.OneRosterError, on_oneroster_error)
     app.add_error_handler(ProblemException, on_problem)
     app.add_error_handler(HTTPException, on_http_exception)

@@ -1,4 +1,4 @@
-"""FaultMiddleware: IC-LOAD admission, revoked tokens and FAULT-RULES effects, just after PathMiddleware.
+"""FaultMiddleware: IC-LOAD admission, revoked tokens and FAULT-RULES effects, inside the context middleware.
 
 Per request of a tenant: (1) IC-LOAD — beyond ``max_concurrent`` in flight, 429 ``server_busy``;
 (2) a token revoked by a ``revokeToken`` effect — 401; (3) the first firing rule of the tenant's
@@ -23,109 +23,83 @@ kit must notice them from the content alone):
 Only a request a rule fires on pays for these (the body is buffered and parsed once); the others
 pass as before.
 
-The tenant of a request: the app of an app-scoped URL (set by PathMiddleware), else the tenant of
-the bearer token, else, on the token endpoint, ``appName`` or the tenant of the client_id (HTTP
-Basic or form field; the form body is read here and replayed to the app).
+
+The tenant and the bearer token's grant come from the request's context (``edge/context.py``).
 """
 
 from __future__ import annotations
 
 import asyncio
 import contextlib
-from collections.abc import Awaitable, Callable
+from collections.abc import Callable
 from datetime import UTC, datetime
-from functools import lru_cache
 from http import HTTPStatus
-from typing import TYPE_CHECKING, Any
-from urllib.parse import parse_qsl
+from typing import Any
 
 import orjson
 from starlette.responses import Response
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from mock_ic import errors
-from mock_ic.control.faults.book import FaultBook, book_of, token_revoked
-from mock_ic.control.faults.load import busy_error, in_flight_of
+from mock_ic.control.faults.book import FaultBook
+from mock_ic.control.faults.load import busy_error
 from mock_ic.control.faults.operations import operation_id
 from mock_ic.control.faults.rules import FaultRule
-from mock_ic.control.runtime import Runtime, runtime_of
-from mock_ic.control.tokens import decode_basic
+from mock_ic.control.request_context import RequestContext, context_of
 from mock_ic.edge.errors import error_body
 from mock_ic.mounts import allowed_methods
 
-if TYPE_CHECKING:
-    from mock_ic.control.tokens import Grant
-
 FAULT_HEADER = "X-Mock-Fault"
-_ADMIN = "/_mock"
-_TOKEN_PATH = "/campus/oauth2"
-_FORM_CAP = 64 * 1024  # a token request body larger than this is not searched for client_id
 _DROP_WAIT = 1.0  # seconds to wait for the server to notice a connection we closed
 
 
 class FaultMiddleware:
-    def __init__(self, app: ASGIApp, runtime: Runtime | None = None) -> None:
+    def __init__(self, app: ASGIApp) -> None:
         self.app = app
-        self.runtime = runtime
-        # Checking a token's signature costs ~50 us; a client sends the same token many times, and
-        # a signature check's answer never changes, so remember the recent ones.
-        self._cached_read = lru_cache(maxsize=4096)(runtime.tokens.read) if runtime else None
-
-    def _read_token(self, rt: Runtime, token: str) -> Grant | None:
-        if self._cached_read is not None and rt is self.runtime:
-            return self._cached_read(token)
-        return rt.tokens.read(token)
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        path: str = scope.get("path", "")
-        if scope["type"] != "http" or path == _ADMIN or path.startswith(_ADMIN + "/"):
+        ctx: RequestContext | None = context_of(scope) if scope["type"] == "http" else None
+        if ctx is None or ctx.tenant is None or ctx.surface == "admin":
             await self.app(scope, receive, send)
             return
-        rt = self.runtime or runtime_of(scope)
-        app_name, grant, replay = await _tenant_of(rt, scope, receive, self._read_token)
-        if app_name is None:
-            await self.app(scope, replay, send)
-            return
-        tenant = rt.tenants.get(app_name)
-        limit = tenant.settings.max_concurrent if tenant else None
-        gate = in_flight_of(rt)
+        app_name = ctx.tenant.app_name
+        limit = ctx.tenant.settings.max_concurrent
+        gate = ctx.runtime.in_flight
         if not gate.enter(app_name, limit):
             assert limit is not None
-            await _answer_error(busy_error(app_name, limit), scope, replay, send)
+            await _answer_error(busy_error(app_name, limit), scope, receive, send)
             return
         try:
-            await self._serve(rt, scope, receive, replay, send, app_name, grant)
+            await self._serve(ctx, scope, receive, send)
         finally:
             gate.leave(app_name)
 
-    async def _serve(self, rt: Runtime, scope: Scope, raw_receive: Receive, receive: Receive, send: Send,
-                     app_name: str, grant: Grant | None) -> None:
-        book = book_of(rt)
-        token = _bearer(scope)
-        if token and grant is None and book.revocation(app_name) is not None:
-            grant = self._read_token(rt, token)
-        revocation = token_revoked(rt, grant) if grant is not None else None
+    async def _serve(self, ctx: RequestContext, scope: Scope, receive: Receive, send: Send) -> None:
+        assert ctx.tenant is not None
+        book = ctx.runtime.faults
+        grant = ctx.grant
+        revocation = book.revoked(grant, ctx.tenant.settings.token_lifetime) if grant is not None else None
         if revocation is not None:
             when = datetime.fromtimestamp(revocation.at, UTC).isoformat(timespec="milliseconds")
             error = errors.Unauthorised(f"Injected fault {revocation.rule_id}: this access token was revoked "
                                         f"(every token issued before {when} is refused); request a new token")
             await _answer_error(error, scope, receive, send, revocation.rule_id)
             return
-        rule = _match(book, scope, app_name)
+        rule = _match(book, scope, ctx)
         if rule is None:
             await self.app(scope, receive, send)
             return
-        await self._apply(rule, rt, book, scope, raw_receive, receive, send, app_name)
+        await self._apply(rule, ctx, book, scope, receive, send)
 
-    async def _apply(self, rule: FaultRule, rt: Runtime, book: FaultBook, scope: Scope, raw_receive: Receive,
-                     receive: Receive, send: Send, app_name: str) -> None:
+    async def _apply(self, rule: FaultRule, ctx: RequestContext, book: FaultBook, scope: Scope, receive: Receive,
+                     send: Send) -> None:
         if rule.status is not None:
             await _answer_error(_status_error(rule, scope), scope, receive, send, rule.id)
         elif rule.latency_ms is not None:
             await asyncio.sleep(rule.latency_ms / 1000)
             await self.app(scope, receive, _tagged(send, rule.id))
         elif rule.drop:
-            await _drop(raw_receive)
+            await _drop(receive)
         elif rule.malformed == "nonjson":
             await _not_json(rule)(scope, receive, send)
         elif rule.malformed == "truncated":
@@ -137,22 +111,24 @@ class FaultMiddleware:
         elif rule.total_count_offset is not None:
             await self.app(scope, receive, _tagged(send, rule.id, _total_count_plus(rule.total_count_offset)))
         else:  # revokeToken
-            book.revoke_tokens(app_name, rt.clock(), rule.id)
+            assert ctx.tenant is not None
+            book.revoke_tokens(ctx.tenant.app_name, ctx.runtime.clock(), rule.id)
             error = errors.Unauthorised(f"Injected fault {rule.id}: the access token was revoked, with every "
-                                        f"token issued to {app_name!r} until now; request a new token")
+                                        f"token issued to {ctx.tenant.app_name!r} until now; request a new token")
             await _answer_error(error, scope, receive, send, rule.id)
 
 
 def _client_path(scope: Scope) -> str:
-    return scope.get("mock_ic.original_path") or scope["path"]
+    return context_of(scope).client_path
 
 
-def _match(book: FaultBook, scope: Scope, app_name: str) -> FaultRule | None:
-    if not book.has_rules(app_name):
+def _match(book: FaultBook, scope: Scope, ctx: RequestContext) -> FaultRule | None:
+    app_name = ctx.app_name
+    if app_name is None or not book.has_rules(app_name):
         return None
     method: str = scope["method"]
     op_id = operation_id(method, scope["path"]) if book.needs_operation_id(app_name) else None
-    return book.match(app_name, method, _client_path(scope), op_id)
+    return book.match(app_name, method, ctx.client_path, op_id)
 
 
 def _status_error(rule: FaultRule, scope: Scope) -> errors.OneRosterError:
@@ -328,77 +304,3 @@ def _server_transport(receive: Receive) -> asyncio.BaseTransport | None:
 
 def _fault_header(rule_id: str) -> tuple[bytes, bytes]:
     return FAULT_HEADER.lower().encode(), rule_id.encode()
-
-
-def _header(scope: Scope, name: bytes) -> str | None:
-    for key, value in scope.get("headers", ()):
-        if key.lower() == name:
-            return value.decode("latin-1")
-    return None
-
-
-def _bearer(scope: Scope) -> str | None:
-    value = _header(scope, b"authorization")
-    if value and value[:7].lower() == "bearer ":
-        return value[7:].strip() or None
-    return None
-
-
-async def _tenant_of(rt: Runtime, scope: Scope, receive: Receive,
-                     read_token: Callable[[Runtime, str], Grant | None]) -> tuple[str | None, Grant | None, Receive]:
-    """(app name, grant of the bearer token if it was read, the receive the app must use)."""
-    app_name: str | None = scope.get("mock_ic.app_name")
-    if app_name:
-        return app_name, None, receive
-    token = _bearer(scope)
-    if token:
-        grant = read_token(rt, token)
-        return (grant.app_name, grant, receive) if grant and rt.tenants.get(grant.app_name) else (None, None, receive)
-    if not scope["path"].startswith(_TOKEN_PATH):
-        return None, None, receive
-    query = dict(parse_qsl(scope.get("query_string", b"").decode("latin-1")))
-    if query.get("appName"):
-        return query["appName"], None, receive
-    client_id = _basic_client_id(_header(scope, b"authorization"))
-    if client_id is None:
-        client_id, receive = await _form_client_id(scope, receive)
-    tenant = rt.tenants.by_client_id(client_id) if client_id else None
-    return (tenant.app_name if tenant else None), None, receive
-
-
-def _basic_client_id(value: str | None) -> str | None:
-    credentials = decode_basic(value)
-    return credentials[0] or None if credentials else None
-
-
-async def _form_client_id(scope: Scope, receive: Receive) -> tuple[str | None, Receive]:
-    """client_id of a form-encoded token request; the body read is replayed to the app."""
-    content_type = _header(scope, b"content-type") or ""
-    if not content_type.lower().startswith("application/x-www-form-urlencoded"):
-        return None, receive
-    messages: list[Message] = []
-    size, complete = 0, False
-    while size <= _FORM_CAP:
-        message = await receive()
-        messages.append(message)
-        if message["type"] != "http.request":
-            break
-        size += len(message.get("body", b""))
-        if not message.get("more_body", False):
-            complete = True
-            break
-    replay = _replay(messages, receive)
-    if not complete:
-        return None, replay
-    body = b"".join(m.get("body", b"") for m in messages)
-    return dict(parse_qsl(body.decode("utf-8", "replace"))).get("client_id") or None, replay
-
-
-def _replay(messages: list[Message], receive: Receive) -> Callable[[], Awaitable[Message]]:
-    pending = list(messages)
-
-    async def replayed() -> Message:
-        return pending.pop(0) if pending else await receive()
-
-    return replayed
-

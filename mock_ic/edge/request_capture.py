@@ -1,13 +1,14 @@
 """Capture for the request log: :class:`RequestLogMiddleware` records each exchange as it passes.
 
-Pure ASGI, installed right after PathMiddleware (which puts the runtime and the app name of
-app-scoped URLs in the scope) and before the fault middleware, so injected faults are logged as the
-client saw them. It captures each exchange in memory (:class:`Exchange`) and hands it, once the
-answer is out, to the server's :class:`~mock_ic.control.request_log.Recorder`, which decodes,
-redacts and stores it in its writer thread. It never changes or delays an answer.
+Pure ASGI, installed right after the context middleware (which resolves the request's
+:class:`~mock_ic.control.request_context.RequestContext`) and before the fault middleware, so
+injected faults are logged as the client saw them. It captures each exchange in memory
+(:class:`Exchange`) and hands it, once the answer is out, to the server's
+:class:`~mock_ic.control.request_log.Recorder`, which decodes, redacts and stores it in its writer
+thread. It never changes or delays an answer.
 
-Requests that cannot have a tenant (no app-scoped URL, not the token endpoint, no Authorization
-header) and ``/_mock`` admin requests are passed through untouched.
+Requests that cannot have a tenant (no tenant, no app-scoped URL, no token of ours, not the token
+endpoint) and ``/_mock`` admin requests are passed through untouched.
 """
 
 from __future__ import annotations
@@ -20,34 +21,30 @@ from typing import Any
 
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from mock_ic.control.request_context import RequestContext, context_of
 from mock_ic.control.request_log import BODY_CAP, PRUNE_EVERY, Recorder
-from mock_ic.control.runtime import SCOPE_KEY, Runtime
+from mock_ic.control.runtime import Runtime
 
 # Bytes captured beyond the cap, so a secret that starts before the cut is still whole when it is
 # scrubbed (credentials are far shorter than this).
 _CAPTURE = BODY_CAP + 8 * 1024
 
-_ADMIN = "/_mock"
-_TOKEN_PATH = "/campus/oauth2"
 _ROUTING_EXTENSION = "connexion_routing"  # where connexion's RoutingMiddleware puts the operation_id
 
 
 class RequestLogMiddleware:
-    def __init__(self, app: ASGIApp, runtime: Runtime | None = None, keep: int | None = None,
-                 prune_every: int = PRUNE_EVERY) -> None:
+    def __init__(self, app: ASGIApp, keep: int | None = None, prune_every: int = PRUNE_EVERY) -> None:
         """``keep``: entries kept per tenant; by default the ``request_log_keep`` setting."""
         self.app = app
-        self.runtime = runtime
         self._keep = keep
         self._prune_every = prune_every
         self._recorders: dict[int, Recorder] = {}  # by id(runtime); one runtime per app in practice
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        rt: Runtime | None = self.runtime or scope.get(SCOPE_KEY)
-        if scope["type"] != "http" or rt is None or not _may_have_a_tenant(scope):
+        if scope["type"] != "http" or not _may_have_a_tenant(context_of(scope)):
             await self.app(scope, receive, send)
             return
-        recorder = self._recorder(rt)
+        recorder = self._recorder(context_of(scope).runtime)
         exchange = Exchange(scope, on_answered=recorder.reserve)
         try:
             await self.app(scope, exchange.receive(receive), exchange.send(send))
@@ -68,19 +65,12 @@ class RequestLogMiddleware:
         return recorder
 
 
-def _may_have_a_tenant(scope: Scope) -> bool:
-    """Cheap pre-check: never admin paths; else an app-scoped URL, the token endpoint or an Authorization header."""
-    path = _client_path(scope)
-    if path == _ADMIN or path.startswith(_ADMIN + "/"):
+def _may_have_a_tenant(ctx: RequestContext) -> bool:
+    """Never admin paths; else a known tenant, an app-scoped URL, a token of ours or the token endpoint
+    (the recorder files the entry, or drops it when it names no known tenant)."""
+    if ctx.surface == "admin":
         return False
-    if scope.get("mock_ic.app_name") or path.startswith(_TOKEN_PATH):
-        return True
-    return any(name.lower() == b"authorization" for name, _ in scope.get("headers", ()))
-
-
-def _client_path(scope: Scope) -> str:
-    """The path the client used (before PathMiddleware's app-scoped rewrite)."""
-    return scope.get("mock_ic.original_path") or scope.get("path", "")
+    return ctx.tenant is not None or ctx.path_app is not None or ctx.grant is not None or ctx.surface == "token"
 
 
 @dataclass
@@ -188,7 +178,7 @@ class Exchange:
 
     @property
     def client_path(self) -> str:
-        return _client_path(self.scope)
+        return context_of(self.scope).client_path
 
     @property
     def query_string(self) -> str:
@@ -196,7 +186,10 @@ class Exchange:
 
     @property
     def app_name(self) -> str | None:
-        return self.scope.get("mock_ic.app_name")
+        """The app the entry is filed under first: the tenant the request was for, else the app of
+        its app-scoped URL."""
+        ctx = context_of(self.scope)
+        return ctx.app_name or ctx.path_app
 
     @cached_property
     def request_headers(self) -> list[tuple[str, str]]:

@@ -13,35 +13,35 @@ from typing import Any
 from connexion.lifecycle import ConnexionRequest
 from connexion.security import NO_VALUE, AbstractSecurityHandler, ApiKeySecurityHandler, OAuthSecurityHandler
 
-from mock_ic.control.faults import token_revoked
-from mock_ic.control.runtime import runtime_of
+from mock_ic.control.request_context import RequestContext, context_of
 from mock_ic.control.tenants import Tenant
 from mock_ic.control.tokens import VENDOR_HEADER, scope_uris
 from mock_ic.errors import Unauthorised
 
 
-def current_app_name(request: ConnexionRequest) -> str | None:
-    """The appName of an app-scoped URL (set by the path middleware), else None."""
-    return request.scope.get("mock_ic.app_name")
-
-
 def token_info(token: str, request: ConnexionRequest) -> dict[str, Any] | None:
-    """x-tokenInfoFunc: None (-> 401) unless the token is ours, unexpired and for this tenant."""
-    rt = runtime_of(request.scope)
-    grant = rt.tokens.read(token)
-    if grant is None or grant.expires_at <= rt.clock() or token_revoked(rt, grant):
+    """x-tokenInfoFunc: None (-> 401) unless the token is ours, unexpired, unrevoked and for this
+    request's tenant (the context middleware read the token and resolved the tenant)."""
+    ctx = context_of(request.scope)
+    tenant = _authorised(ctx)
+    if tenant is None or ctx.grant is None:
         return None
-    tenant = rt.tenants.get(grant.app_name)
-    path_app = current_app_name(request)
-    if tenant is None or (path_app is not None and path_app != grant.app_name):
+    return {"sub": tenant.app_name, "scope": scope_uris(ctx.grant.scopes)}
+
+
+def _authorised(ctx: RequestContext) -> Tenant | None:
+    """The request's tenant when its bearer token is valid for it, else None."""
+    grant, tenant = ctx.grant, ctx.tenant
+    if grant is None or tenant is None or grant.app_name != tenant.app_name:
         return None
-    request.scope["mock_ic.tenant"] = tenant
-    return {"sub": tenant.app_name, "scope": scope_uris(grant.scopes)}
+    if grant.expires_at <= ctx.runtime.clock() or ctx.runtime.faults.revoked(grant, tenant.settings.token_lifetime):
+        return None
+    return tenant
 
 
 def vendor_info(api_key: str | None, request: ConnexionRequest) -> dict[str, Any]:
     """x-apikeyInfoFunc of the x-vendor-authorization header (called with None when it is absent)."""
-    tenant: Tenant | None = request.scope.get("mock_ic.tenant")
+    tenant = _authorised(context_of(request.scope))
     if tenant is None:
         raise Unauthorised("A valid bearer token is required")
     if not tenant.settings.gradebook_sync:

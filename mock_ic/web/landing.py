@@ -15,16 +15,26 @@ import flask
 import jinja2
 
 from mock_ic import __version__
+from mock_ic.control.request_context import context_of
 from mock_ic.control.runtime import Runtime
 from mock_ic.mounts import ADMIN_BASE, MOUNTS, SERVICES, TOKEN_PATH, Mount, tenant_urls
 
 
-def register(app: flask.Flask) -> None:
+def pages(runtime: Runtime) -> flask.Flask:
+    """The Flask app of these pages; the server mounts it at :func:`paths`."""
+    app = flask.Flask(__name__)
+    app.config["MOCK_IC_RUNTIME"] = runtime
     app.add_url_rule("/", "landing", _index)
     app.add_url_rule(f"{ADMIN_BASE}/", "admin-landing", _index)
     for mount in MOUNTS:
         if mount.oneroster:
             app.add_url_rule(f"{mount.base}/", f"root-{mount.name}", _service_root, defaults={"mount_name": mount.name})
+    return app
+
+
+def paths() -> list[str]:
+    """The paths these pages answer (each exactly; the context middleware adds a root's missing slash)."""
+    return ["/", f"{ADMIN_BASE}/", *(f"{mount.base}/" for mount in MOUNTS if mount.oneroster)]
 
 
 def index(rt: Runtime, origin: str) -> dict[str, Any]:
@@ -84,9 +94,8 @@ def _index() -> flask.Response:
 def _service_root(mount_name: str) -> flask.Response:
     rt = _runtime()
     mount = next(m for m in MOUNTS if m.name == mount_name)
-    scope = flask.request.environ.get("asgi.scope", {})
-    client_path = scope.get("mock_ic.original_path") or flask.request.path
-    data = service_root(mount, _origin(rt), client_path.rstrip("/"), scope.get("mock_ic.app_name"))
+    ctx = context_of(flask.request.environ["asgi.scope"])
+    data = service_root(mount, _origin(rt), ctx.client_path.rstrip("/"), ctx.path_app)
     return _answer(data, "service_root.html", title=data["service"])
 
 

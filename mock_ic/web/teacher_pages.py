@@ -9,29 +9,29 @@ from functools import cache
 from typing import Any
 from urllib.parse import quote
 
-import flask
 import jinja2
 from connexion import context
+from starlette.responses import HTMLResponse
 
-from mock_ic.control.runtime import runtime_of
+from mock_ic.control.request_context import runtime_of
 from mock_ic.ic import view
 from mock_ic.mounts import ADMIN_BASE
 from mock_ic.store import documents
 
 
-def tenantListPage() -> flask.Response:
+def tenantListPage() -> HTMLResponse:
     with runtime_of(context.scope).db.read() as conn:
         names = view.tenant_names(conn)
     return _page("tenants.html", tenants=names)
 
 
-def teacherClassListPage(appName: str) -> flask.Response:
+def teacherClassListPage(appName: str) -> HTMLResponse:
     with runtime_of(context.scope).db.read() as conn:
         classes = view.tenant_classes(conn, appName)
     return _page("classes.html", app=appName, classes=classes)
 
 
-def teacherGradebookPage(appName: str, classSourcedId: str) -> flask.Response:
+def teacherGradebookPage(appName: str, classSourcedId: str) -> HTMLResponse:
     with runtime_of(context.scope).db.read() as conn:
         grid = view.gradebook_view(conn, appName, classSourcedId)
         school = documents.get_doc(conn, appName, "orgs", grid["class"]["school"]) or {}
@@ -74,6 +74,6 @@ def _templates() -> jinja2.Environment:
     return env
 
 
-def _page(template: str, **values: Any) -> flask.Response:
+def _page(template: str, **values: Any) -> HTMLResponse:
     html = _templates().get_template(template).render(base=ADMIN_BASE, **values)
-    return flask.Response(html, mimetype="text/html")
+    return HTMLResponse(html)

@@ -1,27 +1,17 @@
 """Fault injection (FAULT-RULES) and the per-tenant concurrency limit (IC-LOAD).
 
 - :class:`FaultRule` — one rule, validated, JSON round-trippable (``from_dict`` / ``to_dict``).
-- :class:`FaultBook` — a server's per-tenant rule lists and counters: ``book_of(runtime)``.
+- :class:`FaultBook` — a server's per-tenant rule lists and counters: ``runtime.faults``.
+- :class:`InFlight` — requests in flight per tenant: ``runtime.in_flight``.
 
 The ASGI middleware that applies both is mock_ic/edge/faults.py.
 
 Rules and in-flight counts are kept in memory per server process.
 """
 
-from mock_ic.control.faults.book import FaultBook, Revocation, book_of, token_revoked, tokens_not_before
-from mock_ic.control.faults.load import InFlight, in_flight_of
+from mock_ic.control.faults.book import FaultBook, Revocation
+from mock_ic.control.faults.load import InFlight
 from mock_ic.control.faults.operations import known_operation_ids, operation_id
 from mock_ic.control.faults.rules import FaultRule
 
-__all__ = [
-    "FaultBook",
-    "FaultRule",
-    "InFlight",
-    "Revocation",
-    "book_of",
-    "in_flight_of",
-    "known_operation_ids",
-    "operation_id",
-    "token_revoked",
-    "tokens_not_before",
-]
+__all__ = ["FaultBook", "FaultRule", "InFlight", "Revocation", "known_operation_ids", "operation_id"]

@@ -1,6 +1,6 @@
 """The per-tenant fault rules of one server process, with their counters (FAULT-RULES).
 
-Rules live in memory on the Runtime (``runtime.extras["faults"]``): they are per server process,
+Rules live in memory on the Runtime (``runtime.faults``): they are per server process,
 so with ``--workers N`` each worker has its own book (sharing through the database is future work).
 Thread-safe: admin handlers run in worker threads, the middleware on the event loop.
 """
@@ -14,12 +14,10 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 from mock_ic.control.faults.rules import FaultRule
-from mock_ic.control.runtime import Runtime
 
 if TYPE_CHECKING:
     from mock_ic.control.tokens import Grant
 
-EXTRAS_KEY = "faults"
 # Token expiry is signed to the millisecond, so a token's issue time is known to +-0.5 ms: a token
 # issued within this slack before a revocation survives it, one issued after it always works.
 _ISSUE_SLACK = 0.001
@@ -148,32 +146,18 @@ class FaultBook:
         return self._revoked.get(app_name)
 
     def tokens_not_before(self, app_name: str) -> float:
+        """Tokens of ``app_name`` issued before this time (runtime clock, epoch seconds) are revoked; 0.0 = none."""
         revocation = self._revoked.get(app_name)
         return revocation.at if revocation else 0.0
+
+    def revoked(self, grant: Grant, token_lifetime: float) -> Revocation | None:
+        """The revocation that refuses this token (issued before it), else None. A ``revokeToken`` effect."""
+        revocation = self._revoked.get(grant.app_name)
+        if revocation is None:
+            return None
+        issued_at = grant.expires_at - token_lifetime
+        return revocation if issued_at + _ISSUE_SLACK <= revocation.at else None
 
     def list(self, app_name: str) -> builtins.list[FaultRule]:
         with self._lock:
             return [a.rule for a in self._rules.get(app_name, ())]
-
-
-def book_of(runtime: Runtime) -> FaultBook:
-    """The runtime's fault book, created on first use."""
-    book = runtime.extras.get(EXTRAS_KEY)
-    if book is None:
-        book = runtime.extras.setdefault(EXTRAS_KEY, FaultBook())
-    return book
-
-
-def tokens_not_before(runtime: Runtime, app_name: str) -> float:
-    """Tokens of ``app_name`` issued before this time (runtime clock, epoch seconds) are revoked; 0.0 = none."""
-    return book_of(runtime).tokens_not_before(app_name)
-
-
-def token_revoked(runtime: Runtime, grant: Grant) -> Revocation | None:
-    """The revocation that refuses this token (issued before it), else None. A ``revokeToken`` effect."""
-    revocation = book_of(runtime).revocation(grant.app_name)
-    tenant = runtime.tenants.get(grant.app_name)
-    if revocation is None or tenant is None:
-        return None
-    issued_at = grant.expires_at - tenant.settings.token_lifetime
-    return revocation if issued_at + _ISSUE_SLACK <= revocation.at else None

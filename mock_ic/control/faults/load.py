@@ -8,10 +8,8 @@ from __future__ import annotations
 
 import threading
 
-from mock_ic.control.runtime import Runtime
 from mock_ic.errors import ServerBusy
 
-EXTRAS_KEY = "load"
 RETRY_AFTER = "1"
 
 
@@ -39,13 +37,6 @@ class InFlight:
 
     def count(self, app_name: str) -> int:
         return self._count.get(app_name, 0)
-
-
-def in_flight_of(runtime: Runtime) -> InFlight:
-    gate = runtime.extras.get(EXTRAS_KEY)
-    if gate is None:
-        gate = runtime.extras.setdefault(EXTRAS_KEY, InFlight())
-    return gate
 
 
 def busy_error(app_name: str, limit: int) -> ServerBusy:
