@@ -7,7 +7,7 @@ from typing import Any
 
 import pytest
 
-from mock_ic.store import documents
+from mock_ic.store import documents, listing
 from mock_ic.store.engine import Database
 from mock_ic.store.facts import Facts
 
@@ -51,3 +51,18 @@ def test_put_many_of_nothing_writes_nothing(db: Database) -> None:
         assert documents.put_many(conn, T, "classes", []) == 0
     with db.read() as conn:
         assert documents.count(conn, T, "classes") == 0
+
+
+def test_every_page_tells_the_true_total_whether_or_not_it_counted(db: Database) -> None:
+    """A page that is the last one takes its total from its own length (no COUNT); every other page,
+    and a page past the end, counts. Each limit and offset around the edges gives the true total and
+    exactly the rows of one full read."""
+    with db.write() as conn:
+        documents.bulk_load(conn, T, {"academicSessions": [_term(f"t{i:02d}", "2026-01-01") for i in range(10)]})
+    with db.read() as conn:
+        everything = listing.read_page(conn, T, "academicSessions", (), limit=1000).texts
+        for limit in (1, 3, 5, 9, 10, 11):
+            for offset in (0, 1, 5, 9, 10, 11, 20):
+                page = listing.read_page(conn, T, "academicSessions", (), limit=limit, offset=offset)
+                assert page.total == 10, (limit, offset)
+                assert page.texts == everything[offset:offset + limit], (limit, offset)

@@ -40,10 +40,13 @@ def read_page(conn: sa.Connection, tenant: str, kind: str, scopes: Sequence[Scop
         expr = field_of(kind, order).expr
         ordering.append(expr.desc() if descending else expr.asc())
     ordering.append(table.c.sourced_id.desc() if descending and order is not None else table.c.sourced_id)
-    select = sa.select(table.c.doc).where(*where).order_by(*ordering).limit(limit).offset(offset)
+    # One row more than the page: when it does not come, this page is the last and tells the total
+    # without a COUNT (a full last page included, e.g. 100 line items read with limit=100).
+    select = sa.select(table.c.doc).where(*where).order_by(*ordering).limit(limit + 1).offset(offset)
     texts = list(conn.execute(select).scalars())
-    if offset == 0 and len(texts) < limit:  # a short first page already tells the total: no COUNT query
-        return Page(texts, len(texts))
+    if len(texts) <= limit and (texts or offset == 0):
+        return Page(texts, offset + len(texts))
+    texts = texts[:limit]
     total = conn.execute(sa.select(sa.func.count()).select_from(table).where(*where)).scalar_one()
     return Page(texts, int(total))
 
