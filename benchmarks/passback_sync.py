@@ -7,14 +7,16 @@ category, 30 enrolled students of each, 40 assignments due inside the school yea
 the day before the sync.
 
     python benchmarks/passback_sync.py [--concurrency 1 5] [--workers 1] [--json out.json]
-                                       [--server-src DIR] [--profile out.prof]
+                                       [--server-src DIR] [--profile out.prof] [--client-only]
 
 Each run starts from the tenant's seeded state (admin reset) and an empty sync state, so every run
 sends everything. Results: benchmarks/BENCHMARKS.md, "Passback sync".
 
 ``--server-src DIR`` serves mock-ic from another source tree (e.g. ``git archive <commit> | tar -x -C
 DIR``) while the client is this one: client changes are then measured against one fixed server.
-``--profile FILE`` profiles the client's sync (cProfile, every thread of it, merged) and writes one
+``--client-only`` runs the same sync (a course of the same shape) against a stand-in server that
+answers at once, in a process of its own: the client's CPU per request without the server's cost,
+latency or noise. ``--profile FILE`` profiles the client's sync (cProfile, every thread of it, merged) and writes one
 pstats file per concurrency (``FILE`` with ``-c<N>`` before its suffix); the profiler's own cost
 inflates the client CPU of that run, so take the CPU figures from a run without it.
 """
@@ -29,6 +31,8 @@ import os
 import platform
 import pstats
 import random
+import socket
+import subprocess
 import sys
 import tempfile
 import threading
@@ -54,6 +58,7 @@ sys.path.insert(0, str(ROOT / "benchmarks"))
 from passback_paths import serving  # noqa: E402  (the same start-up and shutdown as the paths benchmark)
 
 SECTIONS, ASSIGNMENTS, STUDENTS = 6, 40, 30
+CLK_TCK = os.sysconf("SC_CLK_TCK")
 CLIENT = {"client_id": "mock-ic-demo", "client_secret": "mock-ic-demo-secret",
           "vendor_key": "mock-ic-vendor", "vendor_secret": "mock-ic-vendor-secret"}
 
@@ -131,6 +136,20 @@ def _iso(moment: datetime) -> str:
     return moment.strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
+def process_cpu(pid: int) -> dict[int, float]:
+    """user + system CPU seconds of a process and of each of its descendants (``--workers`` > 1), from /proc."""
+    try:
+        stat = Path(f"/proc/{pid}/stat").read_text()
+        children = Path(f"/proc/{pid}/task/{pid}/children").read_text().split()
+    except OSError:  # the process ended
+        return {}
+    fields = stat[stat.rindex(")") + 2:].split()
+    found = {pid: (int(fields[11]) + int(fields[12])) / CLK_TCK}
+    for child in children:
+        found.update(process_cpu(int(child)))
+    return found
+
+
 @contextlib.contextmanager
 def profiled(path: Path | None) -> Iterator[None]:
     """cProfile the block in this thread and in every thread started inside it (the sync's pool),
@@ -162,15 +181,36 @@ def profiled(path: Path | None) -> Iterator[None]:
         stats.dump_stats(path)
 
 
-def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--concurrency", type=int, nargs="+", default=[1, 5])
-    parser.add_argument("--workers", type=int, default=1, help="mock-ic serve --workers")
-    parser.add_argument("--json", type=Path)
-    parser.add_argument("--server-src", type=Path, help="serve mock-ic from this source tree (default: this one)")
-    parser.add_argument("--profile", type=Path, help="cProfile the client's sync into this pstats file")
-    args = parser.parse_args(argv)
+def measure(course: Any, root: str, token_url: str, concurrency: int, server_pid: int,
+            profile: Path | None) -> dict[str, Any]:
+    """One sync of ``course``, timed: wall, requests, the server's and the client's CPU."""
+    with OneRosterClient(base_url=root, token_url=token_url, **CLIENT) as client:
+        server0, client0, t0 = process_cpu(server_pid), os.times(), time.perf_counter()
+        with profiled(profile):
+            report = sync(course, client, SyncState(None), concurrency=concurrency)
+        wall = time.perf_counter() - t0
+        client1 = os.times()
+        per_process = {pid: cpu - server0.get(pid, 0.0) for pid, cpu in process_cpu(server_pid).items()}
+    server_cpu = sum(per_process.values())
+    client_user, client_sys = client1.user - client0.user, client1.system - client0.system
+    client_cpu = client_user + client_sys
+    made = max(1, report.requests)
+    return {"concurrency": concurrency, "status": report.status, "seconds": round(wall, 2),
+            "requests": report.requests, "requests_per_s": round(report.requests / wall, 1),
+            "line_items_sent": report.counts.line_items_sent, "grades_sent": report.counts.grades_sent,
+            "errors": len(report.errors), "retries": report.retries,
+            "server_cpu_s": round(server_cpu, 2), "server_cpu_ms_per_request": round(1000 * server_cpu / made, 2),
+            # the master process first, then each worker: how evenly --workers N shares the load
+            "server_cpu_s_by_process": [round(cpu, 2) for cpu in per_process.values()],
+            "client_cpu_s": round(client_cpu, 2), "client_cpu_ms_per_request": round(1000 * client_cpu / made, 2),
+            "client_user_s": round(client_user, 2), "client_sys_s": round(client_sys, 2)}
 
+
+def profile_path(base: Path | None, concurrency: int) -> Path | None:
+    return None if base is None else base.with_name(f"{base.stem}-c{concurrency}{base.suffix}")
+
+
+def against_mock(args: argparse.Namespace, parser: argparse.ArgumentParser) -> list[dict[str, Any]]:
     port = free_port()
     work = Path(tempfile.mkdtemp(prefix="mock-ic-bench-"))
     cmd = [sys.executable, "-m", "mock_ic.cli", "serve", "--port", str(port), "--data-dir", str(work / "data"),
@@ -196,29 +236,110 @@ def main(argv: list[str] | None = None) -> int:
               f"category {category!r}")
         for concurrency in args.concurrency:
             requests.post(f"{base}/_mock/tenants/demo/reset", timeout=120).raise_for_status()
-            with OneRosterClient(base_url=root, token_url=token_url, **CLIENT) as client:
-                cpu0, client0, t0 = server.cpu_seconds(), time.process_time(), time.perf_counter()
-                profile = None if args.profile is None else args.profile.with_name(
-                    f"{args.profile.stem}-c{concurrency}{args.profile.suffix}")
-                with profiled(profile):
-                    report = sync(course, client, SyncState(None), concurrency=concurrency)
-                wall = time.perf_counter() - t0
-                server_cpu = server.cpu_seconds() - cpu0
-                client_cpu = time.process_time() - client0
-            row = {"concurrency": concurrency, "status": report.status, "seconds": round(wall, 2),
-                   "requests": report.requests, "requests_per_s": round(report.requests / wall, 1),
-                   "line_items_sent": report.counts.line_items_sent, "grades_sent": report.counts.grades_sent,
-                   "errors": len(report.errors), "retries": report.retries,
-                   "server_cpu_s": round(server_cpu, 2), "server_cpu_ms_per_request": round(
-                       1000 * server_cpu / max(1, report.requests), 2),
-                   "client_cpu_s": round(client_cpu, 2), "client_cpu_ms_per_request": round(
-                       1000 * client_cpu / max(1, report.requests), 2)}
-            runs.append(row)
-            print(json.dumps(row))
+            runs.append(measure(course, root, token_url, concurrency, server.proc.pid,
+                                profile_path(args.profile, concurrency)))
+            print(json.dumps(runs[-1]))
+    return runs
+
+
+# --------------------------------------------------------------------------------------------------
+# --client-only: the same sync against a stand-in that answers at once, so the client's own CPU per
+# request is measured without the server's cost or its latency (and with less of this VM's noise).
+
+STAND_IN_CATEGORY = "Tests"
+
+
+def stand_in(port: int) -> None:
+    """Answer what the sync asks (a token, a class, its empty line item list, its categories, PUTs
+    echoed with 201), at once, over HTTP/1.1 keep-alive: one asyncio process."""
+    import asyncio
+
+    token = json.dumps({"access_token": "stand-in", "token_type": "bearer", "expires_in": 3600}).encode()
+    categories = json.dumps({"categories": [{"sourcedId": "category-1", "title": STAND_IN_CATEGORY}]}).encode()
+
+    def answer(method: bytes, path: str, body: bytes) -> tuple[int, bytes]:
+        if method == b"POST":
+            return 200, token
+        if method == b"PUT":
+            return 201, body
+        if path.endswith("/categories"):
+            return 200, categories
+        if path.endswith("/lineItems"):
+            return 200, b'{"lineItems":[]}'
+        class_id = path.rsplit("/", 1)[1]
+        return 200, json.dumps({"class": {"sourcedId": class_id, "school": {"sourcedId": "school-1"}}}).encode()
+
+    async def handle(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        try:
+            while True:
+                head = await reader.readuntil(b"\r\n\r\n")
+                method, target = head.split(b" ", 2)[:2]
+                length = next((int(line.split(b":", 1)[1]) for line in head.split(b"\r\n")
+                               if line.lower().startswith(b"content-length:")), 0)
+                body = await reader.readexactly(length) if length else b""
+                status, out = answer(method, target.split(b"?", 1)[0].decode(), body)
+                writer.write(b"HTTP/1.1 %d %s\r\ncontent-type: application/json\r\ncontent-length: %d\r\n\r\n%s"
+                             % (status, b"Created" if status == 201 else b"OK", len(out), out))
+        except (asyncio.IncompleteReadError, ConnectionError):
+            writer.close()
+
+    async def serve() -> None:
+        async with await asyncio.start_server(handle, "127.0.0.1", port) as server:
+            await server.serve_forever()
+
+    asyncio.run(serve())
+
+
+def client_only(args: argparse.Namespace) -> list[dict[str, Any]]:
+    port = free_port()
+    proc = subprocess.Popen([sys.executable, __file__, "--stand-in", str(port)])
+    try:
+        deadline = time.monotonic() + 30
+        while True:  # until it listens (a deadline-bounded poll)
+            try:
+                socket.create_connection(("127.0.0.1", port), timeout=1).close()
+                break
+            except OSError:
+                if proc.poll() is not None or time.monotonic() > deadline:
+                    raise RuntimeError("the stand-in server did not start") from None
+                time.sleep(0.02)
+        classes = [{"sourcedId": f"class-{n}"} for n in range(SECTIONS)]
+        students = {c["sourcedId"]: [f"{c['sourcedId']}-student-{n}" for n in range(STUDENTS)] for c in classes}
+        now = datetime.now(UTC).replace(microsecond=0)
+        year = (date(now.year - 1, 8, 17), date(now.year, 6, 4))
+        course = load_course(build_course(classes, STAND_IN_CATEGORY, students, year, now))
+        root, token_url = f"http://127.0.0.1:{port}/ims/oneroster", f"http://127.0.0.1:{port}/token"
+        runs = []
+        for concurrency in args.concurrency:
+            profile = profile_path(args.profile, concurrency)
+            runs.append(measure(course, root, token_url, concurrency, proc.pid, profile))
+            print(json.dumps(runs[-1]))
+        return runs
+    finally:
+        proc.terminate()
+        proc.wait(timeout=10)
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--concurrency", type=int, nargs="+", default=[1, 5])
+    parser.add_argument("--workers", type=int, default=1, help="mock-ic serve --workers")
+    parser.add_argument("--json", type=Path)
+    parser.add_argument("--server-src", type=Path, help="serve mock-ic from this source tree (default: this one)")
+    parser.add_argument("--profile", type=Path, help="cProfile the client's sync into this pstats file")
+    parser.add_argument("--client-only", action="store_true",
+                        help="sync against a stand-in that answers at once: the client's CPU alone")
+    parser.add_argument("--stand-in", type=int, metavar="PORT", help=argparse.SUPPRESS)
+    args = parser.parse_args(argv)
+    if args.stand_in is not None:
+        stand_in(args.stand_in)
+        return 0
+    runs = client_only(args) if args.client_only else against_mock(args, parser)
     result = {"date": datetime.now(UTC).isoformat(timespec="seconds"), "machine": platform.platform(),
-              "cpus": os.cpu_count(), "python": platform.python_version(), "workers": args.workers,
-              "server_src": str(args.server_src or ROOT), "profiled": args.profile is not None,
-              "loadavg": os.getloadavg(), "runs": runs}
+              "cpus": os.cpu_count(), "python": platform.python_version(),
+              "server": "stand-in" if args.client_only else "mock-ic", "workers": args.workers,
+              "server_src": None if args.client_only else str(args.server_src or ROOT),
+              "profiled": args.profile is not None, "loadavg": os.getloadavg(), "runs": runs}
     if args.json:
         args.json.parent.mkdir(parents=True, exist_ok=True)
         args.json.write_text(json.dumps(result, indent=2) + "\n")

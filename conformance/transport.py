@@ -133,33 +133,57 @@ def _proxy_for(url: str) -> str | None:
     return proxies.get(parts.scheme) or proxies.get("all")
 
 
+def _split(url: str) -> tuple[tuple[str, str], str]:
+    """((scheme, host[:port]) lower-cased, the request target: path and query) of an absolute URL,
+    by string search: urllib3's and urllib's parsers cost more than the rest of a call's routing."""
+    scheme, sep, rest = url.partition("://")
+    if not sep:
+        raise ValueError(f"not an absolute URL: {url!r}")
+    cut = min((i for i in (rest.find("/"), rest.find("?"), rest.find("#")) if i >= 0), default=len(rest))
+    target = rest[cut:].split("#", 1)[0]
+    if not target.startswith("/"):
+        target = "/" + target
+    return (scheme.lower(), rest[:cut].lower()), target
+
+
+@dataclass
+class _Route:
+    """How calls to one origin go: straight to its pool, or through the environment's proxy."""
+
+    manager: urllib3.PoolManager
+    pool: HTTPConnectionPool | None  # None: through the proxy (it wants the absolute URL)
+
+
 class Transport:
-    """Keep-alive connection pools, one pool manager per origin (a proxy, if any, is per origin)."""
+    """Keep-alive connection pools, one per origin, each origin's route (direct or through the
+    environment's proxy) decided at its first call."""
 
     def __init__(self) -> None:
-        self._managers: dict[tuple[str, str], urllib3.PoolManager] = {}
+        self._routes: dict[tuple[str, str], _Route] = {}
         self._lock = threading.Lock()
 
-    def _manager(self, url: str) -> urllib3.PoolManager:
-        parts = urlsplit(url)
-        key = (parts.scheme.lower(), parts.netloc.lower())
-        manager = self._managers.get(key)
-        if manager is None:
+    def _route(self, origin: tuple[str, str], url: str) -> _Route:
+        route = self._routes.get(origin)
+        if route is None:
             with self._lock:
-                manager = self._managers.get(key)
-                if manager is None:
-                    manager = self._managers[key] = self._new_manager(url)
-        return manager
+                route = self._routes.get(origin)
+                if route is None:
+                    route = self._routes[origin] = self._new_route(url)
+        return route
 
     @staticmethod
-    def _new_manager(url: str) -> urllib3.PoolManager:
+    def _new_route(url: str) -> _Route:
         options: dict[str, Any] = {"num_pools": 2, "maxsize": POOL_SIZE, "block": False}
         if url.lower().startswith("https:"):
             options["ca_certs"] = _ca_bundle()
         proxy = _proxy_for(url)
-        manager = urllib3.ProxyManager(proxy, **options) if proxy else urllib3.PoolManager(**options)
+        if proxy:
+            manager: urllib3.PoolManager = urllib3.ProxyManager(proxy, **options)
+            manager.pool_classes_by_scheme = {"http": _HTTPPool, "https": _HTTPSPool}
+            return _Route(manager, None)
+        manager = urllib3.PoolManager(**options)
         manager.pool_classes_by_scheme = {"http": _HTTPPool, "https": _HTTPSPool}
-        return manager
+        return _Route(manager, manager.connection_from_url(url))
 
     def send(self, method: str, url: str, *, body: bytes | None, headers: dict[str, str], retries: Retry,
              timeout: Timeout) -> Answer:
@@ -169,13 +193,18 @@ class Transport:
         headers["Accept-Encoding"] = ACCEPT_ENCODING
         if body is not None:
             headers["Content-Length"] = str(len(body))  # the framing is known: one send (_OneSend)
-        response = self._manager(url).urlopen(method, url, body=body, headers=headers, retries=retries,
-                                               redirect=False, timeout=timeout, preload_content=True,
-                                               decode_content=True)
+        origin, target = _split(url)
+        route = self._route(origin, url)
+        options: dict[str, Any] = {"body": body, "headers": headers, "retries": retries, "redirect": False,
+                                   "timeout": timeout, "preload_content": True, "decode_content": True}
+        if route.pool is None:
+            response = route.manager.urlopen(method, url, **options)
+        else:  # what PoolManager.urlopen would do, without parsing the URL twice more per call
+            response = route.pool.urlopen(method, target, assert_same_host=False, **options)
         return Answer(response.status, response.headers, response.data, url)
 
     def close(self) -> None:
         with self._lock:
-            managers, self._managers = list(self._managers.values()), {}
-        for manager in managers:
-            manager.clear()
+            routes, self._routes = list(self._routes.values()), {}
+        for route in routes:
+            route.manager.clear()
