@@ -17,7 +17,8 @@ Kinds of start, each timed from the process's spawn to the first 200 (health pol
 Each round runs every source and every kind once, in an order rotated from round to round, so a burst of
 load elsewhere on the machine falls on all of them alike. Besides wall time, the server's CPU time (user +
 system, from /proc) at the moment it first answered is recorded: it varies less than wall time on a
-shared machine. ``--src NAME=PATH`` measures another source tree (e.g. ``git archive`` of an older commit):
+shared machine (for the fixture, the CPU of the whole pytest process over the same span, the server thread
+included). ``--src NAME=PATH`` measures another source tree (e.g. ``git archive`` of an older commit):
 its PYTHONPATH wins over the editable install and ``-P`` keeps the working directory off sys.path.
 """
 
@@ -49,11 +50,11 @@ POLL_S = 0.01
 FIXTURE_TEST = textwrap.dedent('''
     import time
 
-    IMPORTED = time.perf_counter()
+    IMPORTED, IMPORTED_CPU = time.perf_counter(), time.process_time()
 
 
     def test_first(mock_ic):
-        print(f"\\nFIXTURE_READY_S={time.perf_counter() - IMPORTED:.4f}")
+        print(f"\\nFIXTURE_READY_S={time.perf_counter() - IMPORTED:.4f} {time.process_time() - IMPORTED_CPU:.4f}")
         assert mock_ic.token()
 ''')
 
@@ -64,7 +65,7 @@ class Sample:
     kind: str
     round: int
     wall_s: float  # spawn -> first 200 (fixture: module import -> test body)
-    cpu_s: float | None  # the server process's CPU at that moment (fixture: None)
+    cpu_s: float | None  # the server process's CPU at that moment (fixture: the pytest process's, server included)
     process_s: float | None = None  # fixture: the whole pytest process
 
 
@@ -136,8 +137,9 @@ def time_serve(src: Path | None, data_dir: Path, *, cache_home: Path | None = No
             proc.wait()
 
 
-def time_fixture(src: Path | None, workdir: Path) -> tuple[float, float]:
-    """pytest on one test using the ``mock_ic`` fixture: (fixture set-up seconds, pytest process seconds)."""
+def time_fixture(src: Path | None, workdir: Path) -> tuple[float, float, float]:
+    """pytest on one test using the ``mock_ic`` fixture: the fixture's set-up (wall seconds, CPU seconds of the
+    process, whose threads include the server's) and the whole pytest process's wall seconds."""
     test_dir = workdir / "fixture-test"
     test_dir.mkdir(exist_ok=True)
     (test_dir / "test_first.py").write_text(FIXTURE_TEST, encoding="utf-8")
@@ -150,7 +152,8 @@ def time_fixture(src: Path | None, workdir: Path) -> tuple[float, float]:
     if done.returncode != 0 or marker is None:
         raise RuntimeError(f"the fixture test failed ({done.returncode}):\n"
                            f"{done.stdout[-3000:]}\n{done.stderr[-3000:]}")
-    return float(marker.split("=", 1)[1]), elapsed
+    ready, cpu = marker.split("=", 1)[1].split()
+    return float(ready), float(cpu), elapsed
 
 
 def load_average() -> list[float]:
@@ -185,8 +188,8 @@ def measure(sources: dict[str, Path | None], rounds: int, kinds: tuple[str, ...]
         for name, kind in plan[shift:] + plan[:shift]:
             src = sources[name]
             if kind == "fixture":
-                ready, whole = time_fixture(src, workdir)
-                sample = Sample(name, kind, round_, ready, None, whole)
+                ready, cpu, whole = time_fixture(src, workdir)
+                sample = Sample(name, kind, round_, ready, cpu, whole)
             else:
                 data_dir = existing[name] if kind == "existing" else workdir / f"{kind}-{name}-{round_}"
                 cache_home = Path(tempfile.mkdtemp(dir=workdir, prefix="cache-")) if kind == "first" else None
@@ -203,7 +206,7 @@ def measure(sources: dict[str, Path | None], rounds: int, kinds: tuple[str, ...]
 
 
 def table(samples: list[Sample]) -> str:
-    lines = ["| source | start | runs | wall min | wall median | wall max | server CPU median | target | met |",
+    lines = ["| source | start | runs | wall min | wall median | wall max | CPU median | target | met |",
              "|---|---|---|---|---|---|---|---|---|"]
     for name in dict.fromkeys(s.source for s in samples):
         for kind in dict.fromkeys(s.kind for s in samples):
@@ -213,8 +216,9 @@ def table(samples: list[Sample]) -> str:
             walls = [s.wall_s for s in group]
             cpus = [s.cpu_s for s in group if s.cpu_s is not None]
             processes = [s.process_s for s in group if s.process_s is not None]
-            cpu = f"{statistics.median(cpus):.2f} s" if cpus else (
-                f"(pytest process {statistics.median(processes):.2f} s)" if processes else "")
+            cpu = f"{statistics.median(cpus):.2f} s" if cpus else ""
+            if processes:
+                cpu += f" (pytest process: {statistics.median(processes):.2f} s wall)"
             target = TARGETS_S.get(kind)
             met = "" if target is None else ("yes" if max(walls) < target else
                                              "median" if statistics.median(walls) < target else "no")
