@@ -271,7 +271,7 @@ def put(ctx: WriteContext, kind: str, sourced_id: str, body: dict[str, Any]) -> 
     doc = NORMALISERS[kind](ctx, sourced_id, body)
     apply_rules(ctx, kind, doc, existing)
     _require_storable(doc)
-    created = documents.put(ctx.conn, ctx.tenant, kind, doc)
+    created = documents.put(ctx.conn, ctx.tenant, kind, doc, exists=existing is not None)
     return doc, created
 
 

@@ -112,10 +112,14 @@ def exists(conn: sa.Connection, tenant: str, kind: str, sourced_id: str, scopes:
     return conn.execute(query, {"b_tenant": tenant, "b_sid": sourced_id}).first() is not None
 
 
-def put(conn: sa.Connection, tenant: str, kind: str, doc: dict[str, Any]) -> bool:
-    """Insert or replace one document; True when it was created."""
+def put(conn: sa.Connection, tenant: str, kind: str, doc: dict[str, Any], *, exists: bool | None = None) -> bool:
+    """Insert or replace one document; True when it was created. ``exists``: whether the caller has
+    just read it in this transaction (one statement instead of an UPDATE that finds nothing, then an
+    INSERT); None when unknown."""
     row = row_for(tenant, kind, doc)
-    updated = conn.execute(_update(kind), {**row, "b_tenant": tenant, "b_sid": row["sourced_id"]}).rowcount
+    updated = 0
+    if exists is not False:
+        updated = conn.execute(_update(kind), {**row, "b_tenant": tenant, "b_sid": row["sourced_id"]}).rowcount
     if not updated:
         conn.execute(_insert(kind), row)
     _replace_links(conn, tenant, kind, [doc])
