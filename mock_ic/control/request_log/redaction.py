@@ -14,6 +14,7 @@ import base64
 import binascii
 import re
 from collections.abc import Callable
+from functools import lru_cache
 from urllib.parse import quote, unquote
 
 REDACTED = "[redacted]"
@@ -72,6 +73,12 @@ def _mentions_a_field(text: str) -> bool:
     return any(marker in text for marker in _FIELD_MARKERS)
 
 
+@lru_cache(maxsize=1024)
+def _forms(value: str) -> frozenset[str]:
+    """A secret as sent plainly, in a form or in a URL (the same few secrets come with every entry)."""
+    return frozenset({value, quote(value, safe=""), quote(value, safe="/")})
+
+
 class Secrets:
     """The secret values of one exchange, to be scrubbed from every text stored."""
 
@@ -81,8 +88,7 @@ class Secrets:
     def add(self, *values: str | None) -> None:
         for value in values:
             if value and len(value) >= MIN_SECRET_LENGTH:
-                # As sent in a form or a URL, too.
-                self._values.update({value, quote(value, safe=""), quote(value, safe="/")})
+                self._values.update(_forms(value))
 
     def add_authorization(self, value: str | None) -> None:
         """The bearer token, or the client secret of HTTP Basic credentials."""
