@@ -35,6 +35,7 @@ from mock_ic.edge.errors import register_error_handlers
 from mock_ic.edge.faults import FaultMiddleware
 from mock_ic.edge.request_capture import RequestLogMiddleware
 from mock_ic.edge.security import BearerTokenSecurityHandler, VendorKeySecurityHandler
+from mock_ic.edge.specifications import trusted_specifications
 from mock_ic.mounts import MOUNTS
 from mock_ic.resources import openapi_dir
 from mock_ic.settings import Settings
@@ -84,11 +85,12 @@ def create_app(settings: Settings | None = None, runtime: Runtime | None = None)
     pages = WSGIMiddleware(landing.pages(rt))  # type: ignore[arg-type]
     for path in landing.paths():  # routed before the API mounts (connexion adds those when it starts)
         app.add_url_rule(path, f"page:{path}", pages)
-    for mount in MOUNTS:
-        app.add_api(mount.specification(), base_path=mount.base, name=mount.name,
-                    resolver=RelativeResolver(mount.handlers),
-                    swagger_ui_options=SwaggerUIOptions(swagger_ui_path=mount.docs_path),
-                    validator_map=ADMIN_VALIDATORS if mount.admin else None)
+    with trusted_specifications():  # tests/test_openapi_valid.py checks each spec as served here
+        for mount in MOUNTS:
+            app.add_api(mount.specification(), base_path=mount.base, name=mount.name,
+                        resolver=RelativeResolver(mount.handlers),
+                        swagger_ui_options=SwaggerUIOptions(swagger_ui_path=mount.docs_path),
+                        validator_map=ADMIN_VALIDATORS if mount.admin else None)
     register_error_handlers(app)
     _RUNTIMES[id(app)] = (app, rt)
     return app

@@ -13,10 +13,9 @@ from enum import Enum
 from functools import cache
 from typing import Any
 
-import yaml
 from jsonschema import Draft4Validator, FormatChecker
 
-from mock_ic.resources import openapi_dir
+from mock_ic.resources import openapi_document
 
 SPEC_FILES = {
     "rostering": "oneroster-v1p2-rostering.yaml",
@@ -85,8 +84,8 @@ class Property:
 
 @cache
 def spec(name: str) -> dict[str, Any]:
-    with open(openapi_dir() / SPEC_FILES[name], encoding="utf-8") as fh:
-        return yaml.safe_load(fh)
+    """The spec parsed (a fresh object: the caller may change it)."""
+    return openapi_document(SPEC_FILES[name])
 
 
 def _resolve(doc: dict[str, Any], node: dict[str, Any]) -> dict[str, Any]:

@@ -107,6 +107,9 @@ def _configure_sqlite(engine: sa.Engine, *, wal: bool) -> None:
         cursor = dbapi_conn.cursor()
         if wal:
             cursor.execute("PRAGMA journal_mode=WAL")
+            # SQLite never shrinks the -wal file by itself: after a checkpoint it is cut back to 4 MiB
+            # (the request log's writes grew it past 100 MB; BENCHMARKS.md "Request log disk use").
+            cursor.execute("PRAGMA journal_size_limit=4194304")
         cursor.execute("PRAGMA synchronous=NORMAL")
         cursor.execute("PRAGMA busy_timeout=10000")
         cursor.close()
