@@ -23,7 +23,6 @@ kit must notice them from the content alone):
 Only a request a rule fires on pays for these (the body is buffered and parsed once); the others
 pass as before.
 
-
 The tenant and the bearer token's grant come from the request's context (``edge/context.py``).
 """
 
