@@ -45,7 +45,6 @@ import os
 import platform
 import resource
 import shutil
-import signal
 import socket
 import sqlite3
 import statistics
@@ -62,6 +61,8 @@ from pathlib import Path
 from typing import Any
 
 import httpx
+
+from mock_ic.testing import stop_process
 
 HERE = Path(__file__).resolve().parent
 ROOT = HERE.parent
@@ -205,12 +206,7 @@ def serving(name: str, cmd: list[str], port: int, workdir: Path, *, health: Requ
         print(f"--- the last lines of {name}'s log ---", *tail, "---", sep="\n", file=sys.stderr)
         raise
     finally:
-        proc.send_signal(signal.SIGINT)
-        try:
-            proc.wait(timeout=20)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-            proc.wait()
+        stop_process(proc, timeout=20)
 
 
 def mock_command(port: int, data_dir: Path, server_src: Path | None) -> list[str]:

@@ -30,7 +30,6 @@ import json
 import os
 import platform
 import shutil
-import signal
 import socket
 import statistics
 import subprocess
@@ -42,6 +41,8 @@ from dataclasses import asdict, dataclass
 from datetime import UTC, datetime
 from importlib.metadata import version
 from pathlib import Path
+
+from mock_ic.testing import stop_process
 
 ROOT = Path(__file__).resolve().parent.parent
 TARGETS_S = {"existing": 2.0, "fresh": 3.0, "fixture": 2.0}  # issue 13, point 4
@@ -129,12 +130,7 @@ def time_serve(src: Path | None, data_dir: Path, *, cache_home: Path | None = No
         ready = time.perf_counter() - started
         return ready, process_cpu_s(proc.pid)
     finally:
-        proc.send_signal(signal.SIGINT)
-        try:
-            proc.wait(timeout=20)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-            proc.wait()
+        stop_process(proc, timeout=20)
 
 
 def time_fixture(src: Path | None, workdir: Path) -> tuple[float, float, float]:

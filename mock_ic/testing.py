@@ -16,7 +16,9 @@ from __future__ import annotations
 import atexit
 import gc
 import os
+import signal
 import socket
+import subprocess
 import tempfile
 import threading
 import time
@@ -45,6 +47,17 @@ def wait_until_healthy(base_url: str, *, timeout: float = 60.0, process: Any = N
         if time.monotonic() > deadline:
             raise TimeoutError(f"mock-ic at {base_url} was not healthy within {timeout:.0f} s")
         time.sleep(0.05)  # the polling interval of a deadline-bounded wait
+
+
+def stop_process(process: subprocess.Popen[Any], timeout: float = 30.0) -> None:
+    """Stop a served ``mock-ic serve`` as Ctrl-C does (SIGINT: a clean shutdown that flushes the request
+    log); killed if it has not exited after ``timeout`` seconds."""
+    process.send_signal(signal.SIGINT)
+    try:
+        process.wait(timeout=timeout)
+    except subprocess.TimeoutExpired:
+        process.kill()
+        process.wait()
 
 
 def free_port(host: str = "127.0.0.1") -> int:

@@ -21,7 +21,6 @@ any other count.
 from __future__ import annotations
 
 import os
-import signal
 import subprocess
 import sys
 import xml.etree.ElementTree as ET
@@ -32,7 +31,7 @@ from pathlib import Path
 import pytest
 import requests
 
-from mock_ic.testing import free_port, wait_until_healthy
+from mock_ic.testing import free_port, stop_process, wait_until_healthy
 
 ROOT = Path(__file__).resolve().parents[1]
 CONFIG = ROOT / "tests" / "schemathesis.toml"
@@ -66,12 +65,7 @@ def serving(data_dir: Path) -> Iterator[str]:
             raise AssertionError(f"mock-ic serve did not come up ({exc}):\n{_tail(data_dir / 'server.log')}") from None
         yield base
     finally:
-        proc.send_signal(signal.SIGINT)
-        try:
-            proc.wait(timeout=60)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-            proc.wait()
+        stop_process(proc, timeout=60)
         log.close()
 
 

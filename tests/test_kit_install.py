@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import ast
 import os
-import signal
 import subprocess
 import sys
 import tomllib
@@ -25,7 +24,7 @@ import pytest
 from packaging.requirements import Requirement
 from packaging.utils import canonicalize_name
 
-from mock_ic.testing import free_port, wait_until_healthy
+from mock_ic.testing import free_port, stop_process, wait_until_healthy
 
 ROOT = Path(__file__).resolve().parents[1]
 LIVE_SUITES = ROOT / "tests" / "data" / "kit-suites" / "live"
@@ -142,11 +141,7 @@ def served(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
         wait_until_healthy(base, process=proc, timeout=300)
         yield base
     finally:
-        proc.send_signal(signal.SIGINT)
-        try:
-            proc.wait(timeout=20)
-        except subprocess.TimeoutExpired:
-            proc.kill()
+        stop_process(proc, timeout=20)
 
 
 @pytest.fixture

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import os
 import re
-import signal
 import subprocess
 import sys
 from collections.abc import Iterator
@@ -18,7 +17,7 @@ import requests
 from conformance.passback.canvas import load_course
 from mock_ic.control.seed import school_year_bounds
 from mock_ic.control.tenants import DEMO_CREDENTIALS
-from mock_ic.testing import free_port, wait_until_healthy
+from mock_ic.testing import free_port, stop_process, wait_until_healthy
 
 ROOT = Path(__file__).resolve().parents[1]
 README = ROOT / "README.md"
@@ -38,11 +37,7 @@ def serving(data_dir: Path, port: int) -> Iterator[tuple[str, subprocess.Popen[s
             raise AssertionError(f"mock-ic serve did not come up ({exc}):\n{out}") from None
         yield base, proc
     finally:
-        proc.send_signal(signal.SIGINT)
-        try:
-            proc.wait(timeout=20)
-        except subprocess.TimeoutExpired:
-            proc.kill()
+        stop_process(proc, timeout=20)
 
 
 def token(base: str) -> str:

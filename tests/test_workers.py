@@ -10,7 +10,6 @@ from __future__ import annotations
 import http.client
 import json
 import os
-import signal
 import subprocess
 import sys
 from collections.abc import Callable, Iterator
@@ -26,7 +25,7 @@ from mock_ic.control.tenants import TenantRegistry
 from mock_ic.errors import RULE_HEADER
 from mock_ic.ic.settings import TenantSettings
 from mock_ic.store.engine import Database
-from mock_ic.testing import free_port, wait_until_healthy
+from mock_ic.testing import free_port, stop_process, wait_until_healthy
 from tests.test_postgres import postgres_url  # noqa: F401 - the throwaway cluster, a fixture
 
 SMALL = {"seed": 5, "schools": 1, "students": 20, "teachers": 2, "courses": 2, "classes": 4}  # quick to seed
@@ -257,12 +256,7 @@ def served(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Served]:
             raise AssertionError(f"mock-ic serve --workers 2 did not come up ({exc}):\n{out}") from None
         yield Served(proc, port)
     finally:
-        proc.send_signal(signal.SIGINT)
-        try:
-            proc.wait(timeout=30)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-            proc.wait()
+        stop_process(proc, timeout=30)
 
 
 @dataclass
