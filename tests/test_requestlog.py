@@ -414,9 +414,10 @@ def test_request_log_keeps_the_newest_n_per_tenant(runtime: Runtime, pruned: Ten
     small = TestClient(logged(echo, runtime, keep=5, prune_every=3))
     for n in range(12):
         assert small.get(f"{v1p2(PRUNED)}/rostering/v1p2/orgs/{n}").status_code == 200
-    kept = request_log.entries(runtime.db, PRUNED, limit=100)
-    # Pruned at inserts 1, 4, 7 and 10 (to 5 entries), then two more inserts.
-    assert [e["path"].rsplit("/", 1)[1] for e in kept] == [str(n) for n in range(11, 4, -1)]
+    kept = [e["path"].rsplit("/", 1)[1] for e in request_log.entries(runtime.db, PRUNED, limit=100)]
+    # Pruned to 5 entries after the batch holding insert 1, 4, 7 or 10; how many inserts share a
+    # batch depends on timing (the writer lingers for more), so the newest 5 to 5 + 3 - 1 are kept.
+    assert 5 <= len(kept) <= 7 and kept == [str(n) for n in range(11, 11 - len(kept), -1)]
     assert request_log.count(runtime.db, TENANT) == mine_before  # other tenants untouched
     TestClient(logged(echo, runtime, keep=5, prune_every=1)).get(f"{v1p2(PRUNED)}/rostering/v1p2/orgs/12")
     assert [e["path"].rsplit("/", 1)[1] for e in request_log.entries(runtime.db, PRUNED)] == [
