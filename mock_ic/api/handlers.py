@@ -18,6 +18,7 @@ from connexion import context
 from starlette.responses import Response
 
 from mock_ic.api import rendering
+from mock_ic.api.serving import on_loop
 from mock_ic.control.request_context import context_of
 from mock_ic.control.tenants import Tenant
 from mock_ic.errors import InvalidData
@@ -79,6 +80,7 @@ def _path_params(spec_name: str, operation_id: str) -> list[str]:
 
 
 def _with_signature(func: Callable[..., Any], name: str, params: Sequence[str]) -> Callable[..., Any]:
+    func = on_loop(func)
     func.__name__ = name
     func.__signature__ = inspect.Signature(  # type: ignore[attr-defined]
         [inspect.Parameter(n, inspect.Parameter.KEYWORD_ONLY, default=None) for n in params]

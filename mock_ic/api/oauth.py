@@ -9,12 +9,14 @@ from connexion import context, request
 from starlette.responses import Response
 
 from mock_ic.api.rendering import dumps, json_response
+from mock_ic.api.serving import on_loop
 from mock_ic.control.request_context import context_of
 from mock_ic.control.tokens import TokenError, authenticate_client, client_credentials, scope_uris
 
 _NO_STORE = {"Cache-Control": "no-store", "Pragma": "no-cache"}
 
 
+@on_loop
 def issueToken(appName: str | None = None, body: dict[str, Any] | None = None) -> Response:
     """connexion hands over the form fields as ``body`` (reading the form again would wait forever)."""
     form = {k: v for k, v in (body or {}).items() if isinstance(v, str)}

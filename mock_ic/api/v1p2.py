@@ -7,6 +7,7 @@ from typing import Any
 from starlette.responses import Response
 
 from mock_ic.api import handlers
+from mock_ic.api.serving import on_loop
 from mock_ic.oneroster.endpoints import CLASS, GRADEBOOK_READS, ROSTERING, SCHOOL, Parent
 
 ROSTER = handlers.Flavour("1.2", "rostering")
@@ -16,54 +17,66 @@ handlers.install_reads(globals(), ROSTER, ROSTERING)
 handlers.install_reads(globals(), GRADEBOOK, GRADEBOOK_READS)
 
 
+@on_loop
 def putLineItem(sourcedId: str, body: Any) -> Response:  # operationIds name the handlers
     return handlers.put(GRADEBOOK, "lineItems", sourcedId, body)
 
 
+@on_loop
 def putResult(sourcedId: str, body: Any) -> Response:
     return handlers.put(GRADEBOOK, "results", sourcedId, body)
 
 
+@on_loop
 def putCategory(sourcedId: str, body: Any) -> Response:
     return handlers.put(GRADEBOOK, "categories", sourcedId, body)
 
 
+@on_loop
 def putScoreScale(sourcedId: str, body: Any) -> Response:
     return handlers.put(GRADEBOOK, "scoreScales", sourcedId, body)
 
 
+@on_loop
 def deleteLineItem(sourcedId: str) -> Response:
     return handlers.delete(GRADEBOOK, "lineItems", sourcedId)
 
 
+@on_loop
 def deleteResult(sourcedId: str) -> Response:
     return handlers.delete(GRADEBOOK, "results", sourcedId)
 
 
+@on_loop
 def deleteCategory(sourcedId: str) -> Response:
     return handlers.delete(GRADEBOOK, "categories", sourcedId)
 
 
+@on_loop
 def deleteScoreScale(sourcedId: str) -> Response:
     return handlers.delete(GRADEBOOK, "scoreScales", sourcedId)
 
 
+@on_loop
 def postLineItemsForClass(classSourcedId: str, body: Any) -> Response:
     return handlers.post(GRADEBOOK, "lineItems", body, {"class": {"sourcedId": classSourcedId}}, (CLASS,),
                          {"classSourcedId": classSourcedId})
 
 
+@on_loop
 def postLineItemsForSchool(schoolSourcedId: str, body: Any) -> Response:
     return handlers.post(GRADEBOOK, "lineItems", body, {"school": {"sourcedId": schoolSourcedId}}, (SCHOOL,),
                          {"schoolSourcedId": schoolSourcedId})
 
 
+@on_loop
 def postResultsForLineItem(lineItemSourcedId: str, body: Any) -> Response:
     parent = Parent("lineItemSourcedId", "lineItems", "lineItem")
     return handlers.post(GRADEBOOK, "results", body, {"lineItem": {"sourcedId": lineItemSourcedId}}, (parent,),
                          {"lineItemSourcedId": lineItemSourcedId})
 
 
+@on_loop
 def postResultsForAcademicSessionForClass(classSourcedId: str, academicSessionSourcedId: str,
                                           body: Any) -> Response:
     session = Parent("academicSessionSourcedId", "academicSessions", "academicSession")
