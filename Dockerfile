@@ -1,4 +1,5 @@
 # mock-ic in a container: `docker build -t mock-ic . && docker run -p 8080:8080 mock-ic`
+# (several servers on one PostgreSQL: compose.yaml; the admin token comes from MOCK_IC_ADMIN_TOKEN)
 FROM python:3.11-slim
 
 ENV PYTHONDONTWRITEBYTECODE=1 \
@@ -12,7 +13,7 @@ COPY mock_ic ./mock_ic
 COPY conformance ./conformance
 COPY openapi ./openapi
 COPY fixtures ./fixtures
-RUN pip install --no-cache-dir './[server]' \
+RUN pip install --no-cache-dir './[server,postgres]' \
     && useradd --create-home --uid 10001 mockic \
     && mkdir -p /data && chown mockic /data
 

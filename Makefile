@@ -37,10 +37,12 @@ test: lint
 test-deep: $(TESTING)
 	HYPOTHESIS_PROFILE=deep $(BIN)/python -m pytest $(PYTEST_ARGS)
 
-# ruff, and the import contracts of pyproject.toml's [tool.importlinter] (the layering of docs/architecture.md)
+# ruff, the import contracts of pyproject.toml's [tool.importlinter] (the layering of docs/architecture.md),
+# and hadolint on the Dockerfile
 lint: $(TESTING)
 	$(BIN)/ruff check mock_ic conformance tests benchmarks
 	$(BIN)/lint-imports --no-cache
+	$(BIN)/hadolint --failure-threshold warning Dockerfile
 
 # The serving benchmark (benchmarks/passback_paths.py): mock-ic against plain Flask on gunicorn (the `bench`
 # extra) and Stoplight Prism (which the benchmark installs with `npm ci` into benchmarks/prism when missing).
