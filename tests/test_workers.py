@@ -12,6 +12,7 @@ import json
 import os
 import subprocess
 import sys
+import time
 from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
@@ -21,6 +22,7 @@ from urllib.parse import urlencode
 
 import pytest
 
+from mock_ic.control.clock import SharedClock
 from mock_ic.control.tenants import TenantRegistry
 from mock_ic.errors import RULE_HEADER
 from mock_ic.ic.settings import TenantSettings
@@ -126,6 +128,33 @@ def test_concurrent_tenant_writes_through_two_workers_each_move_the_generation(
         registry.refresh()
         assert registry.generation == before + 20
         assert [registry.get(name).settings.token_lifetime for name in ("busy-a", "busy-b")] == [69, 69]
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def two_clocks(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[tuple[SharedClock, SharedClock, Database]]:
+    """Two workers' clocks (each with its own engine) over one database, and a third engine for a restart."""
+    url = (f"sqlite:///{tmp_path / 'mock-ic.sqlite3'}" if request.param == "sqlite"
+           else request.getfixturevalue("postgres_url"))
+    databases = Database(url), Database(url), Database(url)
+    databases[0].create_schema()
+    yield SharedClock(databases[0]), SharedClock(databases[1]), databases[2]
+    for database in databases:
+        database.dispose()
+
+
+def test_a_clock_moved_through_one_worker_is_moved_on_every_worker(
+        two_clocks: tuple[SharedClock, SharedClock, Database]) -> None:
+    """PUT /_mock/clock on one worker ages tokens on all of them (token expiry is judged on this clock)."""
+    a, b, later = two_clocks
+    assert a.offset == b.offset == 0.0
+    a.set(7200)
+    assert b.offset == 0.0  # b has not looked yet: this is what refresh() is for
+    assert b.refresh() is True and b.offset == 7200.0
+    assert b.now() - a.now() < 1.0 and b.now() > a.now() - 1.0 and b.now() >= time.time() + 7199
+    assert b.refresh() is False  # nothing changed since: no read of the offset
+    b.set(-30.5)
+    assert a.refresh() is True and a.offset == -30.5
+    assert SharedClock(later).offset == -30.5  # stored: a restarted worker keeps the moved clock
 
 
 def test_refresh_on_an_in_memory_database() -> None:

@@ -142,7 +142,7 @@ def getClock() -> Response:
 
 
 def setClock(body: dict[str, Any]) -> Response:
-    _rt().clock_offset = float(body["offsetSeconds"])
+    _rt().shared_clock.set(float(body["offsetSeconds"]))  # every worker's clock, from its next request
     return _json({"offsetSeconds": _rt().clock_offset})
 
 

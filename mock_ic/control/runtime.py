@@ -8,10 +8,10 @@ process, e.g. in tests).
 from __future__ import annotations
 
 import secrets
-import time
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
+from mock_ic.control.clock import SharedClock
 from mock_ic.control.faults.book import FaultBook
 from mock_ic.control.faults.load import InFlight
 from mock_ic.settings import Settings
@@ -29,13 +29,30 @@ class Runtime:
     db: Database
     tenants: TenantRegistry
     tokens: TokenService
-    clock_offset: float = 0.0  # seconds added to the wall clock (token expiry tests)
     faults: FaultBook = field(default_factory=FaultBook)  # FAULT-RULES: per process until issue 14
     in_flight: InFlight = field(default_factory=InFlight)  # IC-LOAD: requests in flight per tenant
     server_errors: list[str] = field(default_factory=list)  # "METHOD path -> status" of each 5xx sent
+    shared_clock: SharedClock = field(init=False)  # the wall clock plus an offset every worker shares
+
+    def __post_init__(self) -> None:
+        self.shared_clock = SharedClock(self.db)
 
     def clock(self) -> float:
-        return time.time() + self.clock_offset
+        return self.shared_clock.now()
+
+    @property
+    def clock_offset(self) -> float:
+        """Seconds the server's clock is ahead of the wall clock (token expiry tests)."""
+        return self.shared_clock.offset
+
+    @clock_offset.setter
+    def clock_offset(self, offset: float) -> None:
+        self.shared_clock.set(offset)
+
+    def refresh(self) -> None:
+        """Catch up with what another worker may have changed: the tenants, the clock (a read each)."""
+        self.tenants.refresh()
+        self.shared_clock.refresh()
 
 
 def signing_secret(db: Database) -> str:

@@ -82,7 +82,7 @@ class ContextMiddleware:
         if scope["path"] in _ROOTS:  # a service root without its slash: served, not redirected
             scope["path"] += "/"
             scope["raw_path"] = scope.get("raw_path", b"") + b"/"
-        rt.tenants.refresh()  # another worker may have changed the tenants (one indexed read)
+        rt.refresh()  # another worker may have changed the tenants or the clock (an indexed read each)
         if surface != "admin":
             receive = await _resolve_tenant(ctx, scope, receive)
         await self.app(scope, receive, self._watch(scope, ctx, send))

@@ -19,6 +19,8 @@ from mock_ic.store.engine import Database
 from mock_ic.store.tables import server_meta
 
 TENANTS_GENERATION = "tenants_generation"
+CLOCK_OFFSET = "clock_offset"  # seconds the server's clock is moved by (PUT /_mock/clock)
+CLOCK_GENERATION = "clock_generation"  # bumped with every change of the offset
 
 # Built once: it runs on every request (TenantRegistry.refresh), and SQLAlchemy then reuses its compiled form.
 _VALUE = sa.select(server_meta.c.value).where(server_meta.c.key == sa.bindparam("key"))
@@ -32,6 +34,18 @@ def setdefault(conn: sa.Connection, key: str, make: Callable[[], str]) -> str:
         value = make()
         conn.execute(sa.insert(server_meta).values(key=key, value=value))
     return value
+
+
+def value(conn: sa.Connection, key: str) -> str | None:
+    """The stored value of ``key``, None when there is none."""
+    return conn.execute(_VALUE, {"key": key}).scalar()
+
+
+def put(conn: sa.Connection, key: str, stored: str) -> None:
+    """Store ``stored`` under ``key`` (one upsert)."""
+    insert = (postgresql.insert if conn.dialect.name == "postgresql" else sqlite.insert)(server_meta)
+    conn.execute(insert.values(key=key, value=stored).on_conflict_do_update(
+        index_elements=[server_meta.c.key], set_={"value": stored}))
 
 
 def generation(conn: sa.Connection, key: str) -> int:

@@ -1,0 +1,44 @@
+"""The server's clock: the wall clock moved by an offset that every worker shares (``PUT /_mock/clock``).
+
+Token expiry (IC-AUTH-TOKEN) is judged on it, so a test can age tokens without waiting. The offset is
+stored in the database with a generation number, like the tenants (``control/tenants.py``): a worker reads
+the number once per request (:meth:`SharedClock.refresh`, one primary-key read) and the offset only when
+it moved. Being stored, the offset also outlives a restart; ``PUT /_mock/clock {"offsetSeconds": 0}``
+puts the clock back.
+"""
+
+from __future__ import annotations
+
+import time
+
+from mock_ic.store import server_meta
+from mock_ic.store.engine import Database
+
+
+class SharedClock:
+    def __init__(self, db: Database) -> None:
+        self._db = db
+        self._stored_generation = server_meta.CounterReader(db, server_meta.CLOCK_GENERATION)
+        self._generation = -1
+        self.offset = 0.0  # seconds added to the wall clock
+        self.refresh()
+
+    def now(self) -> float:
+        return time.time() + self.offset
+
+    def refresh(self) -> bool:
+        """Take the stored offset when another worker (or clock) changed it since the last look; whether it did."""
+        if self._stored_generation.read() == self._generation:
+            return False
+        with self._db.read() as conn:
+            # The generation first: the offset read after it is at least that new, never older.
+            self._generation = server_meta.generation(conn, server_meta.CLOCK_GENERATION)
+            self.offset = float(server_meta.value(conn, server_meta.CLOCK_OFFSET) or 0.0)
+        return True
+
+    def set(self, offset: float) -> None:
+        """Move the clock of every worker to the wall clock plus ``offset`` seconds."""
+        with self._db.write() as conn:
+            server_meta.put(conn, server_meta.CLOCK_OFFSET, repr(float(offset)))
+            server_meta.bump(conn, server_meta.CLOCK_GENERATION)
+        self.refresh()
