@@ -23,6 +23,7 @@ from typing import TYPE_CHECKING, Any
 import pytest
 
 from conformance.profiles import DEFAULT_PROFILE, PROFILES, Profile, profile
+from conformance.read_only import refuse_writes
 from conformance.sandbox import Sandbox
 from conformance.target import Target, from_environment, in_process
 from conformance.transcript import Transcript
@@ -32,12 +33,7 @@ if TYPE_CHECKING:
 
 # A behaviour ID of the catalogue, as failures and markers name them (IC-LI-DUP-TITLE, OR-PAGING, ...).
 BEHAVIOUR_ID = re.compile(r"(?<![\w-])((?:IC|OR|FAULT|RULE)-[A-Z0-9]+(?:-[A-Z0-9]+)*)(?![\w-])")
-WRITE_METHODS = frozenset({"PUT", "POST", "DELETE", "PATCH"})
 TRANSCRIPT = pytest.StashKey["Transcript"]()
-
-
-class ReadOnlyViolation(AssertionError):
-    """A write attempted in a read-only run: a defect of the kit (a write test without ``writes``)."""
 
 
 def pytest_addoption(parser: pytest.Parser) -> None:
@@ -192,7 +188,7 @@ def oneroster_client(oneroster_target: Target, oneroster_read_only: bool,
     client = oneroster_target.client()
     oneroster_transcript.attach(client)
     if oneroster_read_only:
-        _refuse_writes(client)
+        refuse_writes(client)
     yield client
     client.close()
 
@@ -223,14 +219,3 @@ def _a_class_with_students(client: OneRosterClient) -> str:
             return str(klass["sourcedId"])
     raise RuntimeError("the target has no class with four students and a term to write in")
 
-
-def _refuse_writes(client: OneRosterClient) -> None:
-    """``--oneroster-read-only``: the client raises before any write leaves the process."""
-    send = client._send
-
-    def guarded(method: str, url: str, **kwargs: Any) -> Any:
-        if method.upper() in WRITE_METHODS and url != client.token_url:
-            raise ReadOnlyViolation(f"{method} {url} attempted in a read-only run")
-        return send(method, url, **kwargs)
-
-    client._send = guarded  # type: ignore[method-assign]

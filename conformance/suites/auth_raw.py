@@ -23,12 +23,13 @@ from typing import TYPE_CHECKING, Any
 
 import requests
 
+from conformance.read_only import WRITE_METHODS, refused
+
 if TYPE_CHECKING:
     from conformance.client import OneRosterClient
     from conformance.target import Target
     from conformance.transcript import Transcript
 
-WRITE_METHODS = frozenset({"PUT", "POST", "DELETE", "PATCH"})
 # Collections served by the 1.2 grade book service (and behind the vendor header in both versions).
 GRADEBOOK_COLLECTIONS = frozenset({"lineItems", "lineitems", "results", "categories", "scoreScales",
                                    "assessmentLineItems", "assessmentResults"})
@@ -75,10 +76,6 @@ def shown(response: requests.Response) -> str:
     return f"{request.method} {response.url}{sent} -> {response.status_code}: {trimmed(response.text)}"
 
 
-class ReadOnlyWrite(AssertionError):
-    """A write attempted by a suite in a read-only run (a test that writes lacks ``@pytest.mark.writes``)."""
-
-
 @dataclass
 class Raw:
     """One request at a time to the target, exactly as given; see the module docstring."""
@@ -105,7 +102,7 @@ class Raw:
         method = method.upper()
         url = self.url(path)
         if self.read_only and method in WRITE_METHODS:
-            raise ReadOnlyWrite(f"{method} {url} attempted in a read-only run")
+            raise refused(method, url)
         sent = {"Accept": "application/json", **(headers or {})}
         bearer = self.client.token() if token is DEFAULT else token
         if bearer is not None:

@@ -35,13 +35,13 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import TYPE_CHECKING, Any
 
+from conformance.read_only import WRITE_METHODS
 from conformance.sandbox import PREFIX, TITLE_PREFIX
 
 if TYPE_CHECKING:
     from conformance.client import OneRosterClient
     from conformance.sandbox import Sandbox
 
-WRITE_METHODS = frozenset({"PUT", "POST", "DELETE", "PATCH"})
 # The objects the contract suite writes, by the collection of their path, and their body wrapper.
 WRAPPERS = {"lineItems": "lineItem", "results": "result", "categories": "category", "scoreScales": "scoreScale"}
 POOL_SIZE = 3  # sandbox ids per kind: enough for create, replace and delete to meet each other

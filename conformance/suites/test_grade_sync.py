@@ -26,8 +26,9 @@ import pytest
 from conformance.client import OneRosterClient
 from conformance.client_errors import NotFound, OneRosterError
 from conformance.profiles import Profile
+from conformance.read_only import refuse_writes
 from conformance.sandbox import TITLE_PREFIX, Sandbox
-from conformance.suites.auth_raw import WRITE_METHODS, Raw, ReadOnlyWrite, json_of, shown
+from conformance.suites.auth_raw import Raw, json_of, shown
 from conformance.suites.grade_sync_payloads import Payloads, due_date_in, parse_instant
 from conformance.suites.rostering_ids import central_class
 from conformance.suites.rostering_strategies import quoted
@@ -52,14 +53,7 @@ def sync_client(oneroster_target: Target, oneroster_transcript: Transcript,
     client = oneroster_target.client(scope=" ".join(prefix + s for s in SYNC_SCOPES))
     oneroster_transcript.attach(client)
     if oneroster_read_only:
-        send = client._send
-
-        def guarded(method: str, url: str, **kwargs: Any) -> Any:
-            if method.upper() in WRITE_METHODS and url != client.token_url:
-                raise ReadOnlyWrite(f"{method} {url} attempted in a read-only run")
-            return send(method, url, **kwargs)
-
-        client._send = guarded  # type: ignore[method-assign]
+        refuse_writes(client)
     yield client
     client.close()
 
