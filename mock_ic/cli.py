@@ -142,9 +142,6 @@ def _start(args: argparse.Namespace) -> int:
         return 3
     # Make the schema, the signing secret and the demo tenant once, before any worker starts.
     runtime = build_runtime(settings)
-    if args.scenario and settings.workers > 1:
-        print("mock-ic: --scenario fault rules live per process; use --workers 1 with a scenario", file=sys.stderr)
-        return 3
     if args.scenario:
         from mock_ic.control import scenarios
 

@@ -1,9 +1,17 @@
-"""Shared fixtures: one in-process server over a real SQLite file, with response validation ON."""
+"""Shared fixtures: one in-process server per database (a real SQLite file, and a throwaway PostgreSQL
+cluster's database), with response validation ON.
+
+Every test that uses the shared server (``client``, ``runtime``, ...) runs once on each database: its id
+ends in ``[sqlite]`` or ``[postgresql]``. A module or test marked ``sqlite_only`` (the fuzzers, which
+prove the HTTP contract rather than the store) runs on SQLite alone. Without PostgreSQL binaries the
+``[postgresql]`` runs skip, saying so, unless ``MOCK_IC_REQUIRE_POSTGRES=1`` (``tests/postgres_cluster.py``).
+"""
 
 from __future__ import annotations
 
 import os
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -14,6 +22,8 @@ from mock_ic.app import build_runtime, create_app
 from mock_ic.control.runtime import Runtime
 from mock_ic.control.tenants import DEMO_CREDENTIALS
 from mock_ic.settings import Settings
+from mock_ic.store.engine import Database
+from tests import postgres_cluster
 
 # Deterministic by default (a red CI reproduces); `make test-deep` selects the deep profile.
 settings.register_profile("ci", derandomize=True, max_examples=25, deadline=None,
@@ -29,10 +39,53 @@ GRADEBOOK = f"{V1P2}/gradebook/v1p2"
 VENDOR = {"x-vendor-authorization": f"{DEMO_CREDENTIALS['vendor_key']}:{DEMO_CREDENTIALS['vendor_secret']}"}
 
 
+DATABASES = ("sqlite", "postgresql")
+
+
+def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
+    """Each test on the shared server runs on both databases (see the module docstring)."""
+    if "database" in metafunc.fixturenames:
+        kinds = ["sqlite"] if metafunc.definition.get_closest_marker("sqlite_only") else list(DATABASES)
+        metafunc.parametrize("database", kinds, indirect=True, scope="session")
+
+
 @pytest.fixture(scope="session")
-def test_settings(tmp_path_factory: pytest.TempPathFactory) -> Settings:
-    data_dir = tmp_path_factory.mktemp("mock-ic-data")
-    return Settings(data_dir=data_dir, validate_responses=True, host="testserver", port=80)
+def postgres() -> Iterator[postgres_cluster.Cluster]:
+    """This test process's PostgreSQL cluster (skips the test when PostgreSQL is not installed)."""
+    cluster = postgres_cluster.start()
+    yield cluster
+    cluster.stop()
+
+
+@pytest.fixture(scope="session")
+def database(request: pytest.FixtureRequest) -> str:
+    """The kind of database of the shared server: "sqlite" or "postgresql" (parametrised)."""
+    return str(request.param)
+
+
+@pytest.fixture(scope="session")
+def new_database(request: pytest.FixtureRequest, database: str) -> Callable[[], str | None]:
+    """Makes a new empty database of the parametrised kind, for a test's own server: its SQLAlchemy URL, or
+    None for SQLite (the server's data dir then holds the file)."""
+    if database == "sqlite":
+        return lambda: None
+    cluster: postgres_cluster.Cluster = request.getfixturevalue("postgres")
+    return cluster.database
+
+
+@pytest.fixture(scope="session")
+def test_settings(tmp_path_factory: pytest.TempPathFactory, new_database: Callable[[], str | None]) -> Settings:
+    return Settings(data_dir=tmp_path_factory.mktemp("mock-ic-data"), database=new_database(),
+                    validate_responses=True, host="testserver", port=80)
+
+
+@pytest.fixture
+def store_db(tmp_path: Path, new_database: Callable[[], str | None]) -> Iterator[Database]:
+    """An empty store at the newest schema, of the parametrised kind, for one test."""
+    db = Database(new_database() or f"sqlite:///{tmp_path / 'store.db'}")
+    db.create_schema()
+    yield db
+    db.dispose()
 
 
 @pytest.fixture(scope="session")

@@ -11,9 +11,10 @@ import random
 import socket
 import threading
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, replace
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -27,6 +28,7 @@ from mock_ic.control.runtime import Runtime
 from mock_ic.control.tenants import DEMO_CREDENTIALS
 from mock_ic.resources import openapi_dir
 from mock_ic.settings import Settings
+from mock_ic.store.engine import Database
 from tests.conftest import DEMO, GRADEBOOK, ROSTER, VENDOR, code_minor
 
 STD_ROSTER = "/ims/oneroster/rostering/v1p2"
@@ -57,8 +59,9 @@ class Server:
 
 
 @pytest.fixture(scope="module")
-def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
-    app = create_app(Settings(data_dir=tmp_path_factory.mktemp("mock-ic-faults"), validate_responses=False))
+def server(tmp_path_factory: pytest.TempPathFactory, new_database: Callable[[], str | None]) -> Iterator[Server]:
+    app = create_app(Settings(data_dir=tmp_path_factory.mktemp("mock-ic-faults"), database=new_database(),
+                              validate_responses=False))
     sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
     sock.bind(("127.0.0.1", 0))
     base = f"http://127.0.0.1:{sock.getsockname()[1]}"
@@ -132,8 +135,8 @@ def test_fault_rules_probability_with_a_seed_is_reproducible(server: Server, tok
     first, again, other = (_probability_run(server, token, seed) for seed in (1, 1, 2))
     assert first == again
     assert first != other
-    rng = random.Random(1)  # the documented stream: one draw per matching call
-    assert first == [502 if rng.random() < 0.5 else 200 for _ in range(10)]
+    # the documented stream: the n-th matching call draws random.Random(f"{seed}:{n}").random()
+    assert first == [502 if random.Random(f"1:{n}").random() < 0.5 else 200 for n in range(1, 11)]
 
 
 # --- effects ----------------------------------------------------------------------------------------
@@ -417,8 +420,14 @@ def test_fault_rules_json_round_trip() -> None:
         "id", "every", "revokeToken"}
 
 
-def test_fault_rules_book_first_firing_rule_wins_and_shadowed_times_keep_their_shots() -> None:
-    book = FaultBook()
+def _database(tmp_path: Path) -> Database:
+    db = Database(f"sqlite:///{tmp_path / 'faults.db'}")
+    db.create_schema()
+    return db
+
+
+def test_fault_rules_book_first_firing_rule_wins_and_shadowed_times_keep_their_shots(tmp_path: Path) -> None:
+    book = FaultBook(_database(tmp_path))
     book.set_rules("a", [FaultRule(id="x-always", path="/x", every=1, status=500),
                          FaultRule(id="once", times=1, status=503),
                          FaultRule(id="every2", every=2, status=502)])
@@ -436,3 +445,36 @@ def test_fault_rules_book_first_firing_rule_wins_and_shadowed_times_keep_their_s
     assert book.remove("a", "every2") and not book.remove("a", "every2")
     assert book.clear("a") == 2 and book.list("a") == []
 
+
+
+def test_fault_rules_are_shared_by_every_server_on_the_database(tmp_path: Path) -> None:
+    """FAULT-RULES: two servers' books on one database are one book: a rule armed through one fires on the
+    other, a "next 2 calls" rule fires twice in total, counters and revocations are the same on both."""
+    db = _database(tmp_path)
+    first, second = FaultBook(db), FaultBook(db)  # two servers on one database
+    first.add("a", FaultRule(id="two-503", path="/x", times=2, status=503))
+    assert second.refresh() is True and second.has_rules("a")
+    fired = [getattr(book.match("a", "GET", "/x", None), "id", None) for book in (second, first, second, first)]
+    assert fired == ["two-503", "two-503", None, None]
+    assert first.describe("a") == second.describe("a")
+    assert first.describe("a")[0] | {} == {"id": "two-503", "path": "/x", "times": 2, "status": 503,
+                                           "retryAfter": 1, "matched": 2, "fired": 2, "spent": True}
+    second.revoke_tokens("a", 1234.5, "revoke")
+    assert first.refresh() is True and first.tokens_not_before("a") == 1234.5
+    assert first.refresh() is False  # nothing changed since
+    second.clear("a")
+    assert first.refresh() is True and not first.has_rules("a")
+    assert first.tokens_not_before("a") == 1234.5  # a revoked token stays revoked
+
+
+def test_fault_rules_probability_draws_are_the_same_whichever_server_counts(tmp_path: Path) -> None:
+    """FAULT-RULES: a seeded probability rule fires on the same call numbers, one server or two."""
+    db = _database(tmp_path)
+    one = FaultBook(db)
+    rule = FaultRule(id="flaky", probability=0.5, seed=7, status=502)
+    one.add("a", rule)
+    alone = [one.match("a", "GET", "/x", None) is not None for _ in range(20)]
+    one.set_rules("a", [rule])
+    other = FaultBook(db)
+    shared = [book.match("a", "GET", "/x", None) is not None for book in (one, other) * 10]
+    assert shared == alone and 0 < sum(alone) < 20

@@ -1,7 +1,7 @@
 """OR-FILTER (and the OR-ERRORS messages it feeds): the filter parser and its SQL compiler.
 
-The SQL is run on a real in-memory SQLite database and checked against a plain-Python evaluator
-written here, independently of ``mock_ic.oneroster.filters``. PostgreSQL is checked by compiling only.
+The SQL is run on a real database, an in-memory SQLite one and a PostgreSQL one (tests/conftest.py), and
+checked against a plain-Python evaluator written here, independently of ``mock_ic.oneroster.filters``.
 """
 
 from __future__ import annotations
@@ -274,8 +274,10 @@ class Row:
 
 
 @pytest.fixture(scope="module")
-def engine() -> Iterator[sa.Engine]:
-    eng = sa.create_engine("sqlite://", poolclass=StaticPool)
+def engine(new_database: Callable[[], str | None]) -> Iterator[sa.Engine]:
+    """An in-memory SQLite database, or a PostgreSQL one (tests/conftest.py)."""
+    url = new_database()
+    eng = sa.create_engine(url) if url else sa.create_engine("sqlite://", poolclass=StaticPool)
     METADATA.create_all(eng)
     yield eng
     eng.dispose()
@@ -623,7 +625,7 @@ def test_or_filter_delta_sync_on_date_last_modified(engine: sa.Engine) -> None:
     assert matching(engine, stored, "dateLastModified~'T10'") == {"same", "later"}
 
 
-def test_or_filter_many_predicates_run_on_sqlite(engine: sa.Engine) -> None:
+def test_or_filter_many_predicates_run(engine: sa.Engine) -> None:
     """The predicate cap keeps SQLite under its expression-depth limit."""
     stored = [_row("1", {"title": "x"})]
     text = " OR ".join(f"title='{i}' AND score>'{i}'" for i in range(MAX_PREDICATES // 2))
@@ -642,6 +644,7 @@ def test_or_filter_sqlite_renders_json_paths_as_literals() -> None:
     assert sorted(map(str, compiled.params.values())) == ["09", "2.0", "c1"]
 
 
+@pytest.mark.sqlite_only  # EXPLAIN QUERY PLAN is SQLite's
 def test_or_filter_sqlite_expression_index_is_used(engine: sa.Engine) -> None:
     index = sa.Index("ix_docs_title", DOCS.c.tenant, json_text(DOCS.c.doc, ["title"]))
     assert "json_extract(doc, '$.title')" in str(CreateIndex(index).compile(dialect=sqlite.dialect()))

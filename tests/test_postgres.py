@@ -1,18 +1,16 @@
 """The server on PostgreSQL (``--database postgresql+psycopg://...``): a throwaway cluster of the
 machine's PostgreSQL binaries, the app served by uvicorn, and the same real-client checks as on SQLite.
 
-The cluster is made with ``initdb`` in a temporary directory and started on a free loopback port;
-as root (CI) it runs as the unprivileged user ``nobody``, which PostgreSQL requires.
+The cluster is the test process's throwaway one (``tests/postgres_cluster.py``); the store and API tests
+run on it too (``tests/conftest.py`` parametrises them over both databases), so this module keeps what
+needs a served PostgreSQL server of its own: a real client over HTTP, a second server, migrations.
 """
 
 from __future__ import annotations
 
-import os
-import shutil
 import socket
 import subprocess
 import sys
-import tempfile
 import threading
 from collections.abc import Iterator
 from datetime import date
@@ -32,37 +30,13 @@ from mock_ic.control.seed import school_year_bounds
 from mock_ic.control.tenants import DEMO_CREDENTIALS
 from mock_ic.settings import Settings
 from mock_ic.testing import free_port, wait_until_healthy
+from tests.postgres_cluster import Cluster
 
 ROOT = Path(__file__).resolve().parents[1]
-BINARIES = ("initdb", "pg_ctl")
-
-
-def _as_server_user(cmd: list[str]) -> list[str]:
-    return ["runuser", "-u", "nobody", "--", *cmd] if os.geteuid() == 0 else cmd
-
-
 @pytest.fixture(scope="module")
-def postgres_url() -> Iterator[str]:
-    missing = [name for name in BINARIES if shutil.which(name) is None]
-    if missing:
-        pytest.skip(f"PostgreSQL server binaries not on PATH: {', '.join(missing)}")
-    home = Path(tempfile.mkdtemp(prefix="mock-ic-pg-"))
-    if os.geteuid() == 0:
-        shutil.chown(home, "nobody")
-    data, port = home / "data", free_port()
-    subprocess.run(_as_server_user(["initdb", "-D", str(data), "-U", "postgres", "--auth=trust", "-E", "UTF8"]),
-                   check=True, capture_output=True, timeout=120)
-    subprocess.run(_as_server_user(["pg_ctl", "-D", str(data), "-l", str(home / "log"), "-w", "-t", "60", "-o",
-                                    f"-p {port} -k {home} -c listen_addresses=127.0.0.1 -c fsync=off", "start"]),
-                   check=True, capture_output=True, timeout=90)
-    try:
-        with psycopg.connect(f"postgresql://postgres@127.0.0.1:{port}/postgres", autocommit=True) as conn:
-            conn.execute("CREATE DATABASE mockic")
-        yield f"postgresql+psycopg://postgres@127.0.0.1:{port}/mockic"
-    finally:
-        subprocess.run(_as_server_user(["pg_ctl", "-D", str(data), "-m", "immediate", "stop"]),
-                       capture_output=True, timeout=60)
-        shutil.rmtree(home, ignore_errors=True)
+def postgres_url(postgres: Cluster) -> str:
+    """A new database on this test process's throwaway cluster (tests/postgres_cluster.py)."""
+    return postgres.database("pg")
 
 
 @pytest.fixture(scope="module")

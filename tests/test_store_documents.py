@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from typing import Any
 
 import pytest
@@ -15,11 +14,8 @@ T = "store-docs"
 
 
 @pytest.fixture
-def db() -> Iterator[Database]:
-    database = Database("sqlite:///:memory:")
-    database.create_schema()
-    yield database
-    database.dispose()
+def db(store_db: Database) -> Database:
+    return store_db  # SQLite and PostgreSQL (tests/conftest.py)
 
 
 def _term(sid: str, start: str) -> dict[str, Any]:

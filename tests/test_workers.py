@@ -28,18 +28,16 @@ from mock_ic.errors import RULE_HEADER
 from mock_ic.ic.settings import TenantSettings
 from mock_ic.store.engine import Database
 from mock_ic.testing import free_port, stop_process, wait_until_healthy
-from tests.test_postgres import postgres_url  # noqa: F401 - the throwaway cluster, a fixture
 
 SMALL = {"seed": 5, "schools": 1, "students": 20, "teachers": 2, "courses": 2, "classes": 4}  # quick to seed
 
 
-@pytest.fixture(params=["sqlite", "postgresql"])
-def two_workers(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[tuple[TenantRegistry, TenantRegistry]]:
-    """Two registries, each with its own engine, over one database: what two worker processes hold."""
-    if request.param == "sqlite":
-        url = f"sqlite:///{tmp_path / 'mock-ic.sqlite3'}"
-    else:  # a throwaway cluster of the machine's PostgreSQL binaries (skipped without them)
-        url = request.getfixturevalue("postgres_url")
+@pytest.fixture
+def two_workers(tmp_path: Path, new_database: Callable[[], str | None]) -> Iterator[tuple[TenantRegistry,
+                                                                                        TenantRegistry]]:
+    """Two registries, each with its own engine, over one database (SQLite or PostgreSQL, tests/conftest.py):
+    what two worker processes hold."""
+    url = new_database() or f"sqlite:///{tmp_path / 'mock-ic.sqlite3'}"
     first, second = Database(url), Database(url)
     first.create_schema()
     registries = TenantRegistry(first), TenantRegistry(second)
@@ -130,11 +128,11 @@ def test_concurrent_tenant_writes_through_two_workers_each_move_the_generation(
         assert [registry.get(name).settings.token_lifetime for name in ("busy-a", "busy-b")] == [69, 69]
 
 
-@pytest.fixture(params=["sqlite", "postgresql"])
-def two_clocks(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[tuple[SharedClock, SharedClock, Database]]:
+@pytest.fixture
+def two_clocks(tmp_path: Path, new_database: Callable[[], str | None]) -> Iterator[tuple[SharedClock, SharedClock,
+                                                                                       Database]]:
     """Two workers' clocks (each with its own engine) over one database, and a third engine for a restart."""
-    url = (f"sqlite:///{tmp_path / 'mock-ic.sqlite3'}" if request.param == "sqlite"
-           else request.getfixturevalue("postgres_url"))
+    url = new_database() or f"sqlite:///{tmp_path / 'mock-ic.sqlite3'}"
     databases = Database(url), Database(url), Database(url)
     databases[0].create_schema()
     yield SharedClock(databases[0]), SharedClock(databases[1]), databases[2]

@@ -151,18 +151,21 @@ def _write_context(flavour: Flavour, conn: Connection) -> gradebook.WriteContext
 def put(flavour: Flavour, kind: str, sourced_id: str, body: Any) -> Response:
     wrapper = KINDS[kind].singular
     item = gradebook.unwrap(body, wrapper)
-    with _db().write() as conn:
+
+    def write(conn: Connection) -> tuple[str, bool]:  # run again if it loses a race: leaves ``item`` as sent
         ctx = _write_context(flavour, conn)
+        body = dict(item)
         if flavour.legacy:
-            v1p1.input_user_refs(conn, ctx.tenant, item, ("student",))
-        doc, created = gradebook.put(ctx, kind, sourced_id, item)
-        text = flavour.texts(conn, ctx.tenant, kind, [rendering.dumps(doc)])[0]
+            v1p1.input_user_refs(conn, ctx.tenant, body, ("student",))
+        doc, created = gradebook.put(ctx, kind, sourced_id, body)
+        return flavour.texts(conn, ctx.tenant, kind, [rendering.dumps(doc)])[0], created
+
+    text, created = _db().transact(write)
     return rendering.single_response(wrapper, text, status=201 if created else 200)
 
 
 def delete(flavour: Flavour, kind: str, sourced_id: str) -> Response:
-    with _db().write() as conn:
-        gradebook.delete(_write_context(flavour, conn), kind, sourced_id)
+    _db().transact(lambda conn: gradebook.delete(_write_context(flavour, conn), kind, sourced_id))
     return rendering.no_content()
 
 
@@ -171,9 +174,12 @@ def post(flavour: Flavour, kind: str, body: Any, fixed: dict[str, dict[str, str]
     items = body.get(kind) if isinstance(body, dict) else None
     if not isinstance(items, list):
         raise InvalidData(f"The request body must be a JSON object {{\"{kind}\": [...]}}")
-    with _db().write() as conn:
+
+    def write(conn: Connection) -> list[dict[str, str]]:
         ctx = _write_context(flavour, conn)
         for parent in parents:
             reading.require_parent(conn, ctx.tenant, parent, path, flavour.visibility(current_tenant()))
-        pairs = gradebook.post_many(ctx, kind, items, fixed)
+        return gradebook.post_many(ctx, kind, items, fixed)
+
+    pairs = _db().transact(write)
     return rendering.json_response(rendering.dumps({"sourcedIdPairs": pairs}), status=201)

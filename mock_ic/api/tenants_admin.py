@@ -79,8 +79,7 @@ def updateTenant(appName: str, body: dict[str, Any]) -> Response:
 
 def deleteTenant(appName: str) -> Response:
     _tenant(appName)
-    _rt().tenants.delete(appName)
-    _rt().faults.clear(appName)
+    _rt().tenants.delete(appName)  # with its fault rules and token revocation
     request_log.clear(_rt().db, appName)
     return rendering.no_content()
 

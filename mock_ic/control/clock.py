@@ -26,9 +26,12 @@ class SharedClock:
     def now(self) -> float:
         return time.time() + self.offset
 
-    def refresh(self) -> bool:
-        """Take the stored offset when another worker (or clock) changed it since the last look; whether it did."""
-        if self._stored_generation.read() == self._generation:
+    def refresh(self, stored_generation: int | None = None) -> bool:
+        """Take the stored offset when another worker (or clock) changed it since the last look; whether it did.
+        ``stored_generation``: the clock generation when the caller has just read it."""
+        if stored_generation is None:
+            stored_generation = self._stored_generation.read()
+        if stored_generation == self._generation:
             return False
         with self._db.read() as conn:
             # The generation first: the offset read after it is at least that new, never older.

@@ -23,19 +23,25 @@ if TYPE_CHECKING:
     from mock_ic.control.tokens import TokenService
 
 
+_GENERATIONS = (server_meta.TENANTS_GENERATION, server_meta.CLOCK_GENERATION, server_meta.FAULTS_GENERATION)
+
+
 @dataclass
 class Runtime:
     settings: Settings
     db: Database
     tenants: TenantRegistry
     tokens: TokenService
-    faults: FaultBook = field(default_factory=FaultBook)  # FAULT-RULES: per process until issue 14
-    in_flight: InFlight = field(default_factory=InFlight)  # IC-LOAD: requests in flight per tenant
+    in_flight: InFlight = field(default_factory=InFlight)  # IC-LOAD: requests in flight per tenant, per server
     server_errors: list[str] = field(default_factory=list)  # "METHOD path -> status" of each 5xx sent
     shared_clock: SharedClock = field(init=False)  # the wall clock plus an offset every worker shares
+    faults: FaultBook = field(init=False)  # FAULT-RULES: rules, counters and revocations every worker shares
+    _generations: server_meta.CounterReader = field(init=False, repr=False)
 
     def __post_init__(self) -> None:
         self.shared_clock = SharedClock(self.db)
+        self.faults = FaultBook(self.db)
+        self._generations = server_meta.CounterReader(self.db, *_GENERATIONS)
 
     def clock(self) -> float:
         return self.shared_clock.now()
@@ -50,9 +56,12 @@ class Runtime:
         self.shared_clock.set(offset)
 
     def refresh(self) -> None:
-        """Catch up with what another worker may have changed: the tenants, the clock (a read each)."""
-        self.tenants.refresh()
-        self.shared_clock.refresh()
+        """Catch up with what another worker may have changed: the tenants, the clock, the fault rules (one
+        read of their generation numbers; a part is reloaded only when its number moved)."""
+        stored = self._generations.read_all()
+        self.tenants.refresh(stored[server_meta.TENANTS_GENERATION])
+        self.shared_clock.refresh(stored[server_meta.CLOCK_GENERATION])
+        self.faults.refresh(stored[server_meta.FAULTS_GENERATION])
 
 
 def signing_secret(db: Database) -> str:

@@ -15,7 +15,7 @@ from typing import Any
 
 from mock_ic.control import seed
 from mock_ic.ic.settings import TenantSettings
-from mock_ic.store import documents, snapshots, tenant_rows
+from mock_ic.store import documents, fault_rules, snapshots, tenant_rows
 from mock_ic.store.engine import Database
 
 __all__ = ["DEMO_APP", "DEMO_CREDENTIALS", "Tenant", "TenantExists", "TenantRegistry", "TenantSettings"]
@@ -86,9 +86,12 @@ class TenantRegistry:
             self._by_app, self._by_client = by_app, {t.client_id: t for t in by_app.values()}
             self._generation = generation
 
-    def refresh(self) -> bool:
-        """Reload when another worker (or registry) changed the tenants since the last load; whether it did."""
-        if self._stored_generation.read() == self._generation:
+    def refresh(self, stored_generation: int | None = None) -> bool:
+        """Reload when another worker (or registry) changed the tenants since the last load; whether it did.
+        ``stored_generation``: the tenants generation when the caller has just read it."""
+        if stored_generation is None:
+            stored_generation = self._stored_generation.read()
+        if stored_generation == self._generation:
             return False
         self.load()
         return True
@@ -139,6 +142,7 @@ class TenantRegistry:
         with self._db.write() as conn:
             documents.drop_tenant(conn, app_name)
             snapshots.drop_tenant(conn, app_name)
+            fault_rules.drop_tenant(conn, app_name)
             tenant_rows.delete(conn, app_name)
         self.load()
 

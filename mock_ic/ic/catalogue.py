@@ -140,14 +140,16 @@ SECTIONS: tuple[Section, ...] = (
         "6. Faults",
         (
             Behaviour(
-                "FAULT-RULES", "tested", note="per tenant, per server process; admin API `/_mock/tenants/{app}/faults`"
+                "FAULT-RULES",
+                "tested",
+                note="per tenant, shared by every server on the database; admin API `/_mock/tenants/{app}/faults`",
             ),
             Behaviour(
                 "FAULT-SCENARIOS",
                 "tested",
                 note="`POST /_mock/tenants/{app}/scenario`, `mock-ic serve --scenario NAME`",
             ),
-            Behaviour("IC-LOAD", "tested", note="per server process"),
+            Behaviour("IC-LOAD", "tested", note="counted per server process (docs/architecture.md says why)"),
         ),
     ),
     Section(

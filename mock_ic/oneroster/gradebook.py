@@ -3,7 +3,9 @@
 Input is lenient (IC-LENIENT-IN): references may carry only a sourcedId, status and
 dateLastModified may be missing, integers stand for floats, scoreDate may be a date-time. The
 stored document is always complete and valid against the strict response schema. Every check
-runs inside the caller's write transaction, so a rejected request changes nothing.
+runs inside the caller's write transaction, so a rejected request changes nothing, and after the
+tenant's grade book write lock (``store/locks.py``), so no other server's write slips in between a
+check and the write it allows.
 """
 
 from __future__ import annotations
@@ -20,7 +22,7 @@ from mock_ic.errors import InvalidData, UnknownObject, Unprocessable
 from mock_ic.ic import rules, school_scope
 from mock_ic.ic.settings import TenantSettings
 from mock_ic.oneroster.schemas import FORMAT_EXAMPLES, output_validator
-from mock_ic.store import documents
+from mock_ic.store import documents, locks
 from mock_ic.store.facts import Facts
 from mock_ic.store.refs import ref
 from mock_ic.store.tables import KINDS
@@ -262,6 +264,7 @@ def unwrap(body: Any, wrapper: str) -> dict[str, Any]:
 
 def put(ctx: WriteContext, kind: str, sourced_id: str, body: dict[str, Any]) -> tuple[dict[str, Any], bool]:
     """Create or replace one object (IC-LI-UPSERT / IC-RES-UPSERT): (stored document, created?)."""
+    locks.serialise_tenant_writes(ctx.conn, ctx.tenant)
     existing = documents.get_doc(ctx.conn, ctx.tenant, kind, sourced_id)
     if existing is not None and not _visible(ctx, kind, sourced_id):
         raise UnknownObject(f"Unknown {KINDS[kind].singular} {sourced_id!r} for this connection's schools")
@@ -301,6 +304,7 @@ def apply_rules(ctx: WriteContext, kind: str, doc: dict[str, Any], existing: dic
 
 def delete(ctx: WriteContext, kind: str, sourced_id: str) -> None:
     """IC-LI-DELETE: the object is gone afterwards; a line item takes its results with it."""
+    locks.serialise_tenant_writes(ctx.conn, ctx.tenant)
     existing = documents.get_doc(ctx.conn, ctx.tenant, kind, sourced_id)
     if existing is None or not _visible(ctx, kind, sourced_id):
         raise UnknownObject(f"Unknown {KINDS[kind].singular} {sourced_id!r}: nothing to delete")
@@ -344,6 +348,7 @@ def _require_vendor_owned(ctx: WriteContext, kind: str, sourced_id: str, existin
 
 def post_many(ctx: WriteContext, kind: str, items: list[Any], fixed: dict[str, dict[str, str]]) -> list[dict[str, str]]:
     """POST bulk create: the server allocates sourcedIds; ``fixed`` references come from the URL."""
+    locks.serialise_tenant_writes(ctx.conn, ctx.tenant)
     pairs = []
     for index, item in enumerate(items):
         if not isinstance(item, dict):

@@ -7,11 +7,13 @@ fails with "database is locked" under concurrency whatever the timeout.
 
 from __future__ import annotations
 
+import random
 import threading
-from collections.abc import Iterator
+import time
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 import orjson
 import sqlalchemy as sa
@@ -21,6 +23,13 @@ from sqlalchemy.pool import StaticPool
 from mock_ic.store import migrations
 
 WRITE = "mock_ic_write"
+T = TypeVar("T")
+# A write that lost a race is run again, this many times in all, after a short random pause.
+WRITE_ATTEMPTS = 5
+_RETRY_PAUSE = (0.002, 0.02)  # seconds, doubled per attempt
+# PostgreSQL SQLSTATEs of a transaction that lost a race and may simply run again: serialization_failure
+# and deadlock_detected.
+_PG_RETRY = frozenset({"40001", "40P01"})
 
 
 def _json_serializer(obj: Any) -> str:
@@ -74,6 +83,27 @@ class Database:
         """A transaction that writes: committed when the block ends, rolled back on any error."""
         with self._locked(), self._writing(), self._write_engine.connect() as conn, conn.begin():
             yield conn
+
+    def transact(self, work: Callable[[sa.Connection], T]) -> T:
+        """``work(conn)`` in a write transaction, run again from the start when the transaction lost a
+        race with another server (PostgreSQL: a serialisation failure or a deadlock; SQLite: still locked
+        after the busy timeout): such errors never reach a client. Anything else,
+        and the last attempt's error, is raised as usual."""
+        for attempt in range(1, WRITE_ATTEMPTS + 1):
+            try:
+                with self.write() as conn:
+                    return work(conn)
+            except sa.exc.DBAPIError as exc:
+                if attempt == WRITE_ATTEMPTS or not self._lost_race(exc):
+                    raise
+            low, high = _RETRY_PAUSE
+            time.sleep(random.uniform(low, high) * 2 ** (attempt - 1))
+        raise AssertionError("unreachable")
+
+    def _lost_race(self, exc: sa.exc.DBAPIError) -> bool:
+        if self.is_sqlite:
+            return "database is locked" in str(exc.orig)
+        return getattr(exc.orig, "sqlstate", None) in _PG_RETRY
 
     @contextmanager
     def _writing(self) -> Iterator[None]:

@@ -21,6 +21,7 @@ from mock_ic.store.tables import server_meta
 TENANTS_GENERATION = "tenants_generation"
 CLOCK_OFFSET = "clock_offset"  # seconds the server's clock is moved by (PUT /_mock/clock)
 CLOCK_GENERATION = "clock_generation"  # bumped with every change of the offset
+FAULTS_GENERATION = "faults_generation"  # bumped with every change of a fault rule list or a revocation
 
 # Built once: it runs on every request (TenantRegistry.refresh), and SQLAlchemy then reuses its compiled form.
 _VALUE = sa.select(server_meta.c.value).where(server_meta.c.key == sa.bindparam("key"))
@@ -65,47 +66,55 @@ def bump(conn: sa.Connection, key: str) -> None:
 
 
 class CounterReader:
-    """Reads one counter many times a second, as cheaply as the database allows.
+    """Reads counters many times a second, as cheaply as the database allows: :meth:`read` one,
+    :meth:`read_all` every key given, in one statement.
 
     A ``Database.read()`` transaction costs 80-250 µs of SQLAlchemy work on this machine for a primary-key read
-    that SQLite answers in 3-15 µs, and :meth:`read` runs once per request. So the reader keeps one DBAPI
-    connection of its own (detached from the pool, closed with the reader), in autocommit, and runs one
-    prepared SELECT on it. Each read sees the newest committed value: SQLite in WAL mode and PostgreSQL in
+    that SQLite answers in 3-15 µs, and a server reads its counters once per request. So the reader keeps one
+    DBAPI connection of its own (detached from the pool, closed with the reader), in autocommit, and runs one
+    prepared SELECT on it. Each read sees the newest committed values: SQLite in WAL mode and PostgreSQL in
     autocommit both start a fresh snapshot per statement. An in-memory SQLite database has a single shared
     connection, so there the reader goes through ``Database.read()``.
     """
 
-    def __init__(self, db: Database, key: str) -> None:
-        if not key.isidentifier():  # the key is written into the SQL text
-            raise ValueError(f"counter key must be an identifier, not {key!r}")
+    def __init__(self, db: Database, *keys: str) -> None:
+        if not keys or not all(key.isidentifier() for key in keys):  # the keys are written into the SQL text
+            raise ValueError(f"counter keys must be identifiers, not {keys!r}")
         self._db = db
-        self._key = key
-        self._sql = f"SELECT value FROM {server_meta.name} WHERE key = '{key}'"
+        self._keys = keys
+        listed = ", ".join(f"'{key}'" for key in keys)
+        self._sql = f"SELECT key, value FROM {server_meta.name} WHERE key IN ({listed})"
         self._lock = threading.Lock()  # one DBAPI connection: one statement at a time
         self._conn: Any = None
         self._closer: weakref.finalize[Any, CounterReader] | None = None
 
     def read(self) -> int:
+        """The first key's counter."""
+        return self.read_all()[self._keys[0]]
+
+    def read_all(self) -> dict[str, int]:
+        """Every key's counter (0 before its first bump)."""
         if self._db.in_memory:
             with self._db.read() as conn:
-                return generation(conn, self._key)
+                return {key: generation(conn, key) for key in self._keys}
         with self._lock:
             try:
-                return self._read_once()
+                rows = self._read_once()
             except self._db.engine.dialect.loaded_dbapi.Error:  # e.g. PostgreSQL restarted: one fresh try
                 self.close()
-                return self._read_once()
+                rows = self._read_once()
+        found = {key: int(value) for key, value in rows}
+        return {key: found.get(key, 0) for key in self._keys}
 
-    def _read_once(self) -> int:
+    def _read_once(self) -> list[Any]:
         if self._conn is None:
             self._open()
         cursor = self._conn.cursor()
         try:
             cursor.execute(self._sql)
-            rows = cursor.fetchall()  # to the end: SQLite ends the statement's read transaction there
+            return cursor.fetchall()  # to the end: SQLite ends the statement's read transaction there
         finally:
             cursor.close()
-        return int(rows[0][0]) if rows else 0
 
     def _open(self) -> None:
         pooled = self._db.engine.raw_connection()  # the engine's connect hooks (SQLite pragmas) have run

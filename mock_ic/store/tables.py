@@ -242,3 +242,25 @@ request_log = sa.Table(
     sa.Index("ix_mock_request_log_tenant_id", "tenant", "id"),
     sqlite_autoincrement=True,
 )
+
+
+# Fault rules (FAULT-RULES, mock_ic/control/faults/book.py), shared by every server on the database: a tenant's
+# rules in ``position`` order, each with its counters (updated in the transaction that decides a request).
+fault_rules = sa.Table(
+    "mock_fault_rules", metadata,
+    sa.Column("tenant", sa.String(64), nullable=False),
+    sa.Column("rule_id", sa.String(128), nullable=False),
+    sa.Column("position", sa.Integer, nullable=False),
+    sa.Column("rule", sa.Text, nullable=False),  # the rule's JSON (FaultRule.to_dict)
+    sa.Column("matched", sa.BigInteger, nullable=False),  # matching calls seen
+    sa.Column("fired", sa.BigInteger, nullable=False),  # calls the rule was applied to
+    sa.PrimaryKeyConstraint("tenant", "rule_id"),
+)
+
+# A ``revokeToken`` effect: the tenant's tokens issued before ``revoked_at`` (the server clock, epoch seconds) fail.
+token_revocations = sa.Table(
+    "mock_token_revocations", metadata,
+    sa.Column("tenant", sa.String(64), primary_key=True),
+    sa.Column("revoked_at", sa.Float, nullable=False),
+    sa.Column("rule_id", sa.String(128), nullable=False),
+)

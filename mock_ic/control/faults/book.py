@@ -1,7 +1,13 @@
-"""The per-tenant fault rules of one server process, with their counters (FAULT-RULES).
+"""The per-tenant fault rules and their counters (FAULT-RULES), shared by every server on the database.
 
-Rules live in memory on the Runtime (``runtime.faults``): they are per server process,
-so with ``--workers N`` each worker has its own book (sharing through the database is future work).
+The rules, their counters and the token revocations are stored (``mock_ic.store.fault_rules``), so a rule
+armed through one server fires on all of them and a "next 2 calls" rule fires twice in total, whichever
+servers take the calls. Each server keeps a copy of the rule lists and revocations in memory, reloaded when
+the stored faults generation moves (:meth:`FaultBook.refresh`, from the one per-request read of the
+generations); the copy answers the hot questions without the database: does this tenant have rules, might
+one match this request, is this token revoked. Only a request that a rule's criteria match opens a write
+transaction, which reads the rules with their counters under a lock, decides, and stores the new counts.
+
 Thread-safe: admin handlers run in worker threads, the middleware on the event loop.
 """
 
@@ -10,10 +16,14 @@ from __future__ import annotations
 import builtins
 import random
 import threading
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
+import orjson
+
 from mock_ic.control.faults.rules import FaultRule
+from mock_ic.store import fault_rules, server_meta
+from mock_ic.store.engine import Database
 
 if TYPE_CHECKING:
     from mock_ic.control.tokens import Grant
@@ -21,34 +31,22 @@ if TYPE_CHECKING:
 # Token expiry is signed to the millisecond, so a token's issue time is known to +-0.5 ms: a token
 # issued within this slack before a revocation survives it, one issued after it always works.
 _ISSUE_SLACK = 0.001
+_PARSED_MAX = 4096
 
 
-@dataclass
-class _Armed:
-    """A rule and its counters: matching calls seen, times applied, and its own random stream."""
+def _spent(rule: FaultRule, fired: int) -> bool:
+    return rule.times is not None and fired >= rule.times
 
-    rule: FaultRule
-    matched: int = 0
-    fired: int = 0
-    rng: random.Random | None = field(default=None, repr=False)
 
-    def __post_init__(self) -> None:
-        if self.rule.probability is not None:
-            self.rng = random.Random(self.rule.seed)
-
-    @property
-    def spent(self) -> bool:
-        return self.rule.times is not None and self.fired >= self.rule.times
-
-    def fires(self) -> bool:
-        """Advance by one matching call; True when this call is one the rule fires on."""
-        self.matched += 1
-        if self.rule.every is not None:
-            return self.matched % self.rule.every == 0
-        if self.rng is not None:
-            assert self.rule.probability is not None
-            return self.rng.random() < self.rule.probability
-        return True  # times: every matching call until spent
+def _fires(rule: FaultRule, matched: int) -> bool:
+    """Whether the rule fires on its ``matched``-th matching call (1-based). A ``probability`` rule draws
+    from a stream of its own: the n-th draw depends only on the seed and n, so the sequence is the same
+    whichever server counts the call."""
+    if rule.every is not None:
+        return matched % rule.every == 0
+    if rule.probability is not None:
+        return random.Random(f"{rule.seed}:{matched}").random() < rule.probability
+    return True  # times: every matching call until spent
 
 
 @dataclass(frozen=True)
@@ -67,23 +65,62 @@ class FaultBook:
     that is applied counts as fired, so a ``times`` rule shadowed by an earlier one keeps its shots.
     """
 
-    def __init__(self) -> None:
-        self._lock = threading.Lock()
-        self._rules: dict[str, builtins.list[_Armed]] = {}
+    def __init__(self, db: Database) -> None:
+        self._db = db
+        self._lock = threading.Lock()  # one reload at a time
+        self._rules: dict[str, builtins.list[FaultRule]] = {}  # the stored lists, as of _generation
         self._revoked: dict[str, Revocation] = {}
+        self._parsed: dict[str, FaultRule] = {}  # rule JSON text -> rule: each text is parsed once
+        self._generation = -1
+        self._stored_generation = server_meta.CounterReader(db, server_meta.FAULTS_GENERATION)
+        self.load()
+
+    # --- the copy in memory ------------------------------------------------------------------
+
+    def load(self) -> None:
+        with self._lock, self._db.read() as conn:
+            generation = server_meta.generation(conn, server_meta.FAULTS_GENERATION)  # first: rows are as new
+            stored = fault_rules.all_rules(conn)
+            revocations = fault_rules.revocations(conn)
+            self._rules = {tenant: [self._parse(text) for text in texts] for tenant, texts in stored.items()}
+            self._revoked = {tenant: Revocation(r.revoked_at, r.rule_id) for tenant, r in revocations.items()}
+            self._generation = generation
+
+    def refresh(self, stored_generation: int | None = None) -> bool:
+        """Reload when a rule list or a revocation changed (through any server) since the last load; whether
+        it did. ``stored_generation``: the faults generation when the caller has just read it."""
+        if stored_generation is None:
+            stored_generation = self._stored_generation.read()
+        if stored_generation == self._generation:
+            return False
+        self.load()
+        return True
+
+    def _parse(self, text: str) -> FaultRule:
+        rule = self._parsed.get(text)
+        if rule is None:
+            if len(self._parsed) >= _PARSED_MAX:  # rules replaced over and over: start again
+                self._parsed.clear()
+            rule = self._parsed[text] = FaultRule.from_dict(orjson.loads(text))
+        return rule
+
+    def has_rules(self, app_name: str) -> bool:
+        return bool(self._rules.get(app_name))
+
+    def needs_operation_id(self, app_name: str) -> bool:
+        return any(rule.operation_id is not None for rule in self._rules.get(app_name, ()))
+
+    # --- changing the rules --------------------------------------------------------------------
 
     def add(self, app_name: str, rule: FaultRule, *, replace: bool = False) -> FaultRule:
         """Append the rule (fresh counters). A rule with the same id is a ValueError unless ``replace``,
         which swaps it in place, counters reset."""
-        with self._lock:
-            armed = self._rules.setdefault(app_name, [])
-            for i, existing in enumerate(armed):
-                if existing.rule.id == rule.id:
-                    if not replace:
-                        raise ValueError(f"A fault rule with id {rule.id!r} exists for {app_name!r}")
-                    armed[i] = _Armed(rule)
-                    return rule
-            armed.append(_Armed(rule))
+        text = _dumps(rule)
+        with self._db.write() as conn:
+            added = fault_rules.append(conn, app_name, rule.id, text)
+            if not added and not (replace and fault_rules.replace(conn, app_name, rule.id, text)):
+                raise ValueError(f"A fault rule with id {rule.id!r} exists for {app_name!r}")
+        self.load()
         return rule
 
     def set_rules(self, app_name: str, rules: builtins.list[FaultRule]) -> None:
@@ -92,55 +129,68 @@ class FaultBook:
         duplicates = sorted({i for i in ids if ids.count(i) > 1})
         if duplicates:
             raise ValueError(f"Duplicate fault rule id(s) {duplicates}")
-        with self._lock:
-            self._rules[app_name] = [_Armed(r) for r in rules]
-
-    def get(self, app_name: str, rule_id: str) -> FaultRule | None:
-        with self._lock:
-            return next((a.rule for a in self._rules.get(app_name, ()) if a.rule.id == rule_id), None)
+        with self._db.write() as conn:
+            fault_rules.set_all(conn, app_name, [(r.id, _dumps(r)) for r in rules])
+        self.load()
 
     def remove(self, app_name: str, rule_id: str) -> bool:
         """Remove one rule; False when the tenant has no rule with that id."""
-        with self._lock:
-            armed = self._rules.get(app_name, [])
-            kept = [a for a in armed if a.rule.id != rule_id]
-            self._rules[app_name] = kept
-            return len(kept) != len(armed)
+        with self._db.write() as conn:
+            removed = fault_rules.remove(conn, app_name, rule_id)
+        self.load()
+        return removed
 
     def clear(self, app_name: str) -> int:
         """Remove every rule of the tenant (token revocations stay: a revoked token stays revoked)."""
-        with self._lock:
-            return len(self._rules.pop(app_name, []))
+        with self._db.write() as conn:
+            removed = fault_rules.clear(conn, app_name)
+        self.load()
+        return removed
+
+    # --- reading the rules -------------------------------------------------------------------
+
+    def get(self, app_name: str, rule_id: str) -> FaultRule | None:
+        return next((rule for rule in self.list(app_name) if rule.id == rule_id), None)
+
+    def list(self, app_name: str) -> builtins.list[FaultRule]:
+        with self._db.read() as conn:
+            return [self._parse(row.rule) for row in fault_rules.rules(conn, app_name)]
 
     def describe(self, app_name: str) -> builtins.list[dict[str, Any]]:
         """The rules as JSON with their counters: ``matched`` calls, times ``fired``, ``spent``."""
-        with self._lock:
-            return [a.rule.to_dict() | {"matched": a.matched, "fired": a.fired, "spent": a.spent}
-                    for a in self._rules.get(app_name, ())]
+        with self._db.read() as conn:
+            stored = fault_rules.rules(conn, app_name)
+        return [self._parse(row.rule).to_dict() | {"matched": row.matched, "fired": row.fired,
+                                                   "spent": _spent(self._parse(row.rule), row.fired)}
+                for row in stored]
 
-    def has_rules(self, app_name: str) -> bool:
-        return bool(self._rules.get(app_name))
-
-    def needs_operation_id(self, app_name: str) -> bool:
-        return any(a.rule.operation_id is not None for a in self._rules.get(app_name, ()))
+    # --- deciding a request ------------------------------------------------------------------
 
     def match(self, app_name: str, method: str, path: str, operation_id: str | None) -> FaultRule | None:
         """The rule to apply to this request, if any; call exactly once per request."""
-        with self._lock:
-            chosen: _Armed | None = None
-            for armed in self._rules.get(app_name, ()):
-                if armed.spent or not armed.rule.matches(method, path, operation_id):
+        cached = self._rules.get(app_name)
+        if not cached or not any(rule.matches(method, path, operation_id) for rule in cached):
+            return None  # no rule's criteria match: nothing to count, no transaction
+        with self._db.write() as conn:
+            chosen: FaultRule | None = None
+            counters: builtins.list[tuple[str, int, int]] = []
+            for row in fault_rules.rules(conn, app_name, for_update=True):
+                rule = self._parse(row.rule)
+                if _spent(rule, row.fired) or not rule.matches(method, path, operation_id):
                     continue
-                if armed.fires() and chosen is None:
-                    chosen = armed
-            if chosen is None:
-                return None
-            chosen.fired += 1
-            return chosen.rule
+                matched, fired = row.matched + 1, row.fired
+                if _fires(rule, matched) and chosen is None:
+                    chosen, fired = rule, fired + 1
+                counters.append((row.rule_id, matched, fired))
+            fault_rules.set_counters(conn, app_name, counters)
+        return chosen
+
+    # --- token revocations -------------------------------------------------------------------
 
     def revoke_tokens(self, app_name: str, at: float, rule_id: str) -> None:
-        with self._lock:
-            self._revoked[app_name] = Revocation(at, rule_id)
+        with self._db.write() as conn:
+            fault_rules.revoke(conn, app_name, at, rule_id)
+        self.load()
 
     def revocation(self, app_name: str) -> Revocation | None:
         return self._revoked.get(app_name)
@@ -158,6 +208,6 @@ class FaultBook:
         issued_at = grant.expires_at - token_lifetime
         return revocation if issued_at + _ISSUE_SLACK <= revocation.at else None
 
-    def list(self, app_name: str) -> builtins.list[FaultRule]:
-        with self._lock:
-            return [a.rule for a in self._rules.get(app_name, ())]
+
+def _dumps(rule: FaultRule) -> str:
+    return orjson.dumps(rule.to_dict()).decode()
