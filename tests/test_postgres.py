@@ -166,3 +166,17 @@ def test_postgres_schema_migrations_from_empty_and_from_before_alembic(postgres_
         assert schema_diff(legacy.engine) == []
     finally:
         legacy.dispose()
+
+
+def test_without_postgresql_binaries_the_tests_skip_unless_required(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Issue 14, point 4: no PostgreSQL installed -> a skip that says so; MOCK_IC_REQUIRE_POSTGRES=1 (CI) -> a
+    failure, so CI cannot pass the PostgreSQL runs by skipping them."""
+    from tests import postgres_cluster
+
+    monkeypatch.setattr(postgres_cluster, "binary", lambda name: None)
+    monkeypatch.delenv(postgres_cluster.REQUIRE, raising=False)
+    with pytest.raises(pytest.skip.Exception, match="PostgreSQL server binaries not on PATH: initdb, pg_ctl"):
+        postgres_cluster.require_binaries()
+    monkeypatch.setenv(postgres_cluster.REQUIRE, "1")
+    with pytest.raises(pytest.fail.Exception, match="MOCK_IC_REQUIRE_POSTGRES=1 but PostgreSQL server binaries"):
+        postgres_cluster.require_binaries()
