@@ -8,7 +8,7 @@ SUM    := $(shell cat pyproject.toml | cksum | cut -d' ' -f1)
 RUNTIME := $(VENV)/.installed-runtime-$(SUM)
 TESTING := $(VENV)/.installed-test-$(SUM)
 
-.PHONY: run test test-deep lint bench clean
+.PHONY: run test test-deep lint bench bench-scale clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -56,6 +56,12 @@ $(BENCHING): $(TESTING)
 
 bench: $(BENCHING)
 	$(BIN)/python benchmarks/passback_paths.py $(BENCH_ARGS)
+
+# The scale-out benchmark (benchmarks/scale_out.py): GET and PUT req/s of 1, 2 and 4 `mock-ic serve` processes
+# on one SQLite file and on one PostgreSQL database (a throwaway cluster: Debian's postgresql binaries).
+# BENCH_ARGS="--seconds 2 --rounds 1" for a quick run (~1 min); the default run takes about 6 minutes.
+bench-scale: $(BENCHING)
+	$(BIN)/python benchmarks/scale_out.py $(BENCH_ARGS)
 
 clean:
 	rm -rf $(VENV) build *.egg-info .pytest_cache

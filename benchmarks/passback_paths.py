@@ -53,7 +53,7 @@ import sys
 import tempfile
 import time
 from collections import Counter
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import asdict, dataclass, field
 from datetime import date, datetime
 from importlib import metadata
@@ -492,32 +492,36 @@ def percentile(sorted_values: list[int], q: float) -> float:
     return sorted_values[rank - 1] / 1e6
 
 
-async def drive(server: Server, measured: list[Request], warmup: list[Request], *, client: str, concurrency: int,
-                warmup_s: float, seconds: float) -> Measurement:
+async def drive(server: Server | Sequence[Server], measured: list[Request], warmup: list[Request], *, client: str,
+                concurrency: int, warmup_s: float, seconds: float) -> Measurement:
     """Closed loop: each of ``concurrency`` workers keeps one connection and sends back-to-back.
 
     Requests cycle through ``warmup`` for ``warmup_s`` seconds, then through ``measured`` for
-    ``seconds``; a request counts when it starts and ends inside the measured window.
+    ``seconds``; a request counts when it starts and ends inside the measured window. Given several
+    servers (processes serving one database: benchmarks/scale_out.py), the connections are spread over
+    them round-robin and the server CPU is theirs summed.
     """
-    host = f"{HOST}:{server.port}"
-    prepared: dict[int, Any] = {id(r): (r.raw(host) if client == "raw" else r) for r in (*measured, *warmup)}
+    servers = (server,) if isinstance(server, Server) else tuple(server)
+    ports = [servers[i % len(servers)].port for i in range(concurrency)]
+    prepared: dict[int, dict[int, Any]] = {  # port -> id(request) -> what the connection sends
+        port: {id(r): (r.raw(f"{HOST}:{port}") if client == "raw" else r) for r in (*measured, *warmup)}
+        for port in set(ports)}
     measured_cycle, warmup_cycle = itertools.cycle(measured), itertools.cycle(warmup)
     connections: list[Any] = [
-        await (RawConnection.open(server.port) if client == "raw" else HttpxConnection.open(server.port))
-        for _ in range(concurrency)
+        await (RawConnection.open(port) if client == "raw" else HttpxConnection.open(port)) for port in ports
     ]
     t_start = time.perf_counter_ns() + int(warmup_s * 1e9)
     t_end = t_start + int(seconds * 1e9)
     samples: list[tuple[int, int, int]] = []
     warm_statuses: Counter[int] = Counter()
 
-    async def worker(conn: Any) -> None:
+    async def worker(conn: Any, sent: dict[int, Any]) -> None:
         while True:
             now = time.perf_counter_ns()
             if now >= t_end:
                 return
             request = next(warmup_cycle) if now < t_start else next(measured_cycle)
-            status, size = await conn.send(prepared[id(request)])
+            status, size = await conn.send(sent[id(request)])
             done = time.perf_counter_ns()
             if now < t_start:
                 warm_statuses[status] += 1
@@ -526,14 +530,17 @@ async def drive(server: Server, measured: list[Request], warmup: list[Request], 
 
     cpu: dict[str, float] = {}
 
+    def server_cpu_seconds() -> float:
+        return sum(s.cpu_seconds() for s in servers)
+
     async def meter() -> None:
         await asyncio.sleep(max(0.0, (t_start - time.perf_counter_ns()) / 1e9))
-        cpu["client0"], cpu["server0"], cpu["all0"] = time.process_time(), server.cpu_seconds(), busy_cpu_seconds()
+        cpu["client0"], cpu["server0"], cpu["all0"] = time.process_time(), server_cpu_seconds(), busy_cpu_seconds()
         await asyncio.sleep(max(0.0, (t_end - time.perf_counter_ns()) / 1e9))
-        cpu["client1"], cpu["server1"], cpu["all1"] = time.process_time(), server.cpu_seconds(), busy_cpu_seconds()
+        cpu["client1"], cpu["server1"], cpu["all1"] = time.process_time(), server_cpu_seconds(), busy_cpu_seconds()
 
     try:
-        await asyncio.gather(meter(), *(worker(c) for c in connections))
+        await asyncio.gather(meter(), *(worker(c, prepared[port]) for c, port in zip(connections, ports, strict=True)))
     finally:
         for conn in connections:
             await conn.close()
