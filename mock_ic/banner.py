@@ -43,7 +43,7 @@ def banner(settings: Settings, demo: Tenant | None, *, admin_token_generated: bo
     lines += ["", "Pages and docs"]
     query = f"?admin_token={settings.admin_token}" if admin_token_generated else ""
     lines.append(_row("index", f"{base}/"))
-    lines.append(_row("teacher view", f"{base}{ADMIN_BASE}/ui/{app if demo else ''}{query}"))
+    lines.append(_row("web pages", f"{base}{ADMIN_BASE}/ui/{query}"))
     docs = [f"{base}{m.base}{m.docs_path}/" for m in MOUNTS if m.name in ("rostering-std", "gradebook-std", "v1p1")]
     lines += [_row("API docs" if i == 0 else "", url) for i, url in enumerate(docs)]
     lines.append(_row("admin API docs", f"{base}{ADMIN_BASE}/docs/"))

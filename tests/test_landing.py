@@ -34,7 +34,7 @@ def test_index_answers_json_with_tenants_urls_docs_ui_and_health(client: TestCli
         "gradebook": f"{ORIGIN}/campus/api/oneroster/v1p2/demo/ims/oneroster/gradebook/v1p2",
         "v1p1": f"{ORIGIN}/campus/oneroster/demo/ims/oneroster/v1p1",
     }
-    assert index["health"] == f"{ORIGIN}/_mock/health" and index["teacherView"] == f"{ORIGIN}/_mock/ui"
+    assert index["health"] == f"{ORIGIN}/_mock/health" and index["teacherView"] == f"{ORIGIN}/_mock/ui/"
     assert index["docs"]["rostering-ic"] == f"{ORIGIN}/campus/api/ims/oneroster/rostering/v1p2/ui/"
     assert {s["key"] for s in index["services"]} == {"rostering", "gradebook", "v1p1"}
     for url in [index["health"], index["teacherView"], *index["docs"].values(), *index["openapi"].values()]:
@@ -47,7 +47,7 @@ def test_index_is_a_page_for_a_browser(client: TestClient) -> None:
     page = response.text
     assert "<h2>Tenants (IC application connections)</h2>" in page
     assert f"{ORIGIN}/campus/api/oneroster/v1p2/demo/ims/oneroster/rostering/v1p2" in page
-    assert 'href="http://testserver/_mock/ui/demo"' in page and "/_mock/health" in page
+    assert 'href="http://testserver/_mock/ui/demo/classes"' in page and "/_mock/health" in page
 
 
 @pytest.mark.parametrize("root", service_roots())

@@ -229,12 +229,24 @@ def test_ic_view_campus_line_items_have_origin_campus(client: TestClient, gb_aut
 def test_ic_view_unknown_class_or_tenant_is_404_oneroster_body(client: TestClient) -> None:
     for path, fragment in ((f"{ADMIN}/tenants/{DEMO}/classes/no-such-class/gradebook", "no-such-class"),
                            (f"{ADMIN}/tenants/nope/classes/1/gradebook", "Unknown tenant 'nope'"),
-                           (f"{ADMIN}/ui/{DEMO}/classes/no-such-class", "no-such-class"),
-                           (f"{ADMIN}/ui/nope", "Unknown tenant 'nope'")):
+                           (f"{ADMIN}/tenants/{DEMO}/classes/no-such-class/gradebook?gradingPeriod=gp",
+                            "no-such-class")):
         response = client.get(path)
         assert response.status_code == 404, path
         assert code_minor(response.json()) == "unknownobject"
         assert fragment in response.json()["imsx_description"]
+
+
+def test_ic_view_unknown_class_tenant_or_period_is_a_404_page_saying_so(client: TestClient, klass: dict) -> None:
+    cid = klass["class"]["sourcedId"]
+    for path, fragment in ((f"{ADMIN}/ui/{DEMO}/classes/no-such-class", "Unknown class 'no-such-class'"),
+                           (f"{ADMIN}/ui/nope", "No tenant 'nope'"),
+                           (f"{ADMIN}/ui/{DEMO}/classes/{cid}?period=gp-x", "has no grading period 'gp-x'"),
+                           (f"{ADMIN}/ui/{DEMO}/requests/999999999", "no recorded request 999999999")):
+        response = client.get(path)
+        assert response.status_code == 404, path
+        assert response.headers["content-type"].startswith("text/html")
+        assert fragment in unescape(response.text), path
 
 
 # --- the teacher edit ------------------------------------------------------------------------------
@@ -297,9 +309,11 @@ def test_ic_res_one_way_teacher_edit_refusals(client: TestClient, graded: dict) 
 
 def cell_text(html: str, result_id: str) -> tuple[str, str]:
     """(visible text, tooltip) of the grid cell holding a result."""
-    match = re.search(r'<td[^>]*title="([^"]*result ' + re.escape(result_id) + r')"[^>]*>(.*?)</td>', html, re.S)
+    match = re.search(r'<td[^>]*data-result="' + re.escape(result_id) + r'"[^>]*>\s*<a[^>]*title="([^"]*)"[^>]*>'
+                      r'(.*?)</a>', html, re.S)
     assert match, f"no cell for result {result_id}"
-    text = re.sub(r"<[^>]+>", "", match[2])
+    text = re.sub(r'<span class="visually-hidden">[^<]*</span>', "", match[2])  # a blank cell's spoken "blank"
+    text = re.sub(r"<[^>]+>", "", text)
     return " ".join(unescape(text).split()), unescape(match[1])
 
 
@@ -326,7 +340,7 @@ def test_ic_view_html_page_shows_the_grid(client: TestClient, runtime: Runtime, 
     assert cell_text(html, results["blank"])[0] == ""
     assert "out of 20" in html and "Uncategorized" in html
     category = next(c["title"] for c in klass["categories"] if c["sourcedId"] == graded["category"])
-    assert re.search(r'<th colspan="\d+"\s*>' + re.escape(category) + "</th>", html)
+    assert re.search(r'<th scope="colgroup" colspan="\d+"\s*>' + re.escape(category) + "</th>", html)
 
 
 def test_ic_view_html_escapes_what_vendors_send(client: TestClient, runtime: Runtime, klass: dict) -> None:
@@ -346,9 +360,10 @@ def test_ic_view_html_escapes_what_vendors_send(client: TestClient, runtime: Run
 
 def test_ic_view_class_list_and_tenant_list_link_to_the_pages(client: TestClient, klass: dict) -> None:
     cid = klass["class"]["sourcedId"]
-    classes = client.get(f"{ADMIN}/ui/{DEMO}")
+    classes = client.get(f"{ADMIN}/ui/{DEMO}/classes", params={"q": cid})
     assert classes.status_code == 200 and classes.headers["content-type"].startswith("text/html")
     assert f'href="{ADMIN}/ui/{DEMO}/classes/{cid}"' in classes.text
     assert klass["class"]["title"] in unescape(classes.text)
-    tenants = client.get(f"{ADMIN}/ui")
-    assert tenants.status_code == 200 and f'href="{ADMIN}/ui/{DEMO}"' in tenants.text
+    assert client.get(f"{ADMIN}/ui/{DEMO}", follow_redirects=False).headers["location"] == f"{ADMIN}/ui/{DEMO}/classes"
+    tenants = client.get(f"{ADMIN}/ui/")
+    assert tenants.status_code == 200 and f'href="{ADMIN}/ui/{DEMO}/classes"' in tenants.text

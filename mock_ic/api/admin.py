@@ -1,7 +1,7 @@
 """The ``/_mock`` control plane (openapi/mock-admin.yaml): health and the teacher's grade book as JSON.
 
-The tenant operations are ``api/tenants_admin.py`` and the HTML pages ``web/teacher_pages.py``, each
-named by ``x-openapi-router-controller`` in the spec.
+The tenant operations are ``api/tenants_admin.py``, named by ``x-openapi-router-controller`` in the spec; the
+HTML pages under ``/_mock/ui`` are Flask's (``web/ui.py``).
 """
 
 from __future__ import annotations
@@ -22,9 +22,9 @@ def health() -> dict[str, Any]:
 
 # --- teacher view (IC-VIEW) and teacher edit (IC-RES-ONE-WAY) ---------------------------------------
 
-def getTeacherGradebook(appName: str, classSourcedId: str) -> Response:
+def getTeacherGradebook(appName: str, classSourcedId: str, gradingPeriod: str | None = None) -> Response:
     with runtime_of(context.scope).db.read() as conn:
-        grid = view.gradebook_view(conn, appName, classSourcedId)
+        grid = view.gradebook_view(conn, appName, classSourcedId, grading_period=gradingPeriod)
     return rendering.json_response(rendering.dumps(grid))
 
 

@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING, Any
 
 from mock_ic.errors import UnknownObject
 from mock_ic.ic.rules import UNCATEGORIZED  # IC-LI-CATEGORY-1P1: the 1.1 placeholder category
-from mock_ic.store import tenant_rows
+from mock_ic.store import class_lists, tenant_rows
 from mock_ic.store.facts import Facts
 
 if TYPE_CHECKING:
@@ -183,29 +183,51 @@ def student_row(student: Doc, columns: list[Doc], results: dict[tuple[str, str],
     }
 
 
-def gradebook_view(conn: Connection, tenant: str, class_id: str) -> Doc:
-    """IC-VIEW: the teacher's grid of one class, as served by ``GET /_mock/tenants/{app}/classes/{id}/gradebook``."""
+def gradebook_view(conn: Connection, tenant: str, class_id: str, grading_period: str | None = None) -> Doc:
+    """IC-VIEW: the teacher's grid of one class, as served by ``GET /_mock/tenants/{app}/classes/{id}/gradebook``.
+
+    ``grading_period``: only the line items of that grading period of the class (the teacher's period
+    filter); ``gradingPeriods`` lists the class's periods to choose from, earliest first.
+    """
     klass = require_class(conn, tenant, class_id)
     facts = Facts(conn, tenant)
-    categories = group_columns(facts.of_class("categories", class_id, active=True),
-                               facts.of_class("lineItems", class_id, active=True))
+    periods = class_grading_periods(facts, class_id)
+    if grading_period is not None and grading_period not in {p["sourcedId"] for p in periods}:
+        known = ", ".join(f"{p['sourcedId']} ({p['title']})" for p in periods) or "none"
+        raise UnknownObject(f"Class {class_id!r} has no grading period {grading_period!r}; its periods: {known}")
+    line_items = [item for item in facts.of_class("lineItems", class_id, active=True)
+                  if grading_period is None or (item.get("gradingPeriod") or {}).get("sourcedId") == grading_period]
+    categories = group_columns(facts.of_class("categories", class_id, active=True), line_items)
     columns = [col for group in categories for col in group["lineItems"]]
     results = latest_results(facts.of_class("results", class_id, active=True))
     students = class_students(conn, tenant, class_id)
     return {
         "class": {"sourcedId": klass["sourcedId"], "title": klass["title"],
                   "school": klass["school"]["sourcedId"]},
+        "gradingPeriods": periods,
+        "gradingPeriod": grading_period,
         "categories": categories,
         "students": [student_row(s, columns, results) for s in students],
     }
 
 
-def tenant_classes(conn: Connection, tenant: str) -> list[Doc]:
-    """The tenant's classes with their school's name, by school name then class title (class list page)."""
+def class_grading_periods(facts: Facts, class_id: str) -> list[Doc]:
+    """The grading periods of the class's terms, earliest first (the grade book's period filter)."""
+    periods = [period for term in facts.terms_of_class(class_id) for period in facts.grading_periods_of_term(
+        term["sourcedId"])]
+    return [{"sourcedId": p["sourcedId"], "title": p["title"], "startDate": p["startDate"], "endDate": p["endDate"]}
+            for p in sorted(periods, key=lambda p: (p["startDate"], p["sourcedId"]))]
+
+
+def class_list(conn: Connection, tenant: str) -> list[Doc]:
+    """The class picker: every class with its school, teachers, terms, roster size (actively enrolled
+    students, no-shows excluded: IC-USERS) and its count of vendor line items, by school name, title."""
     require_tenant(conn, tenant)
-    listed = [{"sourcedId": klass["sourcedId"], "title": klass["title"], "school": klass["school"]["sourcedId"],
-               "schoolName": (school or {}).get("name", "")}
-              for klass, school in Facts(conn, tenant).classes_with_schools()]
+    listed = [{"sourcedId": row.sourced_id, "title": row.title, "school": row.school_id,
+               "schoolName": row.school_name, "students": row.students, "vendorLineItems": row.vendor_line_items,
+               "teachers": [{"sourcedId": sid, "name": name} for sid, name in row.teachers],
+               "terms": [{"sourcedId": sid, "title": title} for sid, title in row.terms]}
+              for row in class_lists.class_rows(conn, tenant)]
     return sorted(listed, key=lambda c: (c["schoolName"].casefold(), c["title"].casefold(), c["sourcedId"]))
 
 

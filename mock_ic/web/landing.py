@@ -8,33 +8,34 @@ the service's resource paths. Nothing here needs a token: it shows no credential
 
 from __future__ import annotations
 
-from functools import cache
 from typing import Any
 
 import flask
-import jinja2
 
 from mock_ic import __version__
 from mock_ic.control.request_context import context_of
 from mock_ic.control.runtime import Runtime
 from mock_ic.mounts import ADMIN_BASE, MOUNTS, SERVICES, TOKEN_PATH, Mount, tenant_urls
+from mock_ic.web import ui
+from mock_ic.web.jinja import render
 
 
 def pages(runtime: Runtime) -> flask.Flask:
     """The Flask app of these pages; the server mounts it at :func:`paths`."""
-    app = flask.Flask(__name__)
+    app = flask.Flask(__name__, static_folder=None)  # ui.py serves web/static under /_mock/ui/static
     app.config["MOCK_IC_RUNTIME"] = runtime
     app.add_url_rule("/", "landing", _index)
     app.add_url_rule(f"{ADMIN_BASE}/", "admin-landing", _index)
     for mount in MOUNTS:
         if mount.oneroster:
             app.add_url_rule(f"{mount.base}/", f"root-{mount.name}", _service_root, defaults={"mount_name": mount.name})
+    ui.register(app)
     return app
 
 
 def paths() -> list[str]:
-    """The paths these pages answer (each exactly; the context middleware adds a root's missing slash)."""
-    return ["/", f"{ADMIN_BASE}/", *(f"{mount.base}/" for mount in MOUNTS if mount.oneroster)]
+    """The paths these pages answer (starlette patterns; the context middleware adds a root's missing slash)."""
+    return ["/", f"{ADMIN_BASE}/", *(f"{mount.base}/" for mount in MOUNTS if mount.oneroster), *ui.paths()]
 
 
 def index(rt: Runtime, origin: str) -> dict[str, Any]:
@@ -51,7 +52,7 @@ def index(rt: Runtime, origin: str) -> dict[str, Any]:
                      for s in SERVICES],
         "docs": {m.name: f"{origin}{m.base}{m.docs_path}/" for m in MOUNTS},
         "openapi": {m.name: f"{origin}{m.base}/openapi.json" for m in MOUNTS},
-        "teacherView": f"{origin}{ADMIN_BASE}/ui",
+        "teacherView": f"{origin}{ADMIN_BASE}/ui/",
         "health": f"{origin}{ADMIN_BASE}/health",
         "adminApi": f"{origin}{ADMIN_BASE}/tenants",
     }
@@ -102,12 +103,5 @@ def _service_root(mount_name: str) -> flask.Response:
 def _answer(data: dict[str, Any], template: str, **values: Any) -> flask.Response:
     accepted = flask.request.accept_mimetypes
     if accepted["text/html"] > accepted["application/json"]:  # a browser; curl's */* gets JSON
-        html = _templates().get_template(template).render(data=data, **values)
-        return flask.Response(html, mimetype="text/html")
+        return flask.Response(render(template, data=data, **values), mimetype="text/html")
     return flask.Response(flask.json.dumps(data), mimetype="application/json")
-
-
-@cache
-def _templates() -> jinja2.Environment:
-    return jinja2.Environment(loader=jinja2.PackageLoader("mock_ic.web", "templates"), autoescape=True,
-                              undefined=jinja2.StrictUndefined, trim_blocks=True, lstrip_blocks=True)

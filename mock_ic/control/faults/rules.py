@@ -13,8 +13,9 @@ fnmatch glob over the whole path as the client sent it (``*`` also crosses ``/``
 case-insensitive; ``operationId`` is the OpenAPI operation (shared by 1.1 and 1.2 where the specs
 share it: add a path glob to target one version). Firing: exactly one of ``times`` (the next N
 matching calls, then the rule is spent), ``every`` (every Nth matching call), ``probability`` (each
-matching call fires with probability p, drawn from ``random.Random(seed)``: the same sequence of
-matching calls gives the same sequence of firings). Effect: exactly one of those listed above.
+matching call fires with probability p: the n-th draws ``random.Random(f"{seed}:{n}")``, so the same
+sequence of matching calls gives the same sequence of firings, whichever server counts them). Effect:
+exactly one of those listed above.
 
 The OneRoster-level effects (so a conformance kit can prove it catches them) keep the status: a
 wrong ``X-Total-Count`` (``totalCountOffset``: the real total plus N), a body that is valid JSON but
