@@ -126,9 +126,9 @@ def collection_parameters(kind: str, version: str, *, listed: bool) -> dict[str,
     return out
 
 
-def spec_parameters(spec: str) -> dict[str, dict[str, Any]]:
-    """Every generated parameter of one spec file, collections in alphabetical order."""
-    version, endpoints = SPECS[spec]
+def served_kinds(spec: str) -> dict[str, bool]:
+    """The kinds one spec file's operations read, each with whether one of them lists it (a collection)."""
+    _, endpoints = SPECS[spec]
     document = _load(spec)
     used = {op.get("operationId") for item in document["paths"].values() for op in item.values()
             if isinstance(op, dict)}
@@ -136,6 +136,13 @@ def spec_parameters(spec: str) -> dict[str, dict[str, Any]]:
     for operation_id, endpoint in endpoints.items():
         if operation_id in used:
             kinds[endpoint.kind] = kinds.get(endpoint.kind, False) or not endpoint.single
+    return kinds
+
+
+def spec_parameters(spec: str) -> dict[str, dict[str, Any]]:
+    """Every generated parameter of one spec file, collections in alphabetical order."""
+    version, _ = SPECS[spec]
+    kinds = served_kinds(spec)
     out: dict[str, dict[str, Any]] = {}
     for kind in sorted(kinds):
         out |= collection_parameters(kind, version, listed=kinds[kind])
@@ -276,7 +283,9 @@ def test_every_operation_with_a_body_declares_413_and_415(spec: str) -> None:
 
 _PATTERN_SETTINGS = settings(max_examples=500, deadline=None, suppress_health_check=list(HealthCheck))
 _KINDS = sorted({endpoint.kind for endpoint in {**ROSTERING, **GRADEBOOK_READS}.values()})
-_COLLECTIONS = [(kind, "1.2") for kind in _KINDS] + [(kind, "1.1") for kind in _KINDS if kind != "scoreScales"]
+# 1.1 has no score scales or assessments (IC-LI-1P1-ONLY): its collections are the kinds its spec reads.
+_COLLECTIONS = ([(kind, "1.2") for kind in _KINDS]
+                + [(kind, "1.1") for kind in sorted(served_kinds("oneroster-v1p1.yaml"))])
 
 
 @functools.cache

@@ -147,7 +147,7 @@ def test_fixture_imports_with_the_counts_of_its_csv_files(version: str) -> None:
     counts = {kind: len(docs) for kind, docs in district.items()}
     assert counts == {"orgs": 3, "academicSessions": 10, "courses": 4, "classes": 6, "users": 36, "enrollments": 67,
                       "demographics": 2, "categories": 3 if version == "1.1" else 4, "lineItems": 3, "results": 7,
-                      "scoreScales": 0}
+                      "scoreScales": 0, "assessmentLineItems": 0, "assessmentResults": 0}
 
 
 @pytest.mark.parametrize("version", VERSIONS)

@@ -177,6 +177,16 @@ def _flags(w: World) -> Any:
     return request, lambda r: _same(r.json()["result"].get("late"), "true")
 
 
+def _assess_1p2(w: World) -> Any:
+    sid, rid = f"sw-ali-{next(_n)}", f"sw-ar-{next(_n)}"
+    item = {"assessmentLineItem": {"title": "Switch check", "class": {"sourcedId": w.klass["sourcedId"]}}}
+    assert w.put(f"{GRADEBOOK}/assessmentLineItems/{sid}", item).status_code == 201
+    body = {"assessmentResult": {"assessmentLineItem": {"sourcedId": sid},
+                                 "student": {"sourcedId": w.outsider["sourcedId"]}, "score": 3}}
+    return lambda: w.put(f"{GRADEBOOK}/assessmentResults/{rid}", body), \
+        lambda r: _stored(r, 201, "assessmentResult", score=3.0)
+
+
 def _stored(response: Any, status: int, wrapper: str, **fields: Any) -> None:
     assert response.status_code == status, response.text
     stored = response.json()[wrapper]
@@ -193,6 +203,7 @@ CASES: dict[str, Case] = {
     "IC-LI-GRADING-WINDOW": _grading_window, "IC-LI-CATEGORY-1P2": _category_1p2,
     "IC-LI-CATEGORY-1P1": _category_1p1, "IC-LI-OWNER": _li_owner, "IC-CAT-OWNER": _cat_owner,
     "IC-RES-UPSERT": _res_upsert, "IC-RES-EXTRA-CREDIT": _extra_credit, "IC-RES-FLAGS": _flags,
+    "IC-ASSESS-1P2": _assess_1p2,
 }
 DERIVATIONS = {"IC-LI-CATEGORY-1P1", "IC-RES-FLAGS"}  # rules that change what is stored instead of refusing
 

@@ -38,6 +38,16 @@ def putScoreScale(sourcedId: str, body: Any) -> Response:
 
 
 @on_loop
+def putAssessmentLineItem(sourcedId: str, body: Any) -> Response:
+    return handlers.put(GRADEBOOK, "assessmentLineItems", sourcedId, body)
+
+
+@on_loop
+def putAssessmentResult(sourcedId: str, body: Any) -> Response:
+    return handlers.put(GRADEBOOK, "assessmentResults", sourcedId, body)
+
+
+@on_loop
 def deleteLineItem(sourcedId: str) -> Response:
     return handlers.delete(GRADEBOOK, "lineItems", sourcedId)
 
@@ -55,6 +65,16 @@ def deleteCategory(sourcedId: str) -> Response:
 @on_loop
 def deleteScoreScale(sourcedId: str) -> Response:
     return handlers.delete(GRADEBOOK, "scoreScales", sourcedId)
+
+
+@on_loop
+def deleteAssessmentLineItem(sourcedId: str) -> Response:
+    return handlers.delete(GRADEBOOK, "assessmentLineItems", sourcedId)
+
+
+@on_loop
+def deleteAssessmentResult(sourcedId: str) -> Response:
+    return handlers.delete(GRADEBOOK, "assessmentResults", sourcedId)
 
 
 @on_loop

@@ -30,7 +30,8 @@ from mock_ic.resources import fixtures_dir
 from mock_ic.store.refs import ref
 
 KINDS = ("orgs", "academicSessions", "courses", "classes", "users", "enrollments",
-         "demographics", "categories", "lineItems", "results", "scoreScales")
+         "demographics", "categories", "lineItems", "results", "scoreScales", "assessmentLineItems",
+         "assessmentResults")
 
 Doc = dict[str, Any]
 

@@ -31,7 +31,7 @@ SCOPE_PREFIXES = {
 SCOPES = (
     "roster.readonly", "roster-core.readonly", "roster-demographics.readonly", "resource.readonly",
     "gradebook.readonly", "gradebook-core.readonly", "gradebook.createput", "gradebook.createpost",
-    "gradebook.delete",
+    "gradebook.delete", "assessment.readonly", "assessment.createput", "assessment.delete",
 )
 VENDOR_HEADER = "x-vendor-authorization"
 

@@ -107,7 +107,30 @@ SECTIONS: tuple[Section, ...] = (
             Behaviour("IC-LI-DELETE", "tested"),
             Behaviour("IC-LI-1P1-ONLY", "tested",
                       note="by the contract: openapi/oneroster-v1p1.yaml has no score scale or assessment path"),
-            Behaviour("IC-ASSESS-1P2", "not yet", note="issue 15"),
+            Behaviour(
+                "IC-ASSESS-1P2",
+                "tested",
+                note=("1.2 only: `assessmentLineItems` and `assessmentResults` GET all/one, PUT (201/200), DELETE, "
+                      "1EdTech scopes `assessment.*` plus the vendor header; 1.1 answers 404 \"No such endpoint\" "
+                      "on every assessment path (IC-LI-1P1-ONLY). An assessment line item needs a title and, "
+                      "unlike 1EdTech, a class (IC-LI-CLASS: IC files every score under a section); a "
+                      "`parentAssessmentLineItem` must exist, in the same class, and not be the item or one of its "
+                      "descendants; a `scoreScale` named must exist. An assessment result needs an existing "
+                      "assessment line item (always checked) and a student actively enrolled in its class. "
+                      "\"Within the score scale\" (the result's own, else its line item's): a numeric `score` lies "
+                      "between the lowest and highest numeric `itemValueLHS`, both included (2.5 is within a 1-4 "
+                      "scale); a scale whose values are not numbers (E/M/P/N) takes no numeric score; a `textScore` "
+                      "is one of the scale's values, left- or right-hand side, trimmed and case-insensitive, or a "
+                      "number within a numeric scale's range (non-numeric values have no order, so only membership "
+                      "is checked). Deleting an assessment line item takes its results with it (as IC-LI-DELETE) "
+                      "and is refused (422) while active assessment line items name it as parent. From the line "
+                      "item rules: IC-LI-OWNER applies (seeded assessment line items are `metadata.ic.origin: "
+                      "campus`, 403 on PUT/DELETE), IC-RES-DECIMAL (scores stored as sent) and IC-RES-EXTRA-CREDIT "
+                      "(a negative score → 422; above `resultValueMax` is accepted unless a score scale bounds it); "
+                      "IC-LI-GRADING-WINDOW does not (an assessment line item has no grading period or due date), "
+                      "nor do IC-LI-TITLE-LEN, IC-LI-DUP-TITLE or the category rules. Stored and listed, never a "
+                      "column of the teacher's grade book grid"),
+            ),
             Behaviour("IC-GRADING-TASK", "not yet", note="issue 18"),
             Behaviour(
                 "IC-CAT-OWNER",

@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from mock_ic.errors import Forbidden, Unprocessable
+from mock_ic.ic import score_scales
 from mock_ic.ic.registry import define
 from mock_ic.store.facts import Facts
 from mock_ic.store.refs import ref
@@ -162,10 +163,12 @@ def ic_origin(doc: dict[str, Any]) -> Any:
 
 
 @LI_OWNER.check
-def check_line_item_owner(ctx: RuleContext, sourced_id: str, existing: dict[str, Any]) -> None:
-    """IC-LI-OWNER: line items made inside Infinite Campus are read-only for a vendor."""
+def check_line_item_owner(ctx: RuleContext, sourced_id: str, existing: dict[str, Any],
+                          label: str = "Line item") -> None:
+    """IC-LI-OWNER: line items (and assessment line items) made inside Infinite Campus are read-only for a
+    vendor."""
     if ic_origin(existing) == "campus":
-        raise Forbidden(f"Line item {sourced_id!r} was created in Infinite Campus and is read-only for vendors")
+        raise Forbidden(f"{label} {sourced_id!r} was created in Infinite Campus and is read-only for vendors")
 
 
 def check_line_item(ctx: RuleContext, doc: dict[str, Any]) -> None:
@@ -225,9 +228,15 @@ def check_category_unused(ctx: RuleContext, category: dict[str, Any]) -> None:
     using = ctx.facts.active_line_items_of_category(category["sourcedId"])
     if not using:
         return
-    shown = ", ".join(repr(sid) for sid in using[:20]) + (f" and {len(using) - 20} more" if len(using) > 20 else "")
     raise Unprocessable(f"Category {category['sourcedId']!r} is still the category of {len(using)} active line "
-                        f"item(s): {shown}; delete them or give them another category first (nothing was deleted)")
+                        f"item(s): {_some(using)}; delete them or give them another category first (nothing was "
+                        f"deleted)")
+
+
+def _some(ids: list[str], shown: int = 20) -> str:
+    """The first ``shown`` ids, quoted, and how many more there are."""
+    more = f" and {len(ids) - shown} more" if len(ids) > shown else ""
+    return ", ".join(repr(sid) for sid in ids[:shown]) + more
 
 
 # --- results ---------------------------------------------------------------------------------------
@@ -255,11 +264,18 @@ def require_enrolled(ctx: RuleContext, student_id: str, class_id: str) -> None:
         raise Unprocessable(f"Student {student_id!r} is not actively enrolled as a student in class {class_id!r}")
 
 
+# kind -> (dependent kind -> the dependent's reference column naming the deleted object)
+_DELETED_WITH: dict[str, dict[str, str]] = {
+    "lineItems": {"results": "line_item"},
+    "assessmentLineItems": {"assessmentResults": "assessment_line_item"},  # IC-ASSESS-1P2, as line items
+}
+
+
 @LI_DELETE.always
 def deleted_with(ctx: RuleContext, kind: str) -> dict[str, str]:
     """What goes when an object of ``kind`` is deleted: kind -> the reference column naming it (the
     store's indexed column). Not switchable: results of a deleted line item would point at nothing."""
-    return {"results": "line_item"} if kind == "lineItems" else {}
+    return _DELETED_WITH.get(kind, {})
 
 
 def negative_score(score: float | None, field: str) -> str | None:
@@ -271,8 +287,8 @@ def negative_score(score: float | None, field: str) -> str | None:
 
 
 @EXTRA_CREDIT.check
-def check_score(ctx: RuleContext, doc: dict[str, Any]) -> None:
-    problem = negative_score(doc.get("score"), "result.score")
+def check_score(ctx: RuleContext, doc: dict[str, Any], field: str = "result.score") -> None:
+    problem = negative_score(doc.get("score"), field)
     if problem:
         raise Unprocessable(problem)
 
@@ -289,3 +305,94 @@ def check_result(ctx: RuleContext, doc: dict[str, Any], line_item: dict[str, Any
     check_score(ctx, doc)
     drop_1p1_flags(ctx, doc)
     check_grading_window(ctx, line_item)
+
+
+# --- assessments (1.2 only: IC-LI-1P1-ONLY) ---------------------------------------------------------
+
+ASSESS = define("IC-ASSESS-1P2", "An assessment result needs an existing assessment line item, a student enrolled "
+                "in its class and a score within the score scale named; a parent assessment line item or a score "
+                "scale named must exist")
+
+
+@ASSESS.always
+def require_assessment_line_item(ctx: RuleContext, line_item_id: str, visible: bool) -> dict[str, Any]:
+    """IC-ASSESS-1P2: the assessment line item exists (the result's class is its class, so this always runs)."""
+    line_item = ctx.facts.get("assessmentLineItems", line_item_id)
+    if line_item is None or not visible:
+        raise Unprocessable(f"assessmentResult refers to assessmentLineItem {line_item_id!r}, which does not exist")
+    return line_item
+
+
+@ASSESS.check
+def require_score_scale(ctx: RuleContext, what: str, scale_id: str, scale: dict[str, Any] | None) -> None:
+    """IC-ASSESS-1P2: a score scale named exists (``scale`` is what the connection sees of it)."""
+    if scale is None:
+        raise Unprocessable(f"{what}.scoreScale refers to scoreScale {scale_id!r}, which does not exist")
+
+
+@ASSESS.check
+def require_parent_assessment(ctx: RuleContext, doc: dict[str, Any], parent: dict[str, Any] | None) -> None:
+    """IC-ASSESS-1P2: a parentAssessmentLineItem exists, in the same class, and is not the item itself or one
+    of its own descendants (``parent`` is what the connection sees of it)."""
+    parent_id = doc["parentAssessmentLineItem"]["sourcedId"]
+    if parent is None:
+        raise Unprocessable(f"assessmentLineItem.parentAssessmentLineItem refers to assessmentLineItem "
+                            f"{parent_id!r}, which does not exist")
+    class_id, parent_class = doc["class"]["sourcedId"], (parent.get("class") or {}).get("sourcedId")
+    if parent_class != class_id:
+        raise Unprocessable(f"assessmentLineItem.parentAssessmentLineItem {parent_id!r} belongs to class "
+                            f"{parent_class!r}, not to this assessment line item's class {class_id!r}")
+    ancestor: dict[str, Any] | None = parent
+    seen: set[str] = set()
+    while ancestor is not None and ancestor["sourcedId"] not in seen:
+        if ancestor["sourcedId"] == doc["sourcedId"]:
+            raise Unprocessable(f"assessmentLineItem.parentAssessmentLineItem {parent_id!r} would make assessment "
+                                f"line item {doc['sourcedId']!r} its own ancestor")
+        seen.add(ancestor["sourcedId"])
+        above = (ancestor.get("parentAssessmentLineItem") or {}).get("sourcedId")
+        ancestor = ctx.facts.get("assessmentLineItems", above) if above else None
+
+
+@ASSESS.check
+def require_enrolled_in_assessment_class(ctx: RuleContext, student_id: str, line_item: dict[str, Any]) -> None:
+    """IC-ASSESS-1P2: the student is actively enrolled as a student in the assessment line item's class (every
+    one written through the API has a class; one without could only come from elsewhere and names no class)."""
+    class_id = (line_item.get("class") or {}).get("sourcedId")
+    if class_id and not ctx.facts.is_enrolled_student(student_id, class_id):
+        raise Unprocessable(f"Student {student_id!r} is not actively enrolled as a student in class {class_id!r} "
+                            f"of assessmentLineItem {line_item['sourcedId']!r}")
+
+
+@ASSESS.check
+def check_within_score_scale(ctx: RuleContext, doc: dict[str, Any], scale: dict[str, Any] | None) -> None:
+    """IC-ASSESS-1P2: score and textScore lie within the score scale (the result's, else its line item's);
+    mock_ic/ic/score_scales.py says what "within" means."""
+    if scale is None:
+        return
+    problem = None
+    if doc.get("score") is not None:
+        problem = score_scales.score_problem(scale, doc["score"], "assessmentResult.score")
+    if problem is None and doc.get("textScore") is not None:
+        problem = score_scales.text_score_problem(scale, doc["textScore"], "assessmentResult.textScore")
+    if problem:
+        raise Unprocessable(problem)
+
+
+@ASSESS.check
+def check_no_child_assessments(ctx: RuleContext, line_item: dict[str, Any]) -> None:
+    """IC-ASSESS-1P2: an assessment line item is not deleted while active ones name it as their parent."""
+    children = ctx.facts.active_referring("assessmentLineItems", "parent", line_item["sourcedId"])
+    if children:
+        raise Unprocessable(f"Assessment line item {line_item['sourcedId']!r} is the parentAssessmentLineItem of "
+                            f"{len(children)} active assessment line item(s): {_some(children)}; delete them or give "
+                            f"them another parent first (nothing was deleted)")
+
+
+def check_assessment_result(ctx: RuleContext, doc: dict[str, Any], line_item: dict[str, Any],
+                            scale: dict[str, Any] | None) -> None:
+    """Every IC rule of an assessment result write: IC-ASSESS-1P2 (enrolment, score scale) and
+    IC-RES-EXTRA-CREDIT (no negative score). Grading windows do not apply: an assessment line item has no
+    grading period."""
+    require_enrolled_in_assessment_class(ctx, doc["student"]["sourcedId"], line_item)
+    check_score(ctx, doc, "assessmentResult.score")
+    check_within_score_scale(ctx, doc, scale)

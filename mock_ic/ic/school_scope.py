@@ -28,7 +28,13 @@ def scope(kind: str, schools: Sequence[str] | None) -> tuple[Scope, ...]:
         return (In("school", allowed),)
     if kind == "users":  # users with a role at one of the schools
         return (Within("sourced_id", "user_orgs", "user_id", (In("org_id", allowed),)),)
-    if kind in ("categories", "results", "scoreScales"):  # through their class
-        return (AnyOf((IsNull("class"), Within("class", "classes", "sourced_id", (In("school", allowed),)))),)
+    if kind in ("categories", "results", "scoreScales", "assessmentLineItems"):  # through their class
+        return _through_class(allowed)
+    if kind == "assessmentResults":  # through their assessment line item's class
+        return (Within("assessment_line_item", "assessmentLineItems", "sourced_id", _through_class(allowed)),)
     return ()  # demographics carry no school: left visible
 
+
+def _through_class(allowed: tuple[str, ...]) -> tuple[Scope, ...]:
+    """Rows whose class is one of the allowed schools' (or that name no class)."""
+    return (AnyOf((IsNull("class"), Within("class", "classes", "sourced_id", (In("school", allowed),)))),)

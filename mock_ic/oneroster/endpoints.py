@@ -149,6 +149,12 @@ GRADEBOOK_READS: dict[str, Endpoint] = {
     "getResult": Endpoint("results", "result", single=True, label="result"),
     "getAllScoreScales": Endpoint("scoreScales", "scoreScales"),
     "getScoreScale": Endpoint("scoreScales", "scoreScale", single=True, label="scoreScale"),
+    # IC-ASSESS-1P2: 1.2 only; the 1.1 spec has no such operation, so 1.1 never installs them (IC-LI-1P1-ONLY)
+    "getAllAssessmentLineItems": Endpoint("assessmentLineItems", "assessmentLineItems"),
+    "getAssessmentLineItem": Endpoint("assessmentLineItems", "assessmentLineItem", single=True,
+                                      label="assessmentLineItem"),
+    "getAllAssessmentResults": Endpoint("assessmentResults", "assessmentResults"),
+    "getAssessmentResult": Endpoint("assessmentResults", "assessmentResult", single=True, label="assessmentResult"),
     "getCategoriesForClass": Endpoint("categories", "categories", scope=(Eq("class", "classSourcedId"),),
                                       parents=(CLASS,)),
     "getLineItemsForClass": Endpoint("lineItems", "lineItems", scope=(Eq("class", "classSourcedId"),),

@@ -1,4 +1,5 @@
-"""Gradebook writes: categories, line items, results, score scales (IC-LI-UPSERT, IC-RES-UPSERT).
+"""Gradebook writes: categories, line items, results, score scales, and on 1.2 assessment line items and
+assessment results (IC-LI-UPSERT, IC-RES-UPSERT, IC-ASSESS-1P2).
 
 Input is lenient (IC-LENIENT-IN): references may carry only a sourcedId, status and
 dateLastModified may be missing, integers stand for floats, scoreDate may be a date-time. The
@@ -10,6 +11,7 @@ check and the write it allows.
 
 from __future__ import annotations
 
+import functools
 import uuid
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -123,9 +125,15 @@ def _visible(ctx: WriteContext, kind: str, sourced_id: str) -> bool:
     return not scope or documents.exists(ctx.conn, ctx.tenant, kind, sourced_id, scope)
 
 
-def _require_object(ctx: WriteContext, kind: str, sourced_id: str, label: str, what: str) -> dict[str, Any]:
+def _visible_doc(ctx: WriteContext, kind: str, sourced_id: str) -> dict[str, Any] | None:
+    """The object as the connection sees it (IC-SCHOOL-SCOPE): None when absent or outside its schools."""
     found = documents.get_doc(ctx.conn, ctx.tenant, kind, sourced_id)
-    if found is None or not _visible(ctx, kind, sourced_id):
+    return found if found is not None and _visible(ctx, kind, sourced_id) else None
+
+
+def _require_object(ctx: WriteContext, kind: str, sourced_id: str, label: str, what: str) -> dict[str, Any]:
+    found = _visible_doc(ctx, kind, sourced_id)
+    if found is None:
         raise Unprocessable(f"{what} refers to {label} {sourced_id!r}, which does not exist")
     return found
 
@@ -248,11 +256,80 @@ def normalise_score_scale(ctx: WriteContext, sourced_id: str, body: dict[str, An
     return doc
 
 
+def normalise_assessment_line_item(ctx: WriteContext, sourced_id: str, body: dict[str, Any]) -> dict[str, Any]:
+    """IC-ASSESS-1P2. Unlike 1EdTech, the class is required: Infinite Campus files every score under a
+    section, and the class gives the item its school (IC-LI-CLASS, IC-SCHOOL-SCOPE)."""
+    what = "assessmentLineItem"
+    doc = _base(body, sourced_id, what)
+    _without_ic_origin(doc)
+    doc["title"] = _text(body, "title", required=True, what=what)
+    description = _text(body, "description", required=False, what=what)
+    if description is not None:
+        doc["description"] = description
+    class_id = _ref_id(body, "class", required=True, what=what) or ""
+    klass = rules.require_class(ctx.rules, class_id, what, _visible(ctx, "classes", class_id))
+    doc["class"] = ref("classes", klass["sourcedId"])
+    parent = _ref_id(body, "parentAssessmentLineItem", required=False, what=what)
+    if parent:  # must exist: IC-ASSESS-1P2, in apply_rules
+        doc["parentAssessmentLineItem"] = ref("assessmentLineItems", parent)
+    scale = _ref_id(body, "scoreScale", required=False, what=what)
+    if scale:
+        doc["scoreScale"] = ref("scoreScales", scale)
+    for name in ("resultValueMin", "resultValueMax"):
+        value = _number(body, name, what=what)
+        if value is not None:
+            doc[name] = value
+    if body.get("learningObjectiveSet") is not None:
+        doc["learningObjectiveSet"] = body["learningObjectiveSet"]
+    return doc
+
+
+def normalise_assessment_result(ctx: WriteContext, sourced_id: str, body: dict[str, Any]) -> dict[str, Any]:
+    """IC-ASSESS-1P2: the assessment line item must exist; the enrolment and the score scale are checked by
+    apply_rules."""
+    what = "assessmentResult"
+    doc = _base(body, sourced_id, what)
+    line_item_id = _ref_id(body, "assessmentLineItem", required=True, what=what) or ""
+    line_item = rules.require_assessment_line_item(ctx.rules, line_item_id,
+                                                   _visible(ctx, "assessmentLineItems", line_item_id))
+    ctx.read["assessmentLineItems", line_item_id] = line_item
+    student_id = _ref_id(body, "student", required=True, what=what) or ""
+    doc["assessmentLineItem"] = ref("assessmentLineItems", line_item_id)
+    doc["student"] = ref("users", student_id)
+    score = _number(body, "score", what=what)
+    if score is not None:
+        doc["score"] = score
+    text_score = _text(body, "textScore", required=False, what=what)
+    if text_score is not None:
+        doc["textScore"] = text_score
+    doc["scoreDate"] = _date(body, "scoreDate", what=what) or doc["dateLastModified"][:10]
+    scale = _ref_id(body, "scoreScale", required=False, what=what)
+    if scale:
+        doc["scoreScale"] = ref("scoreScales", scale)
+    percentile = _number(body, "scorePercentile", what=what)
+    if percentile is not None:
+        doc["scorePercentile"] = percentile
+    status = _text(body, "scoreStatus", required=False, what=what)
+    doc["scoreStatus"] = status or ("fully graded" if score is not None or text_score is not None else "not submitted")
+    comment = _text(body, "comment", required=False, what=what)
+    if comment is not None:
+        doc["comment"] = comment
+    if body.get("learningObjectiveSet") is not None:
+        doc["learningObjectiveSet"] = body["learningObjectiveSet"]
+    for name in ("inProgress", "incomplete", "late", "missing"):
+        value = _text(body, name, required=False, what=what)
+        if value is not None:
+            doc[name] = value
+    return doc
+
+
 NORMALISERS: dict[str, Callable[[WriteContext, str, dict[str, Any]], dict[str, Any]]] = {
     "lineItems": normalise_line_item,
     "results": normalise_result,
     "categories": normalise_category,
     "scoreScales": normalise_score_scale,
+    "assessmentLineItems": normalise_assessment_line_item,
+    "assessmentResults": normalise_assessment_result,
 }
 
 
@@ -288,18 +365,67 @@ def _require_storable(doc: dict[str, Any]) -> None:
 
 
 def apply_rules(ctx: WriteContext, kind: str, doc: dict[str, Any], existing: dict[str, Any] | None) -> None:
-    """The Infinite Campus rules of mock_ic/ic/rules.py for this kind of write."""
-    if kind == "lineItems":
-        if existing is not None:
-            rules.check_grading_window(ctx.rules, existing)  # nor can an item leave a closed period
-        rules.check_line_item(ctx.rules, doc)
-    elif kind == "results":
-        line_item_id = doc["lineItem"]["sourcedId"]
-        line_item = ctx.read.get(("lineItems", line_item_id)) or documents.get_doc(
-            ctx.conn, ctx.tenant, "lineItems", line_item_id) or {}
-        rules.check_result(ctx.rules, doc, line_item)
-    elif kind == "categories" and existing is not None:
+    """The Infinite Campus rules of mock_ic/ic/rules.py for this kind of write (none for score scales)."""
+    check = _PUT_RULES.get(kind)
+    if check is not None:
+        check(ctx, doc, existing)
+
+
+def _line_item_rules(ctx: WriteContext, doc: dict[str, Any], existing: dict[str, Any] | None) -> None:
+    if existing is not None:
+        rules.check_grading_window(ctx.rules, existing)  # nor can an item leave a closed period
+    rules.check_line_item(ctx.rules, doc)
+
+
+def _parent(ctx: WriteContext, kind: str, doc: dict[str, Any], name: str) -> dict[str, Any]:
+    """The object ``doc`` refers to by ``name``, read once per write (the normaliser checked it exists)."""
+    sourced_id = doc[name]["sourcedId"]
+    return ctx.read.get((kind, sourced_id)) or documents.get_doc(ctx.conn, ctx.tenant, kind, sourced_id) or {}
+
+
+def _result_rules(ctx: WriteContext, doc: dict[str, Any], existing: dict[str, Any] | None) -> None:
+    rules.check_result(ctx.rules, doc, _parent(ctx, "lineItems", doc, "lineItem"))
+
+
+def _category_rules(ctx: WriteContext, doc: dict[str, Any], existing: dict[str, Any] | None) -> None:
+    if existing is not None:
         rules.keep_category_link(ctx.rules, doc, existing)
+
+
+def _named_scale(ctx: WriteContext, what: str, doc: dict[str, Any]) -> dict[str, Any] | None:
+    """IC-ASSESS-1P2: the score scale ``doc`` names, which must exist; None when it names none."""
+    scale_id = (doc.get("scoreScale") or {}).get("sourcedId")
+    if not scale_id:
+        return None
+    scale = _visible_doc(ctx, "scoreScales", scale_id)
+    rules.require_score_scale(ctx.rules, what, scale_id, scale)
+    return scale
+
+
+def _assessment_line_item_rules(ctx: WriteContext, doc: dict[str, Any], existing: dict[str, Any] | None) -> None:
+    parent_id = (doc.get("parentAssessmentLineItem") or {}).get("sourcedId")
+    if parent_id:
+        rules.require_parent_assessment(ctx.rules, doc, _visible_doc(ctx, "assessmentLineItems", parent_id))
+    _named_scale(ctx, "assessmentLineItem", doc)
+
+
+def _assessment_result_rules(ctx: WriteContext, doc: dict[str, Any], existing: dict[str, Any] | None) -> None:
+    """The scale a score must lie within: the result's own, else its line item's while that still exists."""
+    line_item = _parent(ctx, "assessmentLineItems", doc, "assessmentLineItem")
+    scale = _named_scale(ctx, "assessmentResult", doc)
+    line_item_scale = (line_item.get("scoreScale") or {}).get("sourcedId")
+    if "scoreScale" not in doc and line_item_scale:
+        scale = _visible_doc(ctx, "scoreScales", line_item_scale)
+    rules.check_assessment_result(ctx.rules, doc, line_item, scale)
+
+
+_PUT_RULES: dict[str, Callable[[WriteContext, dict[str, Any], dict[str, Any] | None], None]] = {
+    "lineItems": _line_item_rules,
+    "results": _result_rules,
+    "categories": _category_rules,
+    "assessmentLineItems": _assessment_line_item_rules,
+    "assessmentResults": _assessment_result_rules,
+}
 
 
 def delete(ctx: WriteContext, kind: str, sourced_id: str) -> None:
@@ -309,10 +435,9 @@ def delete(ctx: WriteContext, kind: str, sourced_id: str) -> None:
     if existing is None or not _visible(ctx, kind, sourced_id):
         raise UnknownObject(f"Unknown {KINDS[kind].singular} {sourced_id!r}: nothing to delete")
     _require_vendor_owned(ctx, kind, sourced_id, existing)
-    if kind == "lineItems":
-        rules.check_grading_window(ctx.rules, existing)
-    elif kind == "categories":
-        rules.check_category_unused(ctx.rules, existing)
+    check = _DELETE_RULES.get(kind)
+    if check is not None:
+        check(ctx.rules, existing)
     documents.delete(ctx.conn, ctx.tenant, kind, sourced_id)
     for dependent, column in rules.deleted_with(ctx.rules, kind).items():
         documents.delete_where(ctx.conn, ctx.tenant, dependent, **{column: sourced_id})
@@ -336,14 +461,27 @@ def _strict_problem(kind: str, error: ValidationError) -> str:
     return f"{where}: {error.message}"
 
 
+# What must hold before an object of a kind is deleted (beyond its owner): IC-LI-GRADING-WINDOW,
+# IC-CAT-OWNER (no active line item uses the category), IC-ASSESS-1P2 (no active child assessment).
+_DELETE_RULES: dict[str, Callable[[rules.RuleContext, dict[str, Any]], None]] = {
+    "lineItems": rules.check_grading_window,
+    "categories": rules.check_category_unused,
+    "assessmentLineItems": rules.check_no_child_assessments,
+}
+
+# IC-LI-OWNER and IC-CAT-OWNER: whose objects made inside Infinite Campus are read-only for a vendor.
+_OWNER_RULES: dict[str, Callable[[rules.RuleContext, str, dict[str, Any]], None]] = {
+    "lineItems": rules.check_line_item_owner,
+    "categories": rules.check_category_owner,
+    "assessmentLineItems": functools.partial(rules.check_line_item_owner, label="Assessment line item"),
+}
+
+
 def _require_vendor_owned(ctx: WriteContext, kind: str, sourced_id: str, existing: dict[str, Any] | None) -> None:
     """IC-LI-OWNER and IC-CAT-OWNER: what was made inside Infinite Campus is read-only for a vendor."""
-    if existing is None:
-        return
-    if kind == "lineItems":
-        rules.check_line_item_owner(ctx.rules, sourced_id, existing)
-    elif kind == "categories":
-        rules.check_category_owner(ctx.rules, sourced_id, existing)
+    check = _OWNER_RULES.get(kind)
+    if existing is not None and check is not None:
+        check(ctx.rules, sourced_id, existing)
 
 
 def post_many(ctx: WriteContext, kind: str, items: list[Any], fixed: dict[str, dict[str, str]]) -> list[dict[str, str]]:

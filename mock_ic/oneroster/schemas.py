@@ -36,6 +36,8 @@ KIND_SCHEMAS = {
     "lineItems": ("gradebook", "LineItemDType"),
     "results": ("gradebook", "ResultDType"),
     "scoreScales": ("gradebook", "ScoreScaleDType"),
+    "assessmentLineItems": ("gradebook", "AssessmentLineItemDType"),  # 1.2 only (IC-LI-1P1-ONLY)
+    "assessmentResults": ("gradebook", "AssessmentResultDType"),
 }
 
 

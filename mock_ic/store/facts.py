@@ -100,7 +100,11 @@ class Facts:
         return found is not None
 
     def active_line_items_of_category(self, category_id: str) -> list[str]:
-        table = KINDS["lineItems"].table
+        return self.active_referring("lineItems", "category", category_id)
+
+    def active_referring(self, kind: str, column: str, sourced_id: str) -> list[str]:
+        """The sourcedIds of the kind's active documents whose reference ``column`` names ``sourced_id``."""
+        table = KINDS[kind].table
         return list(self.conn.execute(sa.select(table.c.sourced_id).where(
-            table.c.tenant == self.tenant, table.c.category == category_id, table.c.status == "active",
+            table.c.tenant == self.tenant, table.c[column] == sourced_id, table.c.status == "active",
         ).order_by(table.c.sourced_id)).scalars().all())

@@ -115,6 +115,10 @@ KINDS: dict[str, Kind] = {
         Kind("results", "result", "result", "gradebook",
              {"line_item": "lineItem", "student": "student", "class": "class"}),
         Kind("scoreScales", "scoreScale", "scoreScale", "gradebook", {"class": "class", "course": "course"}),
+        Kind("assessmentLineItems", "assessmentLineItem", "assessmentLineItem", "gradebook",
+             {"class": "class", "parent": "parentAssessmentLineItem"}),
+        Kind("assessmentResults", "assessmentResult", "assessmentResult", "gradebook",
+             {"assessment_line_item": "assessmentLineItem", "student": "student"}),
     )
 }
 
