@@ -1,18 +1,22 @@
 """OneRoster 1.2 assessments (IC-ASSESS-1P2): assessmentLineItems and assessmentResults, their rules, the demo's
 score scales, and their absence on 1.1 (IC-LI-1P1-ONLY).
 
-Runs on the shared demo tenant, with score scales of its own. Every object it writes has a sourcedId starting
+Runs on the shared demo tenant (score scales of its own, and the demo's seeded score scales and assessments)
+plus, for IC-SCHOOL-SCOPE, a small tenant of its own. Every object it writes has a sourcedId starting
 ``assess-``.
 """
 
 from __future__ import annotations
 
 import itertools
+from collections.abc import Iterator
 from typing import Any
 
 import pytest
 from starlette.testclient import TestClient
 
+from mock_ic.control.runtime import Runtime
+from mock_ic.oneroster.schemas import output_validator
 from tests.conftest import GRADEBOOK, ROSTER, code_minor, fetch_token
 
 _ids = itertools.count(1)
@@ -413,3 +417,145 @@ def test_ic_li_1p1_only_no_assessment_path_on_any_1p1_base(client: TestClient, g
             assert response.status_code == 404, (method, base, path, response.text)
             assert code_minor(response.json()) == "unknown object"
             assert "No such endpoint" in response.json()["statusInfoSet"][0]["imsx_description"]
+
+
+# --- the demo district ----------------------------------------------------------------------------------
+
+SEEDED_SCALES = {"Points 0-100": "points", "Percent": "percent", "Standards 1-4": "standards"}
+
+
+@pytest.fixture(scope="module")
+def seeded(client: TestClient, gb_auth: dict[str, str]) -> dict[str, Any]:
+    """The demo's seeded score scales and assessment line items (made inside IC)."""
+    scales = client.get(f"{GRADEBOOK}/scoreScales", headers=gb_auth, params={"limit": 1000}).json()["scoreScales"]
+    items = client.get(f"{GRADEBOOK}/assessmentLineItems", headers=gb_auth, params={
+        "filter": "metadata.ic.origin='campus'", "limit": 1000}).json()["assessmentLineItems"]
+    return {"scales": [s for s in scales if SEEDED_SCALES.get(s["title"]) == s["type"]
+                       and not s["sourcedId"].startswith("assess-")], "items": items}
+
+
+def test_ic_assess_1p2_demo_score_scales_answer_200_and_schema_valid(client: TestClient, gb_auth: dict[str, str],
+                                                                     seeded: dict[str, Any]) -> None:
+    """`scoreScales/{id}` answers 200 with strictly valid bodies on the demo tenant: three per school (points,
+    percent, a 1-4 standards scale) in its first class, named by some of that class's line items."""
+    validator = output_validator("scoreScales")
+    for scale in seeded["scales"]:
+        response = client.get(f"{GRADEBOOK}/scoreScales/{scale['sourcedId']}", headers=gb_auth)
+        assert response.status_code == 200 and response.json() == {"scoreScale": scale}
+        assert not list(validator.iter_errors(scale)), scale
+    schools = client.get(f"{ROSTER}/schools", headers=gb_auth).json()["orgs"]
+    assert len(seeded["scales"]) == 3 * len(schools) == 9
+    for school in schools:
+        listed = client.get(f"{GRADEBOOK}/schools/{school['sourcedId']}/scoreScales", headers=gb_auth).json()
+        types = sorted(s["type"] for s in listed["scoreScales"] if s in seeded["scales"])
+        assert types == ["percent", "points", "standards"], school["sourcedId"]
+    standards = next(s for s in seeded["scales"] if s["type"] == "standards")
+    assert [v["itemValueLHS"] for v in standards["scoreScaleValue"]] == ["1", "2", "3", "4"]
+    class_id = standards["class"]["sourcedId"]
+    items = client.get(f"{GRADEBOOK}/classes/{class_id}/lineItems", headers=gb_auth).json()["lineItems"]
+    named = {item["scoreScale"]["sourcedId"] for item in items if "scoreScale" in item}
+    assert named and named <= {s["sourcedId"] for s in seeded["scales"] if s["class"]["sourcedId"] == class_id}
+
+
+def test_ic_assess_1p2_demo_assessments_and_results_follow_the_rules(client: TestClient, gb_auth: dict[str, str],
+                                                                     seeded: dict[str, Any]) -> None:
+    """Three seeded assessment line items per school (one the child of another), each with results of enrolled
+    students within its score scale."""
+    assert len(seeded["items"]) == 9
+    assert sum("parentAssessmentLineItem" in item for item in seeded["items"]) == 3
+    scales = {s["sourcedId"]: s for s in seeded["scales"]}
+    for item in seeded["items"]:
+        scale = scales[item["scoreScale"]["sourcedId"]]
+        assert scale["class"] == item["class"]
+        results = client.get(f"{GRADEBOOK}/assessmentResults", headers=gb_auth, params={
+            "filter": f"assessmentLineItem.sourcedId='{item['sourcedId']}'"}).json()["assessmentResults"]
+        enrolled = {u["sourcedId"] for u in client.get(
+            f"{ROSTER}/classes/{item['class']['sourcedId']}/students", headers=gb_auth).json()["users"]}
+        assert len(results) == 8
+        for found in results:
+            assert found["student"]["sourcedId"] in enrolled
+            assert item["resultValueMin"] <= found["score"] <= item["resultValueMax"]
+            assert found.get("textScore") in (None, *(v["itemValueRHS"] for v in scale["scoreScaleValue"]))
+
+
+def test_ic_assess_1p2_seeded_assessment_line_items_are_read_only(client: TestClient, gb_auth: dict[str, str],
+                                                                  seeded: dict[str, Any]) -> None:
+    """IC-LI-OWNER, as for line items: what was made inside IC is read-only for a vendor."""
+    item = seeded["items"][0]
+    body = {"title": "Mine now", "class": {"sourcedId": item["class"]["sourcedId"]}}
+    renamed = put(client, gb_auth, "assessmentLineItems", item["sourcedId"], body)
+    assert renamed.status_code == 403 and code_minor(renamed.json()) == "forbidden"
+    assert renamed.headers["X-Mock-IC-Rule"] == "IC-LI-OWNER"
+    assert "Assessment line item" in renamed.json()["imsx_description"]
+    deleted = client.delete(f"{GRADEBOOK}/assessmentLineItems/{item['sourcedId']}", headers=gb_auth)
+    assert deleted.status_code == 403
+    after = client.get(f"{GRADEBOOK}/assessmentLineItems/{item['sourcedId']}", headers=gb_auth)
+    assert after.json() == {"assessmentLineItem": item}
+
+
+# --- IC-SCHOOL-SCOPE -------------------------------------------------------------------------------------
+
+SCOPED = "assess-scope"
+SCOPED_GRADEBOOK = f"/campus/api/oneroster/v1p2/{SCOPED}/ims/oneroster/gradebook/v1p2"
+
+
+@pytest.fixture(scope="module")
+def scoped(client: TestClient, runtime: Runtime) -> Iterator[dict[str, str]]:
+    tenant = runtime.tenants.get(SCOPED) or runtime.tenants.create(
+        SCOPED, recipe={"schools": 2, "students": 40, "teachers": 4, "courses": 4, "classes": 6})
+    token = fetch_token(client, app_name=SCOPED, client_id=tenant.client_id, client_secret=tenant.client_secret)
+    yield {"Authorization": f"Bearer {token}",
+           "x-vendor-authorization": f"{tenant.vendor_key}:{tenant.vendor_secret}"}
+    client.patch(f"/_mock/tenants/{SCOPED}", json={"settings": {"schools": None}})
+
+
+def test_ic_assess_1p2_school_scope_hides_other_schools_assessments(client: TestClient,
+                                                                    scoped: dict[str, str]) -> None:
+    """IC-SCHOOL-SCOPE: assessment line items through their class, assessment results through their line item."""
+    def listed(kind: str) -> list[dict[str, Any]]:
+        response = client.get(f"{SCOPED_GRADEBOOK}/{kind}", headers=scoped)
+        assert response.status_code == 200
+        return response.json()[kind]
+
+    items, results = listed("assessmentLineItems"), listed("assessmentResults")
+    assert len(items) == 6 and results  # three in the first class of each of the two schools
+    classes = {item["class"]["sourcedId"] for item in items}
+    kept = sorted(classes)[0]
+    school = client.get(f"{SCOPED_GRADEBOOK.replace('gradebook', 'rostering')}/classes/{kept}",
+                        headers=scoped).json()["class"]["school"]["sourcedId"]
+    assert client.patch(f"/_mock/tenants/{SCOPED}", json={"settings": {"schools": [school]}}).status_code == 200
+    try:
+        shown = listed("assessmentLineItems")
+        assert {item["class"]["sourcedId"] for item in shown} == {kept} and len(shown) == 3
+        shown_ids = {item["sourcedId"] for item in shown}
+        assert {r["assessmentLineItem"]["sourcedId"] for r in listed("assessmentResults")} == shown_ids
+        hidden = next(item for item in items if item["sourcedId"] not in shown_ids)
+        assert client.get(f"{SCOPED_GRADEBOOK}/assessmentLineItems/{hidden['sourcedId']}",
+                          headers=scoped).status_code == 404
+        body = {"assessmentResult": result(hidden["sourcedId"], results[0]["student"]["sourcedId"])}
+        refused(client.put(f"{SCOPED_GRADEBOOK}/assessmentResults/assess-scoped", headers=scoped, json=body),
+                "IC-ASSESS-1P2", f"assessmentLineItem {hidden['sourcedId']!r}, which does not exist")
+    finally:
+        client.patch(f"/_mock/tenants/{SCOPED}", json={"settings": {"schools": None}})
+
+
+def test_ic_lenient_in_strict_input_holds_assessments_to_1edtech(client: TestClient, scoped: dict[str, str]) -> None:
+    """IC-LENIENT-IN: with strict_input on, an assessment line item must already be a complete 1EdTech object."""
+    roster = SCOPED_GRADEBOOK.replace("gradebook", "rostering")
+    class_id = client.get(f"{roster}/classes", headers=scoped, params={"limit": 1}).json()["classes"][0]["sourcedId"]
+    sid = new_id("strict")
+    lenient = {"title": "Strict check", "class": {"sourcedId": class_id}}
+    complete = {**lenient, "sourcedId": sid, "status": "active", "dateLastModified": "2026-09-01T00:00:00Z",
+                "class": {"href": f"http://testserver{roster}/classes/{class_id}", "sourcedId": class_id,
+                          "type": "class"}}
+    assert client.patch(f"/_mock/tenants/{SCOPED}", json={"settings": {"strict_input": True}}).status_code == 200
+    try:
+        response = client.put(f"{SCOPED_GRADEBOOK}/assessmentLineItems/{sid}", headers=scoped,
+                              json={"assessmentLineItem": lenient})
+        assert response.status_code == 400 and code_minor(response.json()) == "invaliddata", response.text
+        description = response.json()["imsx_description"]
+        assert "strict_input" in description and "dateLastModified" in description and "href" in description
+        assert client.put(f"{SCOPED_GRADEBOOK}/assessmentLineItems/{sid}", headers=scoped,
+                          json={"assessmentLineItem": complete}).status_code == 201
+    finally:
+        client.patch(f"/_mock/tenants/{SCOPED}", json={"settings": {"strict_input": False}})

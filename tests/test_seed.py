@@ -33,8 +33,9 @@ District = dict[str, list[Doc]]
 
 TODAY = date(2026, 10, 1)
 REF_KINDS = {"org": "orgs", "academicSession": "academicSessions", "course": "courses", "class": "classes",
-             "user": "users", "category": "categories", "lineItem": "lineItems", "scoreScale": "scoreScales"}
-GRADEBOOK_KINDS = {"categories", "lineItems", "results", "scoreScales"}
+             "user": "users", "category": "categories", "lineItem": "lineItems", "scoreScale": "scoreScales",
+             "assessmentLineItem": "assessmentLineItems"}
+GRADEBOOK_KINDS = {"categories", "lineItems", "results", "scoreScales", "assessmentLineItems", "assessmentResults"}
 
 
 @pytest.fixture(scope="module")
@@ -232,6 +233,36 @@ def check_gradebooks(district: District, recipe: seed.Recipe) -> None:
         titles[section["sourcedId"]].add(item["title"].strip().lower())
 
 
+def check_assessments(district: District) -> None:
+    """IC-ASSESS-1P2: per school with classes, three score scales (points, percent, standards 1-4) in its first
+    class, which its line items name, and assessment line items made inside IC whose results are scores of
+    students shown in the class (no no-shows), within the scale (mock_ic/ic/score_scales.py)."""
+    classes, scales = by_id(district, "classes"), by_id(district, "scoreScales")
+    items, sessions = by_id(district, "assessmentLineItems"), by_id(district, "academicSessions")
+    scaled = {scale["class"]["sourcedId"] for scale in scales.values()}
+    schools_with_classes = {section["school"]["sourcedId"] for section in classes.values()}
+    assert {classes[c]["school"]["sourcedId"] for c in scaled} == schools_with_classes
+    assert len(scaled) == len(schools_with_classes) and len(scales) == 3 * len(scaled)
+    for scale in scales.values():
+        assert scale["course"] == classes[scale["class"]["sourcedId"]]["course"]
+    for item in district["lineItems"]:
+        if "scoreScale" in item:
+            assert scales[item["scoreScale"]["sourcedId"]]["class"] == item["class"]
+    shown = {(e["user"]["sourcedId"], e["class"]["sourcedId"]) for e in district["enrollments"]
+             if e["role"] == "student" and e["metadata"]["ic"]["noShow"] == "false"}
+    for item in items.values():
+        assert item["metadata"]["ic"]["origin"] == "campus"
+        assert scales[item["scoreScale"]["sourcedId"]]["class"] == item["class"]
+        if "parentAssessmentLineItem" in item:
+            assert items[item["parentAssessmentLineItem"]["sourcedId"]]["class"] == item["class"]
+    for found in district["assessmentResults"]:
+        item = items[found["assessmentLineItem"]["sourcedId"]]
+        assert (found["student"]["sourcedId"], item["class"]["sourcedId"]) in shown
+        assert item["resultValueMin"] <= found["score"] <= item["resultValueMax"]
+        first_term = sessions[classes[item["class"]["sourcedId"]]["terms"][0]["sourcedId"]]
+        assert first_term["startDate"] <= found["scoreDate"] <= first_term["endDate"]
+
+
 def check_district(district: District, recipe: seed.Recipe, today: date) -> None:
     check_common_fields(district)
     check_references(district)
@@ -241,6 +272,7 @@ def check_district(district: District, recipe: seed.Recipe, today: date) -> None
     check_enrollments(district, recipe)
     check_users(district)
     check_gradebooks(district, recipe)
+    check_assessments(district)
 
 
 # --------------------------------------------------------------------------------------------------
@@ -270,7 +302,7 @@ def test_ic_terms_same_school_year_same_district(recipe: seed.Recipe, district: 
 def test_ic_terms_only_dates_follow_today() -> None:
     """IC-TERMS: in another school year (a leap year even) only dates change; ids and names stay."""
     dated = {"dateLastModified", "startDate", "endDate", "beginDate", "assignDate", "dueDate", "birthDate",
-             "schoolYear"}
+             "schoolYear", "scoreDate"}
 
     def undated(value: Any) -> Any:
         if isinstance(value, list):
@@ -295,7 +327,18 @@ def test_ic_terms_only_dates_follow_today() -> None:
 
 def test_every_kind_present(district: District) -> None:
     assert tuple(district) == seed.KINDS
-    assert district["results"] == [] and district["scoreScales"] == []
+    assert district["results"] == []
+
+
+def test_ic_assess_1p2_demo_score_scales_assessments_and_results(district: District) -> None:
+    """A small demo: per school three score scales in its first class, three assessment line items (one the
+    child of another) with results of eight students each."""
+    check_assessments(district)
+    assert [len(district[kind]) for kind in ("scoreScales", "assessmentLineItems", "assessmentResults")] == [9, 9, 72]
+    assert sorted({scale["title"] for scale in district["scoreScales"]}) == ["Percent", "Points 0-100",
+                                                                             "Standards 1-4"]
+    standards = [r for r in district["assessmentResults"] if "textScore" in r]
+    assert standards and all(r["score"] in (1.0, 2.0, 3.0, 4.0) for r in standards)
 
 
 def test_counts_match_recipe(recipe: seed.Recipe, district: District) -> None:
@@ -506,6 +549,9 @@ OUTPUT_SCHEMAS = {
     "demographics": ("oneroster-v1p2-rostering.yaml", "DemographicsDType"),
     "categories": ("oneroster-v1p2-gradebook.yaml", "CategoryDType"),
     "lineItems": ("oneroster-v1p2-gradebook.yaml", "LineItemDType"),
+    "scoreScales": ("oneroster-v1p2-gradebook.yaml", "ScoreScaleDType"),
+    "assessmentLineItems": ("oneroster-v1p2-gradebook.yaml", "AssessmentLineItemDType"),
+    "assessmentResults": ("oneroster-v1p2-gradebook.yaml", "AssessmentResultDType"),
 }
 # Stored hrefs are server-relative (docs/data-model.md); the API layer makes them absolute, so the
 # `uri` format is not checked here. date and date-time are (rfc3339-validator is installed).

@@ -272,6 +272,23 @@ _POINTS = {"Homework": (10, 20, 25), "Quizzes": (10, 20, 25), "Tests": (50, 100)
            "Participation": (5, 10), "Labs": (20, 25, 50), "Essays": (50, 100), "Classwork": (10, 20),
            "Presentations": (25, 50), "Final Exam": (100, 200)}
 
+# IC-ASSESS-1P2: each school's score scales, as (title, type, [(itemValueLHS, itemValueRHS), ...]); the left-hand
+# values are the scores (mock_ic/ic/score_scales.py: a numeric score lies between the lowest and the highest).
+_SCORE_SCALES = (
+    ("Points 0-100", "points", (("0", "0 points"), ("100", "100 points"))),
+    ("Percent", "percent", (("0", "0%"), ("100", "100%"))),
+    ("Standards 1-4", "standards", (("1", "Beginning"), ("2", "Developing"), ("3", "Proficient"), ("4", "Exceeds"))),
+)
+_POINTS_SCALE, _PERCENT_SCALE, _STANDARDS_SCALE = range(len(_SCORE_SCALES))
+# Each school's assessments: (title, scale, parent's index in this tuple or None); each has results for the
+# first students of the class.
+_ASSESSMENTS = (
+    ("Fall Benchmark", _PERCENT_SCALE, None),
+    ("Fall Benchmark: Part A", _PERCENT_SCALE, 0),
+    ("Standards Check 1", _STANDARDS_SCALE, None),
+)
+_ASSESSED_STUDENTS = 8  # per assessment line item: the demo stays small
+
 _TERM_LABELS = {2: "S", 3: "T", 4: "Q"}  # semesters, trimesters, quarters as IC names them
 _NAME_WORDS_TO_DROP = {"unified", "school", "schools", "district", "public", "independent", "county",
                        "city", "consolidated", "community", "area", "regional", "usd", "isd"}
@@ -462,6 +479,7 @@ class _DistrictBuilder:
         self.add_users()
         self.add_enrollments()
         self.add_gradebooks()
+        self.add_assessments()
         return self.out
 
     def doc(self, kind: str, sourced_id: str, **values: Any) -> Doc:
@@ -782,6 +800,86 @@ class _DistrictBuilder:
                      gradingPeriod=ref("academicSessions", term.grading_period_id),
                      academicSession=ref("academicSessions", term.sourced_id),
                      resultValueMin=0.0, resultValueMax=float(rng.choice(_POINTS[category])))
+
+
+    # -- assessments and score scales (IC-ASSESS-1P2, 1.2 only) -------------------------------------------
+
+    def add_assessments(self) -> None:
+        """Per school, in its first section: the three score scales of _SCORE_SCALES, that section's line
+        items graded on one of them, and the assessment line items of _ASSESSMENTS (made inside IC, so
+        read-only for vendors: IC-LI-OWNER) with results for the first students of the section.
+
+        Drawn after everything else, so the rest of the district is what it was before assessments."""
+        firsts = {}
+        for section in self.sections:
+            firsts.setdefault(section.school.sourced_id, section)
+        if not firsts:
+            return
+        scale_ids = _Serial(self.rng, len(firsts) * len(_SCORE_SCALES), 4)
+        item_ids = _Serial(self.rng, len(firsts) * len(_ASSESSMENTS), 4)
+        result_ids = _Serial(self.rng, len(firsts) * len(_ASSESSMENTS) * _ASSESSED_STUDENTS, 6)
+        students = self.shown_students({section.sourced_id for section in firsts.values()})
+        for section in firsts.values():
+            scales = [self.add_score_scale(scale_ids(), section, *scale) for scale in _SCORE_SCALES]
+            self.grade_line_items_on(section, scales)
+            items: list[Doc] = []
+            for title, scale, parent in _ASSESSMENTS:
+                items.append(self.add_assessment(item_ids(), section, title, scales[scale],
+                                                 items[parent] if parent is not None else None))
+                self.add_assessment_results(result_ids, section, items[-1], scales[scale],
+                                            students.get(section.sourced_id, [])[:_ASSESSED_STUDENTS])
+
+    def shown_students(self, sections: set[str]) -> dict[str, list[str]]:
+        """Per section of ``sections``, the students IC shows (no-shows left out, IC-USERS), by sourcedId."""
+        out: dict[str, list[str]] = {}
+        for enrollment in self.out["enrollments"]:
+            section = enrollment["class"]["sourcedId"]
+            if (section in sections and enrollment["role"] == "student"
+                    and enrollment["metadata"]["ic"]["noShow"] != "true"):
+                out.setdefault(section, []).append(enrollment["user"]["sourcedId"])
+        return {section: sorted(ids) for section, ids in out.items()}
+
+    def add_score_scale(self, sourced_id: str, section: _Section, title: str, kind: str,
+                        values: tuple[tuple[str, str], ...]) -> Doc:
+        return self.doc("scoreScales", sourced_id, title=title, type=kind,
+                        course=ref("courses", section.course.sourced_id),
+                        **{"class": ref("classes", section.sourced_id)},
+                        scoreScaleValue=[{"itemValueLHS": lhs, "itemValueRHS": rhs} for lhs, rhs in values])
+
+    def grade_line_items_on(self, section: _Section, scales: list[Doc]) -> None:
+        """The section's line items name a score scale their points fit: points up to 100, else percent."""
+        for item in self.out["lineItems"]:
+            if item["class"]["sourcedId"] == section.sourced_id:
+                fits = item["resultValueMax"] <= 100
+                scale = scales[_POINTS_SCALE if fits else _PERCENT_SCALE]
+                item["scoreScale"] = ref("scoreScales", scale["sourcedId"])
+
+    def add_assessment(self, sourced_id: str, section: _Section, title: str, scale: Doc,
+                       parent: Doc | None) -> Doc:
+        low, high = _scale_span(scale)
+        extra: Doc = {"parentAssessmentLineItem": ref("assessmentLineItems", parent["sourcedId"])} if parent else {}
+        return self.doc("assessmentLineItems", sourced_id, metadata=_ic(origin="campus"), title=title,
+                        **{"class": ref("classes", section.sourced_id)}, **extra,
+                        scoreScale=ref("scoreScales", scale["sourcedId"]), resultValueMin=low, resultValueMax=high)
+
+    def add_assessment_results(self, ids: _Serial, section: _Section, item: Doc, scale: Doc,
+                               students: list[str]) -> None:
+        """Scores within the scale (whole numbers; a standards score also carries its label as textScore),
+        dated early in the section's first term."""
+        term = section.terms[0]
+        day = min(term.start + timedelta(days=20), term.end).isoformat()
+        labels = {float(v["itemValueLHS"]): v["itemValueRHS"] for v in scale["scoreScaleValue"]}
+        low, high = _scale_span(scale)
+        for student in students:
+            score = float(self.rng.randint(int(max(low, high / 2)), int(high)))
+            extra: Doc = {"textScore": labels[score]} if scale["type"] == "standards" else {}
+            self.doc("assessmentResults", ids(), assessmentLineItem=ref("assessmentLineItems", item["sourcedId"]),
+                     student=ref("users", student), score=score, **extra, scoreDate=day, scoreStatus="fully graded")
+
+
+def _scale_span(scale: Doc) -> tuple[float, float]:
+    numbers = [float(v["itemValueLHS"]) for v in scale["scoreScaleValue"]]
+    return min(numbers), max(numbers)
 
 
 def _ic(**values: str) -> Doc:

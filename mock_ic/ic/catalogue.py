@@ -129,7 +129,9 @@ SECTIONS: tuple[Section, ...] = (
                       "(a negative score → 422; above `resultValueMax` is accepted unless a score scale bounds it); "
                       "IC-LI-GRADING-WINDOW does not (an assessment line item has no grading period or due date), "
                       "nor do IC-LI-TITLE-LEN, IC-LI-DUP-TITLE or the category rules. Stored and listed, never a "
-                      "column of the teacher's grade book grid"),
+                      "column of the teacher's grade book grid. The demo district seeds, per school, three score "
+                      "scales (points 0-100, percent, standards 1-4) in its first class, that class's line items "
+                      "graded on one, and three assessment line items (one a child) with results"),
             ),
             Behaviour("IC-GRADING-TASK", "not yet", note="issue 18"),
             Behaviour(
