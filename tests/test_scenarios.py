@@ -41,6 +41,14 @@ TITLES = {
     "put-for-oneroster-error": "PUT for OneRoster Error",
     "unable-to-process-score": "Unable to Process Score",
 }
+# Not FAULT-SCENARIOS: the provisioning client's failure modes (docs/provisioning.md), titled as its warnings;
+# tests/test_provisioning.py shows each on the next roster pull.
+PROVISIONING_TITLES = {
+    "provisioning-duplicate-enrollment": "More than one current enrollment",
+    "provisioning-mid-year-drop": "Mid-year drop",
+    "provisioning-partial-year": "Partial school year",
+    "provisioning-resectioned-class": "Re-sectioned class",
+}
 _n = itertools.count(1)
 
 
@@ -153,9 +161,9 @@ def assert_error(response: Any, status: int, minor: str, fault: str | None, *fra
 # --- the catalogue and its files --------------------------------------------------------------------
 
 def test_fault_scenarios_are_the_ten_canvas_errors_and_every_yaml_validates() -> None:
-    assert scenarios.names() == sorted(TITLES)
+    assert scenarios.names() == sorted(TITLES | PROVISIONING_TITLES)
     for scenario in scenarios.load_all():
-        assert scenario.title == TITLES[scenario.name]
+        assert scenario.title == (TITLES | PROVISIONING_TITLES)[scenario.name]
         assert scenario.canvas_message and scenario.ic_cause
         assert scenario.faults or scenario.data, f"{scenario.name} changes nothing"
         again = scenarios.parse(scenario.to_dict(), where=scenario.name)  # JSON round trip
@@ -192,6 +200,8 @@ def test_fault_scenarios_unknown_name_lists_the_available_ones(runtime: Runtime,
      ["data.unenroll_students.fraction: must be a number with 0 < f <= 1"]),
     ("name: bad\ntitle: T\ncanvasMessage: M\nicCause: C\ndata: {move_calendar: {days: 3}}\n",
      ["data.move_calendar: must be a mapping {starts_in_days: <integer>}"]),
+    ("name: bad\ntitle: T\ncanvasMessage: M\nicCause: C\ndata: {resection_classes: {count: 0}}\n",
+     ["data.resection_classes.count: must be an integer from 1 to 50"]),
     ("name: [unclosed\n", ["cannot be read as YAML"]),
 ])
 def test_fault_scenarios_file_errors_name_the_file_and_key(tmp_path: Path, content: str,

@@ -1,4 +1,6 @@
-"""Named fault scenarios (FAULT-SCENARIOS): a tenant set up so that a passback client meets one Canvas SIS error.
+"""Named fault scenarios (FAULT-SCENARIOS): a tenant set up so that a passback client meets one Canvas SIS error,
+and four provisioning scenarios (``provisioning-*``, docs/provisioning.md) whose next roster pull meets one
+failure mode of Canvas's nightly provisioning.
 
 Each scenario is a YAML file ``fixtures/scenarios/<name>.yaml`` (docs/scenarios.md) with the Canvas title it
 reproduces, the Infinite Campus cause, and what to change: tenant ``settings`` (merged into the tenant's),
@@ -6,7 +8,7 @@ reproduces, the Infinite Campus cause, and what to change: tenant ``settings`` (
 changes to the tenant's documents, written through the store in one transaction)::
 
     from mock_ic.control import scenarios
-    scenarios.names()                                   # the ten scenario names
+    scenarios.names()                                   # the scenario names (ten passback, four provisioning)
     scenarios.apply(runtime, "demo", "exchange-error")  # -> what was applied, as JSON
 
 Applying is idempotent: the rule list is replaced (counters reset), settings are merged, and every data
@@ -33,6 +35,7 @@ from mock_ic.control.tenants import TenantSettings
 from mock_ic.ic import settings as tenant_settings
 from mock_ic.resources import fixtures_dir
 from mock_ic.store import documents
+from mock_ic.store.refs import ref
 
 if TYPE_CHECKING:
     from mock_ic.store import Connection
@@ -262,10 +265,193 @@ def _move_calendar(conn: Connection, tenant: str, spec: dict[str, int],
     return summary, {}
 
 
+# --- the provisioning scenarios' data changes (docs/provisioning.md) ----------------------------------
+
+def _check_count(value: Any, where: str) -> dict[str, int]:
+    spec = value if isinstance(value, dict) else None
+    if spec is None or set(spec) != {"count"}:
+        raise ScenarioError(f"{where}: must be a mapping {{count: <integer 1 to 50>}}, not {value!r}")
+    count = spec["count"]
+    if isinstance(count, bool) or not isinstance(count, int) or not 1 <= count <= 50:
+        raise ScenarioError(f"{where}.count: must be an integer from 1 to 50, not {count!r}")
+    return {"count": count}
+
+
+def _ic_meta(doc: dict[str, Any]) -> dict[str, Any]:
+    return (doc.get("metadata") or {}).get("ic") or {}
+
+
+def _with_ic(doc: dict[str, Any], **values: str) -> dict[str, Any]:
+    """A copy of ``doc`` with ``metadata.ic`` values added (the documents' own dicts stay untouched)."""
+    metadata = dict(doc.get("metadata") or {})
+    metadata["ic"] = {**_ic_meta(doc), **values}
+    return {**doc, "metadata": metadata, "dateLastModified": documents.now_stamp()}
+
+
+def _successor(sourced_id: str, taken: set[str]) -> str:
+    """A new id shaped like the old, as IC gives a re-created record a new number (``76459`` -> ``176459``,
+    ``s294659`` -> ``s1294659``); one not in ``taken``."""
+    candidate = sourced_id
+    while candidate in taken:
+        prefix = candidate.rstrip("0123456789")
+        digits = candidate[len(prefix):]
+        candidate = f"{prefix}{int(digits) + 10 ** len(digits)}" if digits else f"{candidate}-2"
+    taken.add(candidate)
+    return candidate
+
+
+def _shown_students(conn: Connection, tenant: str) -> list[dict[str, Any]]:
+    """Active student enrollments IC serves (IC-USERS: no-shows are never returned)."""
+    return [e for e in documents.find(conn, tenant, "enrollments", role="student", status="active")
+            if _ic_meta(e).get("noShow") != "true"]
+
+
+def _resection_classes(conn: Connection, tenant: str, spec: dict[str, int],
+                       today: date) -> tuple[dict[str, Any], dict[str, Any]]:
+    """IC's scheduling wizard re-sections ``count`` classes: each becomes ``tobedeleted`` with its enrollments,
+    and a copy under a new sectionID (``metadata.ic.resectionedFrom``) takes its roster and its grade book
+    categories. The first classes by sourcedId that have active students are chosen; classes already
+    re-sectioned count towards ``count``."""
+    classes = documents.find(conn, tenant, "classes")
+    done = {str(_ic_meta(c)["resectionedFrom"]): c["sourcedId"] for c in classes if _ic_meta(c).get("resectionedFrom")}
+    with_students = {e["class"]["sourcedId"] for e in _shown_students(conn, tenant)}
+    chosen = [c for c in classes if c["status"] == "active" and c["sourcedId"] in with_students
+              and c["sourcedId"] not in done and not _ic_meta(c).get("resectionedFrom")][:spec["count"] - len(done)]
+    taken = {kind: {d["sourcedId"] for d in documents.find(conn, tenant, kind)}
+             for kind in ("classes", "enrollments", "categories")}
+    changed = 0
+    for old in chosen:
+        new_id = _successor(old["sourcedId"], taken["classes"])
+        done[old["sourcedId"]] = new_id
+        changed += _resection(conn, tenant, old, new_id, taken)
+    return {"count": spec["count"], "changed": changed, "classes": dict(sorted(done.items()))}, {}
+
+
+def _resection(conn: Connection, tenant: str, old: dict[str, Any], new_id: str, taken: dict[str, set[str]]) -> int:
+    old_id = old["sourcedId"]
+    stamp = documents.now_stamp()
+    documents.put_many(conn, tenant, "classes", [
+        {**old, "status": "tobedeleted", "dateLastModified": stamp},
+        _with_ic({**old, "sourcedId": new_id}, resectionedFrom=old_id)])
+    enrollments = documents.find(conn, tenant, "enrollments", **{"class": old_id})
+    moved = [_with_ic({**e, "sourcedId": _successor(e["sourcedId"], taken["enrollments"]),
+                       "class": ref("classes", new_id)}) for e in enrollments]
+    documents.put_many(conn, tenant, "enrollments", [
+        *({**e, "status": "tobedeleted", "dateLastModified": stamp} for e in enrollments), *moved])
+    categories = [_with_ic({**c, "sourcedId": _successor(c["sourcedId"], taken["categories"])}, **{"class": new_id})
+                  for c in documents.find(conn, tenant, "categories", **{"class": old_id})]
+    documents.put_many(conn, tenant, "categories", categories)
+    return 2 + len(enrollments) + len(moved) + len(categories)
+
+
+def _drop_students_mid_year(conn: Connection, tenant: str, spec: dict[str, float],
+                            today: date) -> tuple[dict[str, Any], dict[str, Any]]:
+    """Students drop a class that goes on: the chosen enrollments (a stable choice by sourcedId among those in
+    session on the drop day) end on the drop day, yesterday (or the first day of school when the school year
+    has not begun), and stay ``active``, as IC ends a roster record."""
+    enrolled = _shown_students(conn, tenant)
+    if not enrolled:
+        return {"fraction": spec["fraction"], "endsOn": None, "changed": 0}, {}
+    drop_day = max(today - timedelta(days=1), min(date.fromisoformat(e["beginDate"][:10]) for e in enrolled))
+    on = drop_day.isoformat()
+    dropped = [{**e, "endDate": on, "dateLastModified": documents.now_stamp()} for e in enrolled
+               if e["beginDate"][:10] <= on < e["endDate"][:10] and _picked(e["sourcedId"], spec["fraction"])]
+    documents.put_many(conn, tenant, "enrollments", dropped)
+    return {"fraction": spec["fraction"], "endsOn": on, "changed": len(dropped)}, {}
+
+
+def _reenroll_students(conn: Connection, tenant: str, spec: dict[str, float],
+                       today: date) -> tuple[dict[str, Any], dict[str, Any]]:
+    """A student removed from a class and enrolled again, with both roster records served: for the chosen
+    current student enrollments (a stable choice by sourcedId) a second active record of the same user and
+    class under a new rosterID, beginning today (or when the first begins, if later), marked
+    ``metadata.ic.reenrolledFrom``."""
+    enrolled = _shown_students(conn, tenant)
+    copied = {_ic_meta(e).get("reenrolledFrom") for e in enrolled}
+    taken = {e["sourcedId"] for e in documents.find(conn, tenant, "enrollments")}
+    again = [_with_ic({**e, "sourcedId": _successor(e["sourcedId"], taken),
+                       "beginDate": max(today.isoformat(), e["beginDate"][:10])}, reenrolledFrom=e["sourcedId"])
+             for e in enrolled if e["endDate"][:10] >= today.isoformat() and e["sourcedId"] not in copied
+             and not _ic_meta(e).get("reenrolledFrom") and _picked(e["sourcedId"], spec["fraction"])]
+    documents.put_many(conn, tenant, "enrollments", again)
+    duplicated = sum(1 for e in documents.find(conn, tenant, "enrollments") if _ic_meta(e).get("reenrolledFrom"))
+    return {"fraction": spec["fraction"], "changed": len(again), "secondRecords": duplicated}, {}
+
+
+def _drop_first_half_terms(conn: Connection, tenant: str, drop: bool,
+                           today: date) -> tuple[dict[str, Any], dict[str, Any]]:
+    """The SIS serves the second half of the school year only: every term that ends by the middle of its school
+    year leaves, with its grading periods; a class held only in those terms leaves with its enrollments and
+    grade book, a class that spans both keeps its later terms. Line items in the removed grading periods
+    leave too, with their results."""
+    if not drop:
+        return {"termsRemoved": [], "classesRemoved": [], "changed": 0}, {}
+    sessions = {s["sourcedId"]: s for s in documents.find(conn, tenant, "academicSessions")}
+    removed = {sid for sid, s in sessions.items() if s.get("type") == "term" and _ends_by_midyear(s, sessions)}
+    removed |= {sid for sid, s in sessions.items() if (s.get("parent") or {}).get("sourcedId") in removed}
+    if not removed:
+        return {"termsRemoved": [], "classesRemoved": [], "changed": 0}, {}
+    gone_classes, changed = _drop_class_terms(conn, tenant, removed)
+    for line_item in documents.find(conn, tenant, "lineItems"):
+        if (line_item.get("gradingPeriod") or {}).get("sourcedId") in removed:
+            changed += documents.delete_where(conn, tenant, "results", line_item=line_item["sourcedId"])
+            changed += documents.delete(conn, tenant, "lineItems", line_item["sourcedId"])
+    years = [{**s, "children": [c for c in s.get("children") or [] if c["sourcedId"] not in removed],
+              "dateLastModified": documents.now_stamp()}
+             for s in sessions.values() if any(c["sourcedId"] in removed for c in s.get("children") or [])
+             and s["sourcedId"] not in removed]
+    documents.put_many(conn, tenant, "academicSessions", years)
+    for sid in sorted(removed):
+        changed += documents.delete(conn, tenant, "academicSessions", sid)
+    return {"termsRemoved": sorted(removed), "classesRemoved": gone_classes, "changed": changed + len(years)}, {}
+
+
+def _ends_by_midyear(term: dict[str, Any], sessions: dict[str, dict[str, Any]]) -> bool:
+    year = sessions.get((term.get("parent") or {}).get("sourcedId") or "")
+    if year is None:
+        return False
+    start, end = date.fromisoformat(year["startDate"][:10]), date.fromisoformat(year["endDate"][:10])
+    return date.fromisoformat(term["endDate"][:10]) <= start + timedelta(days=(end - start).days // 2)
+
+
+def _drop_class_terms(conn: Connection, tenant: str, removed: set[str]) -> tuple[list[str], int]:
+    """Classes lose the removed terms; a class left with none goes, with what hangs from it."""
+    gone: list[str] = []
+    kept: list[dict[str, Any]] = []
+    for klass in documents.find(conn, tenant, "classes"):
+        terms = [t for t in klass.get("terms") or [] if t["sourcedId"] not in removed]
+        if len(terms) == len(klass.get("terms") or []):
+            continue
+        if terms:
+            kept.append({**klass, "terms": terms, "dateLastModified": documents.now_stamp()})
+        else:
+            gone.append(klass["sourcedId"])
+    documents.put_many(conn, tenant, "classes", kept)
+    changed = len(kept)
+    for class_id in gone:
+        changed += _remove_class(conn, tenant, class_id)
+    return gone, changed
+
+
+def _remove_class(conn: Connection, tenant: str, class_id: str) -> int:
+    """The class, its enrollments and its grade book, as when the SIS no longer holds the section."""
+    by_class = {"class": class_id}
+    removed = 0
+    for item in documents.find(conn, tenant, "assessmentLineItems", **by_class):
+        removed += documents.delete_where(conn, tenant, "assessmentResults", assessment_line_item=item["sourcedId"])
+    for kind in ("results", "lineItems", "categories", "scoreScales", "assessmentLineItems", "enrollments"):
+        removed += documents.delete_where(conn, tenant, kind, **by_class)
+    return removed + documents.delete(conn, tenant, "classes", class_id)
+
+
 DATA_CHANGES: dict[str, _Change] = {
     "unenroll_students": _Change(_check_unenroll, _unenroll_students),
     "close_all_grading_periods": _Change(_check_close, _close_all_grading_periods),
     "move_calendar": _Change(_check_move_calendar, _move_calendar),
+    "resection_classes": _Change(_check_count, _resection_classes),
+    "drop_students_mid_year": _Change(_check_unenroll, _drop_students_mid_year),
+    "reenroll_students": _Change(_check_unenroll, _reenroll_students),
+    "drop_first_half_terms": _Change(_check_close, _drop_first_half_terms),
 }
 
 
