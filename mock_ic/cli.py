@@ -26,6 +26,7 @@ if TYPE_CHECKING:
 # The kit's commands (conformance/): imported only when one runs, so `mock-ic serve` never loads the kit.
 KIT_COMMANDS = {
     "passback": ("conformance.passback.cli", "sync a Canvas course's grades to a OneRoster server, as Canvas does"),
+    "provision": ("conformance.provisioning.cli", "pull the roster as Canvas's provisioning does; write its SIS CSVs"),
     "conformance": ("conformance.cli", "judge a OneRoster server with the kit's suites (a CI verdict)"),
 }
 SERVER_EXTRA = "pip install 'mock-ic[server]'"
