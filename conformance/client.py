@@ -145,6 +145,12 @@ def _json_bytes(value: Any) -> bytes:
         return json.dumps(value, separators=(",", ":"), allow_nan=False).encode()
 
 
+def _equals(field: str, value: object) -> str:
+    """A OneRoster filter ``field='value'``, a quote inside the value doubled (OR-FILTER)."""
+    text = str(value).replace("'", "''")
+    return f"{field}='{text}'"
+
+
 def _with_query(url: str, params: dict[str, Any]) -> str:
     """``url`` with ``params`` added to its query, as requests encodes them (None values left out)."""
     query = urlencode([(k, v) for k, v in params.items() if v is not None], doseq=True)
@@ -504,6 +510,68 @@ class OneRosterClient:
 
     def delete_result(self, sourced_id: object) -> None:
         self.delete(f"results/{_segment(sourced_id)}")
+
+    # -- score scales and assessments (OneRoster 1.2 only) ----------------------------------------
+    #
+    # 1.1 has none of them (IC-LI-1P1-ONLY): on a 1.1 client these raise ValueError before sending.
+    # 1.2 has no class-scoped assessment route: the class's assessment line items are asked for with a
+    # filter on ``class.sourcedId``, an assessment line item's results with one on
+    # ``assessmentLineItem.sourcedId``.
+
+    def class_score_scales(self, class_id: object) -> list[dict[str, Any]]:
+        self._only_1p2("score scales")
+        return list(self.paginate(f"classes/{_segment(class_id)}/scoreScales", "scoreScales"))
+
+    def get_score_scale(self, sourced_id: object) -> dict[str, Any]:
+        self._only_1p2("score scales")
+        return self._object(f"scoreScales/{_segment(sourced_id)}", "scoreScale")
+
+    def put_score_scale(self, sourced_id: object, scale: dict[str, Any]) -> tuple[int, dict[str, Any]]:
+        self._only_1p2("score scales")
+        return self.put(f"scoreScales/{_segment(sourced_id)}", {"scoreScale": scale})
+
+    def delete_score_scale(self, sourced_id: object) -> None:
+        self._only_1p2("score scales")
+        self.delete(f"scoreScales/{_segment(sourced_id)}")
+
+    def class_assessment_line_items(self, class_id: object) -> list[dict[str, Any]]:
+        self._only_1p2("assessment line items")
+        return list(self.paginate("assessmentLineItems", "assessmentLineItems",
+                                  params={"filter": _equals("class.sourcedId", class_id)}))
+
+    def get_assessment_line_item(self, sourced_id: object) -> dict[str, Any]:
+        self._only_1p2("assessment line items")
+        return self._object(f"assessmentLineItems/{_segment(sourced_id)}", "assessmentLineItem")
+
+    def put_assessment_line_item(self, sourced_id: object, line_item: dict[str, Any]) -> tuple[int, dict[str, Any]]:
+        self._only_1p2("assessment line items")
+        return self.put(f"assessmentLineItems/{_segment(sourced_id)}", {"assessmentLineItem": line_item})
+
+    def delete_assessment_line_item(self, sourced_id: object) -> None:
+        self._only_1p2("assessment line items")
+        self.delete(f"assessmentLineItems/{_segment(sourced_id)}")
+
+    def assessment_line_item_results(self, line_item_id: object) -> list[dict[str, Any]]:
+        self._only_1p2("assessment results")
+        return list(self.paginate("assessmentResults", "assessmentResults",
+                                  params={"filter": _equals("assessmentLineItem.sourcedId", line_item_id)}))
+
+    def get_assessment_result(self, sourced_id: object) -> dict[str, Any]:
+        self._only_1p2("assessment results")
+        return self._object(f"assessmentResults/{_segment(sourced_id)}", "assessmentResult")
+
+    def put_assessment_result(self, sourced_id: object, result: dict[str, Any]) -> tuple[int, dict[str, Any]]:
+        self._only_1p2("assessment results")
+        return self.put(f"assessmentResults/{_segment(sourced_id)}", {"assessmentResult": result})
+
+    def delete_assessment_result(self, sourced_id: object) -> None:
+        self._only_1p2("assessment results")
+        self.delete(f"assessmentResults/{_segment(sourced_id)}")
+
+    def _only_1p2(self, what: str) -> None:
+        if self.version != "1.2":
+            raise ValueError(f"{what} are OneRoster 1.2 objects; a {self.version} connection has none "
+                             "(IC-LI-1P1-ONLY)")
 
     # -- lifetime -----------------------------------------------------------------------------
 

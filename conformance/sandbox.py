@@ -3,7 +3,8 @@
 - every object the kit creates has a sourcedId starting with :data:`PREFIX` (and a title starting
   with :data:`TITLE_PREFIX` where a title shows in a teacher's grade book);
 - it lives in the one class the user names (``--sandbox-class``);
-- it is deleted at the end of the run, results before line items before categories, and
+- it is deleted at the end of the run, results before line items before categories, then (OneRoster
+  1.2) assessment results before assessment line items before score scales, and
   ``mock-ic conformance --cleanup`` deletes whatever an interrupted run left;
 - the kit never modifies or deletes an object whose sourcedId lacks the prefix: :meth:`Sandbox.owns`
   is asked before every write, and :func:`cleanup_class` only ever deletes prefixed objects.
@@ -22,8 +23,10 @@ if TYPE_CHECKING:
 PREFIX = "mockic-kit-"
 TITLE_PREFIX = "KIT "
 # The order objects are removed in: nothing refers to a result; results refer to line items, line
-# items to categories.
-CLEANUP_ORDER = ("results", "lineItems", "categories")
+# items to categories (and, on 1.2, to score scales); assessment results to assessment line items, those
+# to score scales and to their parent assessment line item.
+CLEANUP_ORDER = ("results", "lineItems", "categories", "assessmentResults", "assessmentLineItems", "scoreScales")
+ONLY_1P2 = frozenset({"assessmentResults", "assessmentLineItems", "scoreScales"})  # IC-LI-1P1-ONLY
 
 
 class NotOurs(ValueError):
@@ -54,37 +57,55 @@ class Sandbox:
 
     def cleanup(self, client: OneRosterClient) -> list[str]:
         """Delete what this run created; the problems met (already gone is not one)."""
-        return _delete_all(client, {kind: list(ids) for kind, ids in self.created.items()})
+        return delete_all(client, {kind: list(ids) for kind, ids in self.created.items()})
 
 
 def leftovers(client: OneRosterClient, class_id: str) -> dict[str, list[str]]:
-    """The kit's objects still in the class (an interrupted run's), by kind."""
-    found: dict[str, list[str]] = {}
+    """The kit's objects still in the class (an interrupted run's), by kind. An assessment result names
+    no class: those of the kit's assessment line items of the class are its."""
     listings = {"results": client.class_results, "lineItems": client.class_line_items,
                 "categories": client.class_categories}
-    for kind in CLEANUP_ORDER:
-        found[kind] = [o["sourcedId"] for o in listings[kind](class_id) if Sandbox.owns(o["sourcedId"])]
-    return found
+    if client.version == "1.2":
+        listings |= {"assessmentLineItems": client.class_assessment_line_items,
+                     "scoreScales": client.class_score_scales}
+    found = {kind: [o["sourcedId"] for o in listing(class_id) if Sandbox.owns(o["sourcedId"])]
+             for kind, listing in listings.items()}
+    if client.version == "1.2":
+        found["assessmentResults"] = [result["sourcedId"] for item in found["assessmentLineItems"]
+                                      for result in client.assessment_line_item_results(item)
+                                      if Sandbox.owns(result["sourcedId"])]
+    return {kind: found[kind] for kind in CLEANUP_ORDER if kind in found}
 
 
 def cleanup_class(client: OneRosterClient, class_id: str) -> tuple[int, list[str]]:
     """``--cleanup``: delete every object of the kit in the class; (how many, the problems met)."""
     found = leftovers(client, class_id)
-    return sum(len(ids) for ids in found.values()), _delete_all(client, found)
+    return sum(len(ids) for ids in found.values()), delete_all(client, found)
 
 
-def _delete_all(client: OneRosterClient, ids_by_kind: dict[str, list[str]]) -> list[str]:
+def delete_all(client: OneRosterClient, ids_by_kind: dict[str, list[str]]) -> list[str]:
+    """Delete the kit's objects kind by kind in :data:`CLEANUP_ORDER` (the 1.2 kinds only on 1.2); the
+    problems met (already gone is not one). Within a kind, what was refused is tried again while each
+    round deletes something: a parent assessment line item goes once its children are gone."""
     from conformance.client_errors import NotFound, OneRosterError
 
     problems = []
     for kind in CLEANUP_ORDER:
-        for sourced_id in ids_by_kind.get(kind, []):
-            if not Sandbox.owns(sourced_id):  # never, by construction; checked anyway
-                continue
-            try:
-                client.delete(f"{kind}/{sourced_id}")
-            except NotFound:
-                pass
-            except OneRosterError as error:
-                problems.append(f"{kind}/{sourced_id}: {error}")
+        if kind in ONLY_1P2 and client.version != "1.2":
+            continue
+        pending = [sid for sid in reversed(ids_by_kind.get(kind, [])) if Sandbox.owns(sid)]  # checked anyway
+        refused: dict[str, str] = {}
+        while pending:
+            refused = {}
+            for sourced_id in pending:
+                try:
+                    client.delete(f"{kind}/{sourced_id}")
+                except NotFound:
+                    pass
+                except OneRosterError as error:
+                    refused[sourced_id] = f"{kind}/{sourced_id}: {error}"
+            if len(refused) == len(pending):
+                break
+            pending = list(refused)
+        problems += refused.values()
     return problems

@@ -60,10 +60,11 @@ class Context:
 
     def href(self, kind: str, sourced_id: str) -> str:
         collection = {"class": "classes", "org": "orgs", "academicSession": "academicSessions",
-                      "category": "categories", "lineItem": "lineItems", "user": "users"}[kind]
+                      "category": "categories", "lineItem": "lineItems", "user": "users", "scoreScale": "scoreScales",
+                      "assessmentLineItem": "assessmentLineItems"}[kind]
         if self.version == "1.1":
             return f"{self.base}/v1p1/{collection}/{sourced_id}"
-        service = "gradebook" if kind in ("category", "lineItem") else "rostering"
+        service = "gradebook" if kind in ("category", "lineItem", "scoreScale", "assessmentLineItem") else "rostering"
         return f"{self.base}/{service}/v1p2/{collection}/{sourced_id}"
 
 

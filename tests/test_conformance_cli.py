@@ -204,6 +204,39 @@ def test_conformance_cleanup_deletes_only_the_kits_objects(capsys: pytest.Captur
         assert f"{PREFIX}left-1" not in remaining and "teacher-made-1" in remaining
 
 
+def test_conformance_cleanup_takes_assessments_and_score_scales_children_first(
+        capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch) -> None:
+    """On 1.2 ``--cleanup`` also deletes the kit's assessment results, assessment line items (a parent
+    after its child, whatever order they are listed in) and score scales of the class, and nothing else."""
+    with MockIC() as ic:
+        monkeypatch.setenv("ONEROSTER_CLIENT_SECRET", ic.client_secret)
+        monkeypatch.setenv("ONEROSTER_VENDOR_SECRET", ic.vendor_secret)
+        client = OneRosterClient(base_url=root_of(ic), token_url=ic.token_url, client_id=ic.client_id,
+                                 client_secret=ic.client_secret, vendor_key=ic.vendor_key,
+                                 vendor_secret=ic.vendor_secret)
+        with client:
+            klass = client.get("classes", params={"limit": 1})["classes"][0]["sourcedId"]
+            student = client.class_students(klass)[0]["sourcedId"]
+            scale = {"title": "KIT scale", "type": "points", "class": {"sourcedId": klass},
+                     "scoreScaleValue": [{"itemValueLHS": "0", "itemValueRHS": "0"}]}
+            for sourced_id in (f"{PREFIX}scale-1", "district-scale-1"):
+                client.put_score_scale(sourced_id, scale)
+            client.put_assessment_line_item(f"{PREFIX}a-parent", {"title": "KIT parent", "class": {"sourcedId": klass}})
+            client.put_assessment_line_item(f"{PREFIX}a-child", {
+                "title": "KIT child", "class": {"sourcedId": klass}, "scoreScale": {"sourcedId": f"{PREFIX}scale-1"},
+                "parentAssessmentLineItem": {"sourcedId": f"{PREFIX}a-parent"}})
+            client.put_assessment_result(f"{PREFIX}a-result", {"assessmentLineItem": {"sourcedId": f"{PREFIX}a-child"},
+                                                               "student": {"sourcedId": student}, "score": 0})
+            code, out, err = conformance(capsys, "--base-url", root_of(ic), "--token-url", ic.token_url,
+                                         f"--client-id={ic.client_id}", f"--vendor-key={ic.vendor_key}",
+                                         "--cleanup", "--sandbox-class", str(klass))
+            assert (code, err) == (0, ""), out + err
+            assert out == f"deleted 4 of the kit's objects ({PREFIX}*) from class {klass}\n"
+            assert not [i for i in client.class_assessment_line_items(klass) if i["sourcedId"].startswith(PREFIX)]
+            assert {s["sourcedId"] for s in client.class_score_scales(klass)} >= {"district-scale-1"}
+            assert f"{PREFIX}scale-1" not in {s["sourcedId"] for s in client.class_score_scales(klass)}
+
+
 def root_of(ic: MockIC) -> str:
     return ic.gradebook_url.removesuffix("/gradebook/v1p2")
 

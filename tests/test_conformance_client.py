@@ -362,6 +362,51 @@ def test_line_item_put_get_delete_round_trip(ic: MockIC, version: str) -> None:
             client.get_line_item(sid)
 
 
+def test_score_scale_assessment_line_item_and_result_round_trip(ic: MockIC, client: OneRosterClient) -> None:
+    """The 1.2 helpers: put, get, the class's (or the line item's) list, delete; in cleanup order."""
+    klass = first_class(client)["sourcedId"]
+    student = client.class_students(klass)[0]["sourcedId"]
+    scale, item, result = (f"{kind}-{next(_ids)}" for kind in ("scale", "ali", "ar"))
+    values = [{"itemValueLHS": "1", "itemValueRHS": "Beginning"}, {"itemValueLHS": "4", "itemValueRHS": "Exceeds"}]
+    assert client.put_score_scale(scale, {"title": "Standards", "type": "standards", "class": {"sourcedId": klass},
+                                          "scoreScaleValue": values})[0] == 201
+    assert client.get_score_scale(scale)["scoreScaleValue"] == values
+    assert scale in {s["sourcedId"] for s in client.class_score_scales(klass)}
+    status, stored = client.put_assessment_line_item(item, {"title": "Benchmark", "class": {"sourcedId": klass},
+                                                            "scoreScale": {"sourcedId": scale}})
+    assert status == 201 and stored["assessmentLineItem"]["scoreScale"]["sourcedId"] == scale
+    assert client.get_assessment_line_item(item)["title"] == "Benchmark"
+    assert item in {i["sourcedId"] for i in client.class_assessment_line_items(klass)}
+    assert client.put_assessment_result(result, {"assessmentLineItem": {"sourcedId": item},
+                                                 "student": {"sourcedId": student}, "score": 3})[0] == 201
+    assert client.get_assessment_result(result)["score"] == 3
+    assert [r["sourcedId"] for r in client.assessment_line_item_results(item)] == [result]
+    client.delete_assessment_result(result)
+    client.delete_assessment_line_item(item)
+    client.delete_score_scale(scale)
+    for gone in (lambda: client.get_assessment_result(result), lambda: client.get_assessment_line_item(item),
+                 lambda: client.get_score_scale(scale)):
+        with pytest.raises(NotFound):
+            gone()
+
+
+def test_a_filtered_list_doubles_a_quote_in_the_id(client: OneRosterClient) -> None:
+    seen = recording(client)
+    assert client.class_assessment_line_items("O'Brien") == []
+    query = parse_qs(urlsplit(seen[-1][1]).query)
+    assert query["filter"] == ["class.sourcedId='O''Brien'"]
+
+
+def test_score_scales_and_assessments_on_a_1p1_client_are_refused_before_sending(ic: MockIC) -> None:
+    with make_client(ic, version="1.1") as client:
+        seen = recording(client)
+        for call in (lambda: client.class_score_scales("1"), lambda: client.get_assessment_line_item("1"),
+                     lambda: client.put_assessment_result("1", {}), lambda: client.delete_score_scale("1")):
+            with pytest.raises(ValueError, match=r"OneRoster 1\.2 objects; a 1\.1 connection has none"):
+                call()
+    assert seen == []
+
+
 @pytest.mark.parametrize("version", ["1.1", "1.2"])
 def test_class_roster_helpers(ic: MockIC, version: str) -> None:
     with make_client(ic, version=version) as client:

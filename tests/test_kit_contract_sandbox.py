@@ -19,7 +19,11 @@ CONFINEMENT = Confinement(class_id="c-7", pools=POOLS, students=["s-1", "s-2"], 
 ANY_JSON = st.recursive(st.none() | st.booleans() | st.integers() | st.floats(allow_nan=False) | st.text(),
                         lambda inner: st.lists(inner, max_size=3) | st.dictionaries(st.text(), inner, max_size=3),
                         max_leaves=8)
-REFERENCES = ("class", "lineItem", "student", "category", "scoreScale", "gradingPeriod", "academicSession", "school")
+REFERENCES = ("class", "lineItem", "student", "category", "scoreScale", "gradingPeriod", "academicSession", "school",
+              "assessmentLineItem", "parentAssessmentLineItem")
+# References to what the kit itself writes: always one of its pool's ids (nothing else holds any here).
+POOLED = {"lineItem": "lineItems", "scoreScale": "scoreScales", "assessmentLineItem": "assessmentLineItems",
+          "parentAssessmentLineItem": "assessmentLineItems"}
 
 
 def _case(method: str, declared: str, path: str, params: dict[str, Any], body: Any = None) -> Any:
@@ -47,6 +51,10 @@ def test_contract_sandbox_a_declared_write_names_a_pool_id_or_nothing_real(kind:
             assert obj["class"]["sourcedId"] == "c-7"
         if isinstance(obj.get("title"), str):
             assert obj["title"].startswith(TITLE_PREFIX)
+        for key, kind_of_ref in POOLED.items():
+            ref = obj.get(key)
+            if isinstance(ref, dict) and isinstance(ref.get("sourcedId"), str) and ref["sourcedId"]:
+                assert ref["sourcedId"] in POOLS[kind_of_ref], (key, ref)
 
 
 @given(params=st.dictionaries(st.sampled_from(["sourcedId", "classSourcedId"]), ANY_JSON, max_size=2))

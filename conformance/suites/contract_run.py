@@ -3,7 +3,6 @@ judged, and the stateful phase through the spec's OpenAPI links (see test_contra
 
 from __future__ import annotations
 
-import contextlib
 import json
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
@@ -14,8 +13,7 @@ import requests
 import schemathesis
 from schemathesis.config import SchemathesisConfig
 
-from conformance.client_errors import OneRosterError
-from conformance.sandbox import CLEANUP_ORDER
+from conformance.sandbox import delete_all
 from conformance.suites.contract_checks import ContractFailure, validate
 from conformance.suites.contract_sandbox import WRITE_METHODS, Confinement
 from conformance.suites.contract_spec import Spec, belongs_to
@@ -139,11 +137,8 @@ class ContractRun:
         """Delete the pools' objects, so that every chain of the stateful phase starts from the same server
         (hypothesis may run the beginning of a chain again, and must then meet the same answers)."""
         assert self.confinement is not None
-        for kind in (*CLEANUP_ORDER, "scoreScales"):
-            for sourced_id in self.confinement.pools.get(kind, ()):
-                with contextlib.suppress(OneRosterError):  # not there (404), no such route (1.1 score scales)
-                    self.client.delete(f"{kind}/{sourced_id}")
-        self.confinement.line_items.clear()
+        delete_all(self.client, self.confinement.pools)  # what stays (refused) stays: the checks judge it
+        self.confinement.forget_held()
 
     def stateful(self, schema: BaseSchema, *, examples: int, writes: bool) -> None:
         """Chains of calls along the spec's links.

@@ -4,14 +4,15 @@ schemathesis generates the cases; before one that writes leaves the process it i
 whatever the generator drew, the kit only writes objects it created, in the one sandbox class:
 
 - a ``PUT``/``DELETE`` of the spec (``/lineItems/{sourcedId}``, ``/results/...``, ``/categories/...``,
-  ``/scoreScales/...``) gets a sourcedId from a small pool of the sandbox's own ids (``mockic-kit-...``,
-  the same generated value always to the same id); its body names that id, its title starts with
-  ``KIT ``, and its references point into the sandbox: the class is the sandbox class, a line item one
-  of the pool's, a student one of the class's students, a category one of the class's (a line item
-  refers to it, never writes it), a grading period or academic session the class's first term, the
-  school and course the class's own; a due date (and an assign date) falls in that term, as an LMS's
-  do; a category records the sandbox class (``metadata.ic.class``, where Infinite Campus keeps a
-  category's class);
+  ``/scoreScales/...``, ``/assessmentLineItems/...``, ``/assessmentResults/...``) gets a sourcedId from a
+  small pool of the sandbox's own ids (``mockic-kit-...``, the same generated value always to the same
+  id); its body names that id, its title starts with ``KIT ``, and its references point into the
+  sandbox: the class is the sandbox class, a line item (an assessment line item, a parent assessment
+  line item, a score scale) one of the pool's, a student one of the class's students, a category one of
+  the class's (a line item refers to it, never writes it), a grading period or academic session the
+  class's first term, the school and course the class's own; a due date (and an assign date) falls in
+  that term, as an LMS's do; a category records the sandbox class (``metadata.ic.class``, where Infinite
+  Campus keeps a category's class);
 - a path id made invalid on purpose (a '/', a control character, a number where a string belongs)
   becomes ``<never-created id>/x``: still invalid, but it reaches no other route or object (``a/../7``
   or ``7`` could);
@@ -43,7 +44,11 @@ if TYPE_CHECKING:
     from conformance.sandbox import Sandbox
 
 # The objects the contract suite writes, by the collection of their path, and their body wrapper.
-WRAPPERS = {"lineItems": "lineItem", "results": "result", "categories": "category", "scoreScales": "scoreScale"}
+WRAPPERS = {"lineItems": "lineItem", "results": "result", "categories": "category", "scoreScales": "scoreScale",
+            "assessmentLineItems": "assessmentLineItem", "assessmentResults": "assessmentResult"}
+# A result names a line item, an assessment result an assessment line item: one the target holds when it
+# holds one of the pool's (else a result on a missing line item is refused and a chain goes nowhere).
+HELD = {"lineItem": "lineItems", "assessmentLineItem": "assessmentLineItems"}
 POOL_SIZE = 3  # sandbox ids per kind: enough for create, replace and delete to meet each other
 _SEGMENT = re.compile(r"^[^\x00-\x1f\x7f/]+$")
 
@@ -62,8 +67,9 @@ class Confinement:
     school_id: str | None = None
     course_id: str | None = None
     probe_id: str = PREFIX + "never-created"
-    # The pool's line items the target holds now (a result needs one): kept by :meth:`saw`.
-    line_items: list[str] = field(default_factory=list)
+    # The pool's line items and assessment line items the target holds now (a result needs one): kept by
+    # :meth:`saw`, by kind.
+    held: dict[str, list[str]] = field(default_factory=lambda: {kind: [] for kind in HELD.values()})
 
     @classmethod
     def prepare(cls, sandbox: Sandbox, client: OneRosterClient) -> Confinement:
@@ -113,10 +119,10 @@ class Confinement:
         return True
 
     def complete(self, case: Any) -> None:
-        """For the stateful phase: a schema-valid line item, category or result PUT gets what Infinite
-        Campus needs to store it (a title, a due date, the class, a category; a line item the target holds
-        and a student), where the generator left it out, so that chains start from objects that exist.
-        Call after :meth:`confine`."""
+        """For the stateful phase: a schema-valid line item, category, assessment line item or (assessment)
+        result PUT gets what Infinite Campus needs to store it (a title, a due date, the class, a category;
+        a line item the target holds and a student), where the generator left it out, so that chains start
+        from objects that exist. Call after :meth:`confine`."""
         meta = case.meta
         mode = getattr(getattr(meta, "generation", None), "mode", None)
         if case.method.upper() != "PUT" or str(mode) != "positive" or not isinstance(case.body, dict):
@@ -126,31 +132,37 @@ class Confinement:
         sourced_id = case.path_parameters.get("sourcedId")
         if not isinstance(obj, dict) or not _valid_id(sourced_id):
             return
-        if kind == "lineItems":
+        if kind in ("lineItems", "categories", "assessmentLineItems"):
             obj.setdefault("title", f"{TITLE_PREFIX}{sourced_id[-20:]}")
+        if kind in ("lineItems", "assessmentLineItems"):
+            obj.setdefault("class", {"sourcedId": self.class_id})
+        if kind == "lineItems":
             if self.due_date:
                 obj.setdefault("dueDate", self.due_date)
-            obj.setdefault("class", {"sourcedId": self.class_id})
             if self.categories:
                 obj.setdefault("category", {"sourcedId": _choose(self.categories, sourced_id)})
-        elif kind == "categories":
-            obj.setdefault("title", f"{TITLE_PREFIX}{sourced_id[-20:]}")
-        elif kind == "results":
-            obj.setdefault("lineItem", {"sourcedId": self._reference("lineItem", sourced_id)})
+        elif kind in ("results", "assessmentResults"):
+            parent = "lineItem" if kind == "results" else "assessmentLineItem"
+            obj.setdefault(parent, {"sourcedId": self._reference(parent, sourced_id)})
             if self.students:
                 obj.setdefault("student", {"sourcedId": _choose(self.students, sourced_id)})
 
     def saw(self, case: Any, status: int) -> None:
-        """Keep :attr:`line_items` up to date with a write's answer."""
-        if _kind(case.operation.path) != "lineItems" or case.method.upper() not in ("PUT", "DELETE"):
-            return
+        """Keep :attr:`held` up to date with a write's answer."""
+        kind, method = _kind(case.operation.path), case.method.upper()
+        held = self.held.get(kind)
         sourced_id = (case.path_parameters or {}).get("sourcedId")
-        if sourced_id not in self.pools["lineItems"]:
+        if held is None or method not in ("PUT", "DELETE") or sourced_id not in self.pools[kind]:
             return
-        if case.method.upper() == "PUT" and 200 <= status < 300 and sourced_id not in self.line_items:
-            self.line_items.append(sourced_id)
-        elif case.method.upper() == "DELETE" and status in (204, 404) and sourced_id in self.line_items:
-            self.line_items.remove(sourced_id)
+        if method == "PUT" and 200 <= status < 300 and sourced_id not in held:
+            held.append(sourced_id)
+        elif method == "DELETE" and status in (204, 404) and sourced_id in held:
+            held.remove(sourced_id)
+
+    def forget_held(self) -> None:
+        """The pools' objects were deleted: the target holds none of them."""
+        for held in self.held.values():
+            held.clear()
 
     def pick(self, kind: str, value: Any) -> str:
         """The pool id standing for a generated value (the same value, the same id)."""
@@ -186,8 +198,11 @@ class Confinement:
         """The sandbox's stand-in for a reference; None leaves it (it names nothing the kit writes)."""
         if key == "class":
             return self.class_id
-        if key == "lineItem":  # one the target holds, if any: a result on a missing line item is refused
-            return _choose(self.line_items, value) if self.line_items else self.pick("lineItems", value)
+        if key in HELD:  # one the target holds, if any: a result on a missing line item is refused
+            held = self.held[HELD[key]]
+            return _choose(held, value) if held else self.pick(HELD[key], value)
+        if key == "parentAssessmentLineItem":
+            return self.pick("assessmentLineItems", value)
         if key == "scoreScale":
             return self.pick("scoreScales", value)
         if key == "student" and self.students:

@@ -1,18 +1,17 @@
 """The gradebook suite's machinery: the sandbox class's facts, and a driver that sends each request to
-the target and to the oracle (conformance/model.py) and says, in the catalogue's terms, where they
-part.
+the target and to the oracle (conformance/model.py, and on 1.2 conformance/assessment_model.py for score
+scales and assessments) and says, in the catalogue's terms, where they part.
 
 A :class:`Driver` holds one model of the class. ``put``/``delete`` send the request, compare the
 answer with the model's :class:`~conformance.model.Outcome` (status, codeMinor) and apply what was
 accepted; ``check`` GETs an object and compares it field by field; ``check_lists`` compares the
-class's line items, results and categories, restricted to the objects the driver wrote. Every
-failure is an AssertionError whose message starts with the behaviour IDs that predicted the answer,
-then the request and what was expected and got.
+class's line items, results and categories (score scales, assessment line items and their results),
+restricted to the objects the driver wrote. Every failure is an AssertionError whose message starts with
+the behaviour IDs that predicted the answer, then the request and what was expected and got.
 """
 
 from __future__ import annotations
 
-import contextlib
 import json
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -20,17 +19,18 @@ from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
 
+from conformance.assessment_model import AssessmentBook
 from conformance.client import NotFound, OneRosterClient, OneRosterError
-from conformance.model import ClassFacts, Config, Gradebook, Outcome, Term, diff
+from conformance.model import ClassFacts, Config, Expectation, Gradebook, Outcome, Term, diff
 from conformance.profiles import Profile
-from conformance.sandbox import PREFIX, NotOurs, Sandbox
+from conformance.sandbox import PREFIX, NotOurs, Sandbox, delete_all
 from conformance.strategies import Context
 from conformance.target import Target
 from conformance.transcript import Transcript
 
-WRAPPERS = {"lineItems": "lineItem", "results": "result", "categories": "category"}
-# Results first: a line item's results go with it; categories last: line items use them.
-KINDS_IN_CLEANUP_ORDER = ("results", "lineItems", "categories")
+WRAPPERS = {"lineItems": "lineItem", "results": "result", "categories": "category", "scoreScales": "scoreScale",
+            "assessmentLineItems": "assessmentLineItem", "assessmentResults": "assessmentResult"}
+ASSESSMENT_KINDS = frozenset({"scoreScales", "assessmentLineItems", "assessmentResults"})  # 1.2 only
 BODY_SHOWN = 400  # characters of a request body quoted in a failure
 
 
@@ -90,10 +90,22 @@ class Env:
                                  vendor=Sandbox.owns(item["sourcedId"]))
         return model
 
+    def fresh_assessments(self) -> AssessmentBook | None:
+        """On 1.2, a model of the class's assessments: the ones it already holds (none on 1.1)."""
+        if self.profile.version != "1.2":
+            return None
+        book = AssessmentBook(self.config(), [self.facts])
+        for item in self.client.class_assessment_line_items(self.class_id):
+            book.know_line_item(item["sourcedId"], self.class_id,
+                                parent=(item.get("parentAssessmentLineItem") or {}).get("sourcedId"),
+                                status=item.get("status", "active"), vendor=Sandbox.owns(item["sourcedId"]))
+        return book
+
     @contextmanager
-    def session(self) -> Iterator[Driver]:
-        """A driver over a fresh model; whatever it created is deleted when the block ends."""
-        driver = Driver(self, self.fresh_model())
+    def session(self, *, assessments: bool = False) -> Iterator[Driver]:
+        """A driver over a fresh model (``assessments``: with one of the class's assessments too); whatever
+        it created is deleted when the block ends."""
+        driver = Driver(self, self.fresh_model(), self.fresh_assessments() if assessments else None)
         try:
             yield driver
         finally:
@@ -161,6 +173,7 @@ def _unenrolled_students(client: OneRosterClient, facts: ClassFacts, wanted: int
 class Driver:
     env: Env
     model: Gradebook
+    assessments: AssessmentBook | None = None  # score scales and assessments (1.2 sessions that ask for it)
     written: dict[str, list[str]] = field(default_factory=lambda: {kind: [] for kind in WRAPPERS})
     bodies: dict[str, dict[str, Any]] = field(default_factory=dict)  # the last accepted body of each id
     last: dict[str, tuple[str, Outcome]] = field(default_factory=dict)  # id -> (request, outcome)
@@ -180,10 +193,8 @@ class Driver:
         """PUT and judge. ``foreign``: the object is not the kit's; only a mock target, restored from a
         snapshot afterwards, may be sent such a write (the kit never modifies what it did not create)."""
         self._guard(sourced_id, foreign)
-        predict = {"lineItems": self.model.put_line_item, "results": self.model.put_result,
-                   "categories": self.model.put_category}[kind]
         self._note(kind, sourced_id)
-        outcome = predict(sourced_id, body)
+        outcome = self._predict("put", kind)(sourced_id, body)
         request = f"PUT {kind}/{sourced_id} {_shown({WRAPPERS[kind]: body})}"
         try:
             status, _ = self.client.put(f"{kind}/{sourced_id}", {WRAPPERS[kind]: body})
@@ -198,11 +209,9 @@ class Driver:
 
     def delete(self, kind: str, sourced_id: str, *, foreign: bool = False) -> Outcome:
         self._guard(sourced_id, foreign)
-        predict = {"lineItems": self.model.delete_line_item, "results": self.model.delete_result,
-                   "categories": self.model.delete_category}[kind]
         self._note(kind, sourced_id)
-        outcome = predict(sourced_id)
-        before = set(self.model.results)
+        outcome = self._predict("delete", kind)(sourced_id)
+        before = self._result_ids()
         try:
             self.client.delete(f"{kind}/{sourced_id}")
             status, error = 204, None
@@ -212,9 +221,43 @@ class Driver:
             status, error = raised.status, raised
         request = f"DELETE {kind}/{sourced_id}"
         if self._judge(outcome, request, status, error):
-            for gone in before - set(self.model.results):
+            for gone in before - self._result_ids():
                 self.last[gone] = (request, outcome)  # results that went with their line item
         return outcome
+
+    def _predict(self, verb: str, kind: str) -> Any:
+        """The model's method that predicts a ``verb`` (put, delete) of an object of ``kind``."""
+        if kind in ASSESSMENT_KINDS:
+            book = self._book()
+            return {("put", "scoreScales"): book.put_score_scale, ("delete", "scoreScales"): book.delete_score_scale,
+                    ("put", "assessmentLineItems"): book.put_line_item,
+                    ("delete", "assessmentLineItems"): book.delete_line_item,
+                    ("put", "assessmentResults"): book.put_result,
+                    ("delete", "assessmentResults"): book.delete_result}[verb, kind]
+        model = self.model
+        return {("put", "lineItems"): model.put_line_item, ("delete", "lineItems"): model.delete_line_item,
+                ("put", "results"): model.put_result, ("delete", "results"): model.delete_result,
+                ("put", "categories"): model.put_category, ("delete", "categories"): model.delete_category}[verb, kind]
+
+    def _book(self) -> AssessmentBook:
+        if self.assessments is None:
+            raise RuntimeError("score scales and assessments need a 1.2 session(assessments=True)")
+        return self.assessments
+
+    def _result_ids(self) -> set[str]:
+        return set(self.model.results) | (set(self.assessments.results) if self.assessments else set())
+
+    def _expect(self, kind: str, sourced_id: str) -> Expectation | None:
+        if kind in ASSESSMENT_KINDS:
+            return self._book().expect(kind, sourced_id)
+        return {"lineItems": self.model.expect_line_item, "results": self.model.expect_result,
+                "categories": self.model.expect_category}[kind](sourced_id)
+
+    def _in_limbo(self, kind: str, sourced_id: str) -> bool:
+        """A result the standard lets outlive its deleted line item, or not."""
+        if kind == "results":
+            return sourced_id in self.model.limbo
+        return kind == "assessmentResults" and sourced_id in self._book().limbo
 
     def _guard(self, sourced_id: str, foreign: bool) -> None:
         if foreign and self.env.admin is None:
@@ -256,10 +299,9 @@ class Driver:
 
     def check(self, kind: str, sourced_id: str) -> dict[str, Any] | None:
         """GET the object and compare it with the model (404 where the model holds nothing)."""
-        if kind == "results" and sourced_id in self.model.limbo:
+        if self._in_limbo(kind, sourced_id):
             return None  # the standard leaves open whether it outlived its line item
-        expect = {"lineItems": self.model.expect_line_item, "results": self.model.expect_result,
-                  "categories": self.model.expect_category}[kind](sourced_id)
+        expect = self._expect(kind, sourced_id)
         got = self.fetch(kind, sourced_id)
         request, outcome = self.last.get(sourced_id, ("(no request)", None))
         history = f"after {request}" + (f" (expected {outcome.describe()})" if outcome else "")
@@ -287,10 +329,10 @@ class Driver:
                 continue
             if kind == "categories" and not self.model.ic:
                 continue  # plain OneRoster ties no category to a class
-            listing = {"lineItems": self.client.class_line_items, "results": self.client.class_results,
-                       "categories": self.client.class_categories}[kind](class_id)
-            listed = {o["sourcedId"]: o for o in listing if o.get("sourcedId") in mine}
-            if kind == "results":
+            listed = {o["sourcedId"]: o for o in self._listing(kind) if o.get("sourcedId") in mine}
+            if kind in ASSESSMENT_KINDS:
+                must, may = self._book().listed(kind, mine)
+            elif kind == "results":
                 must, may = self.model.class_result_ids(class_id, mine)
             elif kind == "lineItems":
                 must, may = self.model.class_line_item_ids(class_id, mine), set()
@@ -298,8 +340,19 @@ class Driver:
                 must, may = self.model.class_category_ids(class_id, mine), set()
             self._compare_listing(kind, listed, must, may)
 
+    def _listing(self, kind: str) -> list[dict[str, Any]]:
+        """The class's objects of a kind. An assessment result names no class: the results of the
+        assessment line items this driver wrote stand for the class's."""
+        class_id = self.env.class_id
+        if kind == "assessmentResults":
+            return [r for item in self.written["assessmentLineItems"]
+                    for r in self.client.assessment_line_item_results(item)]
+        return {"lineItems": self.client.class_line_items, "results": self.client.class_results,
+                "categories": self.client.class_categories, "scoreScales": self.client.class_score_scales,
+                "assessmentLineItems": self.client.class_assessment_line_items}[kind](class_id)
+
     def _compare_listing(self, kind: str, listed: dict[str, dict[str, Any]], must: set[str], may: set[str]) -> None:
-        where = f"GET classes/{self.env.class_id}/{kind}"
+        where = f"the class {self.env.class_id}'s {kind}"
         for missing in sorted(must - set(listed)):
             request, outcome = self.last.get(missing, ("(no request)", None))
             rules = ", ".join(dict.fromkeys([*(outcome.rules if outcome and outcome.accepted else ()),
@@ -310,10 +363,8 @@ class Driver:
             rules = ", ".join(outcome.rules) if outcome else _upsert_rule(kind)
             raise AssertionError(f"{rules}: {where} lists {extra}, which should not be there after {request}"
                                  + (f" (expected {outcome.describe()})" if outcome else ""))
-        expect = {"lineItems": self.model.expect_line_item, "results": self.model.expect_result,
-                  "categories": self.model.expect_category}[kind]
         for sourced_id in sorted(must):
-            want = expect(sourced_id)
+            want = self._expect(kind, sourced_id)
             wrong = diff(want, listed[sourced_id]) if want is not None else []
             if wrong:
                 rules = ", ".join(dict.fromkeys(rule for rule, _ in wrong))
@@ -323,14 +374,11 @@ class Driver:
     # -- the end ----------------------------------------------------------------------------------
 
     def cleanup(self) -> None:
-        """Delete what this driver wrote (the sandbox deletes it again at the end of the run)."""
-        for kind in KINDS_IN_CLEANUP_ORDER:
-            for sourced_id in self.written[kind]:
-                # Gone already, or refused: the sandbox's final cleanup reports what stays.
-                with contextlib.suppress(OneRosterError):
-                    if Sandbox.owns(sourced_id):
-                        self.client.delete(f"{kind}/{sourced_id}")
+        """Delete what this driver wrote (the sandbox deletes it again at the end of the run, and reports
+        what could not be deleted)."""
+        delete_all(self.client, self.written)
 
 
 def _upsert_rule(kind: str) -> str:
-    return {"lineItems": "IC-LI-UPSERT", "results": "IC-RES-UPSERT", "categories": "IC-CAT-OWNER"}[kind]
+    return {"lineItems": "IC-LI-UPSERT", "results": "IC-RES-UPSERT", "categories": "IC-CAT-OWNER"}.get(
+        kind, "IC-ASSESS-1P2")

@@ -97,8 +97,8 @@ def contract_run(request: pytest.FixtureRequest, oneroster_target: Target, onero
     run = ContractRun(oneroster_transcript, oneroster_client, confinement, STATEFUL_STEPS)
     yield run
     if confinement is not None:
-        # The sandbox removes its results, line items and categories at the end; this also takes the
-        # score scales, which are this suite's alone.
+        # The pools' objects go now rather than at the end of the session: the later suites meet the
+        # sandbox class as they would without this one.
         run.reset_sandbox()
 
 

@@ -1,4 +1,6 @@
-"""The gradebook suite: line items, results and categories against the oracle (conformance/model.py).
+"""The gradebook suite: line items, results and categories against the oracle (conformance/model.py); on
+OneRoster 1.2 also score scales, assessment line items and assessment results
+(conformance/assessment_model.py), which a 1.1 connection must not serve at all (IC-LI-1P1-ONLY).
 
 Two parts:
 
@@ -25,6 +27,7 @@ from typing import Any
 
 import pytest
 
+from conformance.client import NotFound, OneRosterError
 from conformance.model import UNCATEGORIZED, Term
 from conformance.profiles import Profile
 from conformance.sandbox import TITLE_PREFIX, Sandbox
@@ -502,6 +505,131 @@ def test_ic_res_one_way_teacher_edit_seen_by_the_vendor_and_overwritten_by_its_n
         s.check("results", result)
         s.put("results", result, body)
         s.check("results", result)
+
+
+# --- score scales and assessments (OneRoster 1.2) ---------------------------------------------------
+
+STANDARDS = (("1", "Beginning"), ("2", "Developing"), ("3", "Proficient"), ("4", "Exceeds"))
+_STRICT_COMMON = {"status": "active", "dateLastModified": "2026-01-01T00:00:00.000Z"}
+
+
+def _strict(env: Env) -> bool:
+    return not env.context.ic or env.context.strict_only
+
+
+def score_scale_body(env: Env, title: str) -> dict[str, Any]:
+    """A 1-4 standards scale of the sandbox class."""
+    body = {"title": title, "type": "standards", "class": _ref(env, "class", env.class_id),
+            "scoreScaleValue": [{"itemValueLHS": lhs, "itemValueRHS": rhs} for lhs, rhs in STANDARDS]}
+    return {**body, **_STRICT_COMMON} if _strict(env) else body
+
+
+def assessment_line_item_body(env: Env, title: str, *, scale: str | None = None,
+                              parent: str | None = None) -> dict[str, Any]:
+    body: dict[str, Any] = {"title": title, "class": _ref(env, "class", env.class_id), "resultValueMin": 1,
+                            "resultValueMax": 4}
+    if scale is not None:
+        body["scoreScale"] = _ref(env, "scoreScale", scale)
+    if parent is not None:
+        body["parentAssessmentLineItem"] = _ref(env, "assessmentLineItem", parent)
+    if _strict(env):
+        body.update(_STRICT_COMMON, resultValueMin=1.0, resultValueMax=4.0)
+    return body
+
+
+def assessment_result_body(env: Env, line_item: str, student: str | None = None, **grading: Any) -> dict[str, Any]:
+    body: dict[str, Any] = {"assessmentLineItem": _ref(env, "assessmentLineItem", line_item),
+                            "student": _ref(env, "user", student or env.context.students[0]),
+                            "scoreStatus": "fully graded", "scoreDate": "2026-01-08", **grading}
+    if _strict(env):
+        body.update(_STRICT_COMMON)
+        if isinstance(body.get("score"), int):
+            body["score"] = float(body["score"])
+    return body
+
+
+@pytest.mark.behaviour("IC-ASSESS-1P2", "IC-LI-DELETE")
+def test_ic_assess_1p2_score_scale_assessment_line_items_and_results_upsert_list_and_delete(gradebook: Env) -> None:
+    _needs_version(gradebook, "1.2", "IC-ASSESS-1P2")
+    with gradebook.session(assessments=True) as s:
+        scale, parent, child = s.new_id("scoreScales"), s.new_id("assessmentLineItems"), s.new_id("assessmentLineItems")
+        result = s.new_id("assessmentResults")
+        s.put("scoreScales", scale, score_scale_body(gradebook, _title(gradebook, "Scale")))
+        body = assessment_line_item_body(gradebook, _title(gradebook, "Bench"), scale=scale)
+        s.put("assessmentLineItems", parent, body)
+        s.put("assessmentLineItems", parent, {**body, "description": "replaced"})
+        s.put("assessmentLineItems", child, assessment_line_item_body(gradebook, _title(gradebook, "Bench A"),
+                                                                      scale=scale, parent=parent))
+        s.put("assessmentResults", result, assessment_result_body(gradebook, child, score=3, textScore="Proficient"))
+        s.put("assessmentResults", result, assessment_result_body(gradebook, child, score=4, comment="re-scored"))
+        for kind, sourced_id in (("scoreScales", scale), ("assessmentLineItems", parent),
+                                 ("assessmentLineItems", child), ("assessmentResults", result)):
+            s.check(kind, sourced_id)
+        s.check_lists("scoreScales", "assessmentLineItems", "assessmentResults")
+        # On IC a parent with an active child stays; its child goes, and the child's results with it.
+        s.delete("assessmentLineItems", parent)
+        s.check("assessmentLineItems", parent)
+        s.delete("assessmentLineItems", child)
+        s.check("assessmentResults", result)
+        s.delete("assessmentLineItems", parent)
+        s.check_lists("assessmentLineItems", "assessmentResults")
+
+
+@pytest.mark.ic
+@pytest.mark.behaviour("IC-ASSESS-1P2", "IC-RES-EXTRA-CREDIT")
+def test_ic_assess_1p2_refuses_unknown_references_unenrolled_students_and_scores_outside_the_scale(
+        gradebook: Env) -> None:
+    _needs_version(gradebook, "1.2", "IC-ASSESS-1P2")
+    with gradebook.session(assessments=True) as s:
+        scale, item = s.new_id("scoreScales"), s.new_id("assessmentLineItems")
+        unscaled = s.new_id("assessmentLineItems")
+        never = gradebook.sandbox.new_id("assessmentLineItems")  # never created
+        s.put("scoreScales", scale, score_scale_body(gradebook, _title(gradebook, "Scale")))
+        s.put("assessmentLineItems", item,
+              assessment_line_item_body(gradebook, _title(gradebook, "Check"), scale=scale))
+        s.put("assessmentLineItems", unscaled, assessment_line_item_body(
+            gradebook, _title(gradebook, "NoScale"), scale=gradebook.sandbox.new_id("scoreScales"), parent=never))
+        orphan, stranger, outside, unlisted, negative, kept = (s.new_id("assessmentResults") for _ in range(6))
+        s.put("assessmentResults", orphan, assessment_result_body(gradebook, never, score=2))
+        if gradebook.context.unenrolled:
+            s.put("assessmentResults", stranger,
+                  assessment_result_body(gradebook, item, gradebook.context.unenrolled[0], score=2))
+        s.put("assessmentResults", outside, assessment_result_body(gradebook, item, _student(gradebook, 1), score=7))
+        s.put("assessmentResults", unlisted, assessment_result_body(gradebook, item, _student(gradebook, 2),
+                                                                    textScore="Excellent"))
+        s.put("assessmentResults", negative, assessment_result_body(gradebook, item, _student(gradebook, 3), score=-1))
+        s.put("assessmentResults", kept, assessment_result_body(gradebook, item, score=2))
+        s.put("assessmentResults", kept, assessment_result_body(gradebook, item, gradebook.context.unknown_student,
+                                                                score=2))
+        for result in (orphan, stranger, outside, unlisted, negative, kept):
+            s.check("assessmentResults", result)
+        s.check("assessmentLineItems", unscaled)
+        s.check_lists("assessmentResults")
+
+
+@pytest.mark.ic
+@pytest.mark.behaviour("IC-LI-1P1-ONLY")
+def test_ic_li_1p1_only_no_score_scale_or_assessment_path_on_a_1p1_connection(gradebook: Env) -> None:
+    _needs_version(gradebook, "1.1", "IC-LI-1P1-ONLY")
+    probe = gradebook.sandbox.new_id("assessmentLineItems")  # never created: any write would be the kit's own
+    calls = [("GET", f"{kind}{one}") for kind in ("scoreScales", "assessmentLineItems", "assessmentResults")
+             for one in ("", f"/{probe}")]
+    calls.append(("PUT", f"assessmentLineItems/{probe}"))
+    for method, path in calls:
+        try:
+            if method == "GET":
+                gradebook.client.get(path)
+            else:
+                gradebook.client.put(path, {"assessmentLineItem": {"title": _title(gradebook, "1.1"),
+                                                                   "class": {"sourcedId": gradebook.class_id}}})
+        except NotFound:
+            continue
+        except OneRosterError as error:
+            raise AssertionError(f"IC-LI-1P1-ONLY: {method} {path} on a 1.1 connection answered {error.status} "
+                                 f"({error.description[:200]}); expected 404: 1.1 has no score scales or "
+                                 "assessments") from None
+        raise AssertionError(f"IC-LI-1P1-ONLY: {method} {path} on a 1.1 connection answered 2xx; expected 404: "
+                             "1.1 has no score scales or assessments")
 
 
 # --- the state machine ----------------------------------------------------------------------------
