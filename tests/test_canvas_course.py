@@ -56,28 +56,28 @@ def test_schema_is_valid_draft_2020_12() -> None:
 
 def test_demo_course_loads_with_its_sections_students_and_assignments() -> None:
     course = loaded_demo()
-    assert course.published and course.sis_course_id == "2651" and course.name == "US History"
-    assert [s.sis_section_id for s in course.sections] == ["76488", "76554", "76561"]
+    assert course.published and course.sis_course_id == "2657" and course.name == "Physical Education"
+    assert [s.sis_section_id for s in course.sections] == ["49740", "49763", "49815"]
     assert len(course.students) == 18  # the Test Student (StudentViewEnrollment) is not a student
     assert all(s.sis_user_id for s in course.students)
     assert len(course.assignments) == 16
-    assert [g.name for g in course.assignment_groups] == ["Homework", "Quizzes", "Tests", "Projects"]
+    assert [g.name for g in course.assignment_groups] == ["Homework", "Quizzes", "Tests"]
     assert course.account_settings.name_length_limit == 30
     assert course.exported_at == datetime.fromisoformat("2026-11-25T12:00:00+00:00")
 
 
 def test_lookups_students_of_section_submissions_of_and_section_sis_ids_of() -> None:
     course = loaded_demo()
-    first = course.students_of_section("76488")
+    first = course.students_of_section("49740")
     assert len(first) == 6 and all(course.section(7301) is not None and 7301 in s.section_ids for s in first)
     assert course.students_of_section("no-such-section") == ()
     everyone = by_name(course, "Week 5 Homework")
-    assert course.section_sis_ids_of(everyone) == ("76488", "76554", "76561")
+    assert course.section_sis_ids_of(everyone) == ("49740", "49763", "49815")
     assert {s.assignment_id for s in course.submissions_of(everyone.id)} == {everyone.id}
     assert len(course.submissions_of(everyone.id)) == 18
     one_section = by_name(course, "Makeup Quiz (one section)")
     assert one_section.only_visible_to_overrides
-    assert course.section_sis_ids_of(one_section) == ("76488",)
+    assert course.section_sis_ids_of(one_section) == ("49740",)
     assert course.submissions_of(999) == ()
 
 
@@ -132,7 +132,7 @@ def test_shorter_sis_section_list_means_only_visible_to_overrides() -> None:
     item["sections"] = item["sections"][:1]
     course = load_course(document)
     assert course.assignments[0].only_visible_to_overrides
-    assert course.section_sis_ids_of(course.assignments[0]) == ("76488",)
+    assert course.section_sis_ids_of(course.assignments[0]) == ("49740",)
 
 
 def test_grouped_user_overrides_shape_is_read() -> None:
@@ -278,7 +278,7 @@ def test_demo_course_uses_real_demo_classes_students_and_categories() -> None:
     docs, course = district(generator.FIXTURE_TODAY), loaded_demo()
     classes = {c["sourcedId"]: c for c in docs["classes"]}
     users = {u["sourcedId"]: u for u in docs["users"]}
-    assert {classes[s.sis_section_id or ""]["course"]["sourcedId"] for s in course.sections} == {"2651"}
+    assert {classes[s.sis_section_id or ""]["course"]["sourcedId"] for s in course.sections} == {"2657"}
     enrolled = {(e["user"]["sourcedId"], e["class"]["sourcedId"]) for e in docs["enrollments"]
                 if e["role"] == "student" and e["metadata"]["ic"]["noShow"] == "false"}
     for student in course.students:

@@ -121,7 +121,7 @@ def test_demo_course_has_eight_eligible_and_one_assignment_per_rule() -> None:
     demo = load_course(FIXTURES / "demo-course.json")
     eligible, skipped = eligible_assignments(demo)
     assert [a.name for a in eligible] == ["Week 5 Homework", "Week 8 Quiz", "Week 10 Test", "Week 13 Homework",
-                                          "Week 14 Project", "Week 15 Quiz", "Week 16 Homework", "Week 16 Test"]
+                                          "Week 14 Homework", "Week 15 Quiz", "Week 16 Homework", "Week 16 Test"]
     assert [(a.name, r.code) for a, r in skipped] == [
         ("Retake Quiz (unpublished)", "assignment_unpublished"),
         ("Reading Notes (no SIS sync)", "post_to_sis_off"),

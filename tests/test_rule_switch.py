@@ -73,11 +73,13 @@ def world(client: TestClient, runtime: Runtime) -> Iterator[World]:
     headers = {"Authorization": f"Bearer {token}",
                "x-vendor-authorization": f"{tenant.vendor_key}:{tenant.vendor_secret}"}
     get = lambda path: client.get(path, headers=headers).json()  # noqa: E731
-    first, second = get(f"{ROSTER}/classes?limit=2")["classes"]
-    students = get(f"{ROSTER}/classes/{first['sourcedId']}/students")["users"]
-    enrolled = {s["sourcedId"] for s in students}
-    outsider = next(s for s in get(f"{ROSTER}/classes/{second['sourcedId']}/students")["users"]
-                    if s["sourcedId"] not in enrolled)
+    classes = get(f"{ROSTER}/classes?limit=8")["classes"]
+    roster = {c["sourcedId"]: get(f"{ROSTER}/classes/{c['sourcedId']}/students")["users"] for c in classes}
+    # two classes, and a student of the second who is not in the first (IC-RES-UPSERT's "not enrolled" case)
+    first, second, outsider = next(
+        (a, b, s) for a in classes for b in classes if a is not b
+        for s in roster[b["sourcedId"]] if s["sourcedId"] not in {t["sourcedId"] for t in roster[a["sourcedId"]]})
+    students = roster[first["sourcedId"]]
     categories = get(f"{GRADEBOOK}/classes/{first['sourcedId']}/categories")["categories"]
     yield World(client, headers, first, get(f"{ROSTER}/terms/{first['terms'][0]['sourcedId']}")["academicSession"],
                 categories[0], get(f"{GRADEBOOK}/classes/{second['sourcedId']}/categories")["categories"][0],

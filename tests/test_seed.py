@@ -609,3 +609,18 @@ def test_output_validator_is_not_vacuous(district: District, kind: str) -> None:
     validator = output_validator(*OUTPUT_SCHEMAS[kind])
     broken = {**district[kind][0], "dateLastModified": "yesterday", "unexpected": 1}
     assert len(list(validator.iter_errors(broken))) == 2
+
+
+def test_demo_class_sizes_follow_the_school_level_and_teachers_have_plausible_loads(district: District) -> None:
+    """Realistic demo sizes (issue 16): elementary classes of 18-30 students, secondary sections of 20-35 (active
+    student enrollments, no-shows included: a roster as IC schedules it); every teacher teaches 2-8 sections."""
+    schools = {org["sourcedId"]: org["name"] for org in district["orgs"] if org["type"] == "school"}
+    sizes = Counter(e["class"]["sourcedId"] for e in district["enrollments"] if e["role"] == "student")
+    bounds = {"Elementary School": (18, 30), "Middle School": (20, 35), "High School": (20, 35)}
+    for section in district["classes"]:
+        level = next(suffix for suffix in bounds if schools[section["school"]["sourcedId"]].endswith(suffix))
+        low, high = bounds[level]
+        assert low <= sizes[section["sourcedId"]] <= high, (section["title"], level, sizes[section["sourcedId"]])
+    loads = Counter(e["user"]["sourcedId"] for e in district["enrollments"] if e["role"] == "teacher")
+    assert all(2 <= load <= 8 for load in loads.values()), sorted(loads.values())
+    assert sum(loads.values()) / len(loads) >= 3

@@ -52,8 +52,8 @@ class Recipe:
     terms_per_school: int = 4  # 4 quarters; 2 = semesters
     courses: int = 40  # across the district
     classes: int = 120  # IC sections, across the district
-    students: int = 1500
-    teachers: int = 80
+    students: int = 540
+    teachers: int = 32
     classes_per_student: int = 6
     categories_per_class: tuple[int, int] = (3, 5)
     ic_line_items_per_class: tuple[int, int] = (2, 4)  # IC-native grading tasks / teacher assignments
@@ -180,6 +180,12 @@ class _Level:
     number: int  # the digit in its course codes
     grades: tuple[str, ...]
     catalogue: tuple[_CourseTemplate, ...]
+    class_size: tuple[int, int] = (20, 35)  # students per section, as a school of this level plans them
+
+    @property
+    def target_size(self) -> float:
+        low, high = self.class_size
+        return (low + high) / 2
 
 
 _MATH, _ELA, _SCI, _SOC = "Mathematics", "English Language Arts", "Science", "Social Studies"
@@ -208,7 +214,7 @@ _LEVELS = {
         _CourseTemplate("Art", _ARTS, _ELEMENTARY_GRADES),
         _CourseTemplate("Music", _ARTS, _ELEMENTARY_GRADES),
         _CourseTemplate("Physical Education", _PE, _ELEMENTARY_GRADES),
-    )),
+    ), class_size=(18, 30)),
     "middle": _Level("Middle School", 2, _MIDDLE_GRADES, (
         *_per_grade(_MIDDLE_GRADES, (("Math", _MATH), ("English", _ELA), ("Science", _SCI),
                                      ("Social Studies", _SOC))),
@@ -355,14 +361,15 @@ class _Section:
     terms: list[_Term]
     teacher: _Person | None = None
     categories: list[tuple[str, str]] = field(default_factory=list)  # (sourcedId, title)
+    size: int = 0  # students enrolled so far
 
     @property
     def school(self) -> _School:
         return self.course.school
 
 
-# Per grade: (the courses suiting it, the other courses), each course as the list of its sections.
-_Offer = dict[str, tuple[list[list[_Section]], list[list[_Section]]]]
+# Per grade: (the courses suiting it, the other courses).
+_Offer = dict[str, tuple[list["_Course"], list["_Course"]]]
 
 
 class _Serial:
@@ -465,6 +472,8 @@ class _DistrictBuilder:
         self.schools: list[_School] = []
         self.courses: list[_Course] = []
         self.sections: list[_Section] = []
+        self.sections_of: dict[str, list[_Section]] = {}  # course sourcedId -> its sections, in order
+        self.chosen: dict[str, list[_Course]] = {}  # student sourcedId -> the courses they chose
         self.teachers: list[_Person] = []
         self.students: list[_Person] = []
 
@@ -472,9 +481,10 @@ class _DistrictBuilder:
         self.add_orgs()
         self.add_calendars()
         self.add_courses()
-        self.plan_sections()
         self.plan_teachers()
         self.plan_students()
+        self.plan_sections()
+        self.assign_all_teachers()
         self.add_classes()
         self.add_users()
         self.add_enrollments()
@@ -565,15 +575,25 @@ class _DistrictBuilder:
                          org=ref("orgs", school.sourced_id))
 
     def plan_sections(self) -> None:
-        if not self.courses:
+        """``recipe.classes`` sections of the courses students chose (of every course when nobody chose any):
+        each such course gets one before any gets a second (as long as there are enough), then each further
+        section goes to the course whose sections are the fullest against its school level's class size, so
+        that sizes come out even."""
+        demand = Counter(course.sourced_id for courses in self.chosen.values() for course in courses)
+        running = [course for course in self.courses if demand[course.sourced_id]] or self.courses
+        if not running:
             return
         section_ids = _Serial(self.rng, self.recipe.classes, 5)
         for index in range(self.recipe.classes):
-            # Every course gets a section before any course gets a second one.
-            course = self.courses[index] if index < len(self.courses) else self.rng.choice(self.courses)
+            if index < len(running):
+                course = running[index]
+            else:
+                course = max(running, key=lambda c: (
+                    demand[c.sourced_id] / (c.sections * c.school.level.target_size), -running.index(c)))
             course.sections += 1
-            self.sections.append(_Section(section_ids(), course, course.sections,
-                                          self.section_terms(course.school.terms)))
+            section = _Section(section_ids(), course, course.sections, self.section_terms(course.school.terms))
+            self.sections.append(section)
+            self.sections_of.setdefault(course.sourced_id, []).append(section)
 
     def section_terms(self, terms: list[_Term]) -> list[_Term]:
         """Mostly full-year sections; some half-year (semester) ones, a few single-term ones."""
@@ -608,6 +628,8 @@ class _DistrictBuilder:
                 school.teachers.append(teacher)
                 self.teachers.append(teacher)
         self.add_secondary_roles()
+
+    def assign_all_teachers(self) -> None:
         for school in self.schools:
             self.assign_teachers(school, [s for s in self.sections if s.school is school])
 
@@ -636,6 +658,7 @@ class _DistrictBuilder:
             section.teacher = queue.pop(0)
 
     def plan_students(self) -> None:
+        """The students, and the courses each chooses (which decide how many sections each course gets)."""
         numbers = _Serial(self.rng, self.recipe.students, 6)
         student_domain = f"students.{self.domain}"
         for school, count in zip(self.schools, _split(self.recipe.students, len(self.schools)), strict=True):
@@ -643,6 +666,24 @@ class _DistrictBuilder:
                 student = self.person(school, numbers(), student_domain)
                 student.grade = self.rng.choice(school.level.grades)
                 self.students.append(student)
+        for school in self.schools:
+            self.choose_school_courses(school, [student for student in self.students if student.school is school])
+
+    def choose_school_courses(self, school: _School, students: list[_Person]) -> None:
+        """Each student's courses. As a school schedules, a course too few students chose is not run (its
+        students choose again) while the school still offers enough courses: the smallest such course first,
+        one at a time, so no section is left far below the level's class size."""
+        courses = [course for course in self.courses if course.school is school]
+        minimum, wanted = school.level.class_size[0], self.recipe.classes_per_student
+        while True:
+            offer = self.offer(school, courses)
+            for student in students:
+                self.chosen[student.sourced_id] = self.choose_courses(student, offer)
+            demand = Counter(c.sourced_id for student in students for c in self.chosen[student.sourced_id])
+            small = [c for c in courses if demand[c.sourced_id] < minimum]
+            if not small or len(courses) <= wanted:
+                return
+            courses.remove(min(small, key=lambda c: (demand[c.sourced_id], courses.index(c))))
 
     def person(self, school: _School, number: str, domain: str) -> _Person:
         female = self.rng.random() < 0.5
@@ -712,36 +753,42 @@ class _DistrictBuilder:
         for section in self.sections:
             if section.teacher is not None:
                 self.enrollment(f"t{history_ids()}", section.teacher, section)  # IC-IDS: t<historyID>
-        offers = {school.sourced_id: self.offer(school) for school in self.schools}
         student_docs = [self.enrollment(f"s{roster_ids()}", student, section)  # IC-IDS: s<rosterID>
                         for student in self.students
-                        for section in self.schedule(student, offers[student.school.sourced_id])]
+                        for section in self.schedule(student)]
         no_shows = round(len(student_docs) * recipe.no_show_ratio)
         for index in self.rng.sample(range(len(student_docs)), no_shows):
             student_docs[index]["metadata"]["ic"]["noShow"] = "true"  # IC-USERS: never returned
 
-    def offer(self, school: _School) -> _Offer:
-        """Per grade, the school's courses (each as its list of sections) that suit it, and the others."""
-        by_course: dict[str, list[_Section]] = {}
-        for section in self.sections:
-            if section.school is school:
-                by_course.setdefault(section.course.sourced_id, []).append(section)
-        courses = list(by_course.values())
-        return {grade: ([c for c in courses if grade in c[0].course.template.grades],
-                        [c for c in courses if grade not in c[0].course.template.grades])
+    def offer(self, school: _School, courses: list[_Course]) -> _Offer:
+        """Per grade, the school's running courses that suit it, and the others."""
+        return {grade: ([c for c in courses if grade in c.template.grades],
+                        [c for c in courses if grade not in c.template.grades])
                 for grade in school.level.grades}
 
-    def schedule(self, student: _Person, offer: _Offer) -> list[_Section]:
-        """``classes_per_student`` sections of the student's own school: courses of the student's
-        grade first, and one section per course while distinct courses last."""
+    def choose_courses(self, student: _Person, offer: _Offer) -> list[_Course]:
+        """Up to ``classes_per_student`` distinct courses of the student's own school: of the student's grade
+        first, then others."""
         suited, others = offer[student.grade or ""]
         wanted = self.recipe.classes_per_student
         courses = self.rng.sample(suited, min(wanted, len(suited)))
-        courses += self.rng.sample(others, min(wanted - len(courses), len(others)))
-        chosen = [self.rng.choice(sections) for sections in courses]
-        if len(chosen) < wanted:  # fewer courses than classes wanted: second sections of a course
-            rest = [section for sections in suited + others for section in sections if section not in chosen]
-            chosen += self.rng.sample(rest, min(wanted - len(chosen), len(rest)))
+        return courses + self.rng.sample(others, min(wanted - len(courses), len(others)))
+
+    def schedule(self, student: _Person) -> list[_Section]:
+        """``classes_per_student`` sections of the student's own school: for each chosen course its least
+        full section (so sections of a course fill evenly), then, when the school has fewer courses than
+        classes wanted, the least full of its other sections."""
+        chosen: list[_Section] = []
+        for course in self.chosen[student.sourced_id]:
+            sections = self.sections_of.get(course.sourced_id)
+            if sections:
+                chosen.append(min(sections, key=lambda section: section.size))
+        wanted = self.recipe.classes_per_student
+        if len(chosen) < wanted:
+            rest = [s for s in self.sections if s.school is student.school and s not in chosen]
+            chosen += sorted(rest, key=lambda section: section.size)[:wanted - len(chosen)]
+        for section in chosen:
+            section.size += 1
         return chosen
 
     def enrollment(self, sourced_id: str, person: _Person, section: _Section) -> Doc:
