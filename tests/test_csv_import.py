@@ -42,8 +42,9 @@ MIDNIGHT = "2026-10-01T00:00:00.000Z"
 VERSIONS = ("1.1", "1.2")
 CSV_DIR = fixtures_dir() / "csv"
 REF_KINDS = {"org": "orgs", "academicSession": "academicSessions", "course": "courses", "class": "classes",
-             "user": "users", "category": "categories", "lineItem": "lineItems", "scoreScale": "scoreScales"}
-GRADEBOOK_KINDS = {"categories", "lineItems", "results", "scoreScales"}
+             "user": "users", "category": "categories", "lineItem": "lineItems", "scoreScale": "scoreScales",
+             "assessmentLineItem": "assessmentLineItems"}
+GRADEBOOK_KINDS = {"categories", "lineItems", "results", "scoreScales", "assessmentLineItems", "assessmentResults"}
 ROSTER_KINDS = ("orgs", "academicSessions", "courses", "classes", "users", "enrollments", "demographics")
 SCHOOL_OF_SESSION = {"2101": "101", "3101": "101", "3102": "101", "2102": "102", "3103": "102", "3104": "102"}
 
@@ -147,7 +148,9 @@ def test_fixture_imports_with_the_counts_of_its_csv_files(version: str) -> None:
     counts = {kind: len(docs) for kind, docs in district.items()}
     assert counts == {"orgs": 3, "academicSessions": 10, "courses": 4, "classes": 6, "users": 36, "enrollments": 67,
                       "demographics": 2, "categories": 3 if version == "1.1" else 4, "lineItems": 3, "results": 7,
-                      "scoreScales": 0, "assessmentLineItems": 0, "assessmentResults": 0}
+                      # IC-LI-1P1-ONLY: score scales and assessments in the 1.2 bundle only
+                      "scoreScales": 0 if version == "1.1" else 2, "assessmentLineItems": 0 if version == "1.1" else 3,
+                      "assessmentResults": 0 if version == "1.1" else 5}
 
 
 @pytest.mark.parametrize("version", VERSIONS)
@@ -174,6 +177,9 @@ OUTPUT_SCHEMAS = {
     "categories": ("oneroster-v1p2-gradebook.yaml", "CategoryDType"),
     "lineItems": ("oneroster-v1p2-gradebook.yaml", "LineItemDType"),
     "results": ("oneroster-v1p2-gradebook.yaml", "ResultDType"),
+    "scoreScales": ("oneroster-v1p2-gradebook.yaml", "ScoreScaleDType"),
+    "assessmentLineItems": ("oneroster-v1p2-gradebook.yaml", "AssessmentLineItemDType"),
+    "assessmentResults": ("oneroster-v1p2-gradebook.yaml", "AssessmentResultDType"),
 }
 FORMATS = jsonschema.FormatChecker(
     [name for name in jsonschema.Draft202012Validator.FORMAT_CHECKER.checkers if name != "uri"])
@@ -369,6 +375,30 @@ def test_results_take_the_class_of_their_line_item() -> None:
     assert (results["res-0003"]["late"], results["res-0005"]["textScore"]) == ("true", "B+")
 
 
+def test_ic_assess_1p2_bundle_score_scales_assessment_line_items_and_results() -> None:
+    """scoreScales.csv as the 1.2 binding has it (values as {LHS:RHS} entries, the org ignored), and mock-ic's
+    assessmentLineItems.csv and assessmentResults.csv, laid out as the binding lays out line items and results."""
+    district = imported("1.2")
+    scale = by_id(district, "scoreScales")["7101"]
+    assert (scale["title"], scale["type"], scale["class"]["sourcedId"], scale["course"]["sourcedId"]) == (
+        "Standards 1-4", "standards", "5101", "4101")
+    assert scale["scoreScaleValue"] == [{"itemValueLHS": lhs, "itemValueRHS": rhs} for lhs, rhs in (
+        ("1", "Beginning"), ("2", "Developing"), ("3", "Proficient"), ("4", "Exceeds"))]
+    assert "org" not in scale and "course" not in by_id(district, "scoreScales")["7201"]
+    items = by_id(district, "assessmentLineItems")
+    assert items["8102"]["parentAssessmentLineItem"]["sourcedId"] == "8101" and "parentAssessmentLineItem" not in items[
+        "8101"]
+    assert (items["8101"]["scoreScale"]["sourcedId"], items["8101"]["resultValueMax"]) == ("7101", 4.0)
+    assert items["8101"]["description"] == "District fall benchmark" and "description" not in items["8102"]
+    results = by_id(district, "assessmentResults")
+    first = results["ares-0001"]
+    assert (first["assessmentLineItem"]["sourcedId"], first["student"]["sourcedId"], first["score"],
+            first["textScore"], first["scoreDate"]) == ("8101", "1001", 3.0, "Proficient", "2026-09-20")
+    assert results["ares-0002"]["scorePercentile"] == 82.0 and results["ares-0004"]["comment"] == "Retake offered"
+    assert (results["ares-0005"]["scoreStatus"], results["ares-0005"]["missing"]) == ("not submitted", "true")
+    assert "score" not in results["ares-0005"]
+
+
 def test_categories_have_a_class_only_from_a_metadata_column() -> None:
     assert all("metadata" not in category for category in imported("1.1")["categories"])
     categories = by_id(imported("1.2"), "categories")
@@ -504,6 +534,24 @@ PROBLEMS = [  # (id, version, change, (file, line, column, message fragment))
      ("results.csv", 2, "classSourcedId", "class '5102' is not the class '5101' of lineItem '5101310101'")),
     ("own-parent", "1.1", cell("orgs.csv", "101", "parentSourcedId", "101"),
      ("orgs.csv", 3, "parentSourcedId", "'101' cannot be its own parent")),
+    ("bad-score-scale-value", "1.2", cell("scoreScales.csv", "7201", "scoreScaleValue", "0=0%,100=100%"),
+     ("scoreScales.csv", 3, "scoreScaleValue", "bad scoreScaleValue '0=0%,100=100%'; expected {itemValueLHS:")),
+    ("score-scale-without-class", "1.2", cell("scoreScales.csv", "7101", "classSourcedId", ""),
+     ("scoreScales.csv", 2, "classSourcedId", "a value is required")),
+    ("dangling-score-scale", "1.2", cell("assessmentLineItems.csv", "8201", "scoreScaleSourcedId", "7999"),
+     ("assessmentLineItems.csv", 4, "scoreScaleSourcedId", "unknown scoreScale '7999'")),
+    ("assessment-own-parent", "1.2",
+     cell("assessmentLineItems.csv", "8101", "parentAssessmentLineItemSourcedId", "8101"),
+     ("assessmentLineItems.csv", 2, "parentAssessmentLineItemSourcedId", "'8101' cannot be its own parent")),
+    ("assessment-parent-of-another-class", "1.2",
+     cell("assessmentLineItems.csv", "8201", "parentAssessmentLineItemSourcedId", "8101"),
+     ("assessmentLineItems.csv", 4, "parentAssessmentLineItemSourcedId",
+      "parent assessmentLineItem '8101' belongs to class '5101', not to class '5201'")),
+    ("dangling-assessment-line-item", "1.2",
+     cell("assessmentResults.csv", "ares-0003", "assessmentLineItemSourcedId", "8999"),
+     ("assessmentResults.csv", 4, "assessmentLineItemSourcedId", "unknown assessmentLineItem '8999'")),
+    ("assessment-result-without-date", "1.2", cell("assessmentResults.csv", "ares-0004", "scoreDate", ""),
+     ("assessmentResults.csv", 5, "scoreDate", "a value is required")),
     ("legacy-id-clash", "1.2", lambda f: cell("users.csv", "1001", "agentSourcedIds", "s1001")(
         cell("roles.csv", "9001-101", "userSourcedId", "s1001")(cell("users.csv", "9001", "sourcedId", "s1001")(f))),
      ("users.csv", 37, "sourcedId", "user 's1001' would have the 1.1 id 's1001' (metadata.ic.legacySourcedId) "

@@ -15,8 +15,11 @@ format of docs/data-model.md, by kind. How the binding maps onto them:
 - Blank status -> "active"; blank dateLastModified -> midnight UTC of ``today``.
 - ``metadata.<path>`` extension columns fill the document's metadata (explicit values win over
   derived ones, so a 1.2 bundle may give ``metadata.ic.class`` to its categories).
-- Files of the binding the mock does not store (resources, user profiles, score scales, learning
-  objectives) are skipped even when marked bulk.
+- 1.2 bundles may carry ``scoreScales.csv`` (the binding's) and ``assessmentLineItems.csv``,
+  ``assessmentResults.csv`` (mock-ic's own: the 1EdTech 1.2 CSV binding has no assessment file), when the
+  manifest marks them bulk; see ``columns``.
+- Files of the binding the mock does not store (resources, user profiles, learning objectives, the
+  lineItemScoreScales/resultScoreScales links) are skipped even when marked bulk.
 """
 
 from mock_ic.control.csv_import.importer import import_bundle

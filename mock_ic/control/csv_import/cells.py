@@ -27,6 +27,7 @@ _MOMENT = re.compile(r"\d{4}-\d{2}-\d{2}(?:[T ]\d{2}:\d{2}(?::\d{2}(?:\.\d{1,6})
 _NUMBER = re.compile(r"[+-]?(?:\d+(?:\.\d*)?|\.\d+)(?:[eE][+-]?\d+)?", re.ASCII)
 _USER_ID = r"\{[^{}:]+:[^{}]*\}"
 _USER_IDS = re.compile(rf"{_USER_ID}(?:\s*,\s*{_USER_ID})*")
+_MAPPING = re.compile(r"\{([^{}:]+):([^{}]*)\}")  # one {itemValueLHS:itemValueRHS} of scoreScaleValue
 
 
 @dataclass
@@ -166,6 +167,20 @@ class Cells:
             return []
         return [{"type": kind.strip(), "identifier": identifier.strip()}
                 for kind, identifier in re.findall(r"\{([^{}:]+):([^{}]*)\}", value)]
+
+    def score_scale_values(self, column: str) -> list[dict[str, str]]:
+        """1.2 scoreScaleValue: ``{itemValueLHS:itemValueRHS}`` entries separated by commas, e.g.
+        ``{1:Beginning},{4:Exceeds}``; the left-hand side stops at its first colon."""
+        value = self.text(column)
+        if value is None:
+            return []
+        matches = [_MAPPING.fullmatch(entry.strip()) for entry in re.split(r",(?=\s*\{)", value)]
+        mappings = [match.groups() for match in matches if match]
+        if len(mappings) < len(matches):
+            self.problem(column, f"bad scoreScaleValue {value!r}; expected {{itemValueLHS:itemValueRHS}} entries "
+                                 "separated by commas, e.g. {1:Beginning},{2:Developing}")
+            return []
+        return [{"itemValueLHS": lhs.strip(), "itemValueRHS": rhs.strip()} for lhs, rhs in mappings]
 
     def ref(self, column: str, name: str) -> dict[str, str] | None:
         """A GUIDRef to a row of ``name``.csv; an id no row has is a dangling reference."""

@@ -2,9 +2,15 @@
 
 A column marked ``*`` must be in the header and have a value on every row: the fields the 1.2
 document cannot do without plus the references that tie a row into the roster. Columns marked
-``-`` belong to the binding but to nothing the mock stores (resources, user profiles); they are
-accepted and ignored. Any other column is refused unless it is an extension column
+``-`` belong to the binding but to nothing the mock stores (resources, user profiles, a score scale's
+org); they are accepted and ignored. Any other column is refused unless it is an extension column
 ``metadata.<path>``, whose values go into the document's metadata (dots nest).
+
+1.2 only (IC-LI-1P1-ONLY): ``scoreScales.csv`` is the binding's (``scoreScaleValue`` holds
+``{itemValueLHS:itemValueRHS}`` entries separated by commas). The 1EdTech 1.2 CSV binding has no file
+for assessment line items or assessment results (they are REST objects only); ``assessmentLineItems.csv``
+and ``assessmentResults.csv`` are mock-ic's own, laid out as the binding lays out line items and results:
+the REST object's fields in its order, a reference ``x`` as the column ``xSourcedId``.
 """
 
 from __future__ import annotations
@@ -45,6 +51,12 @@ _BY_VERSION = {
         "categories": f"{_COMMON} title* weight",
         "lineItems": f"{_LINE_ITEM} academicSessionSourcedId resultValueMin resultValueMax schoolSourcedId",
         "results": f"{_RESULT} textScore classSourcedId inProgress incomplete late missing",
+        "scoreScales": f"{_COMMON} title* type* orgSourcedId- courseSourcedId classSourcedId* scoreScaleValue*",
+        "assessmentLineItems": f"{_COMMON} title* description classSourcedId* parentAssessmentLineItemSourcedId "
+                               "scoreScaleSourcedId resultValueMin resultValueMax",
+        "assessmentResults": f"{_COMMON} assessmentLineItemSourcedId* studentSourcedId* score textScore scoreDate* "
+                             "scoreScaleSourcedId scorePercentile scoreStatus* comment inProgress incomplete late "
+                             "missing",
     },
 }
 

@@ -1,4 +1,5 @@
-"""Grade-book rows -> canonical 1.2 documents: categories, line items and results.
+"""Grade-book rows -> canonical 1.2 documents: categories, line items and results; on 1.2 also score scales,
+assessment line items and assessment results (IC-ASSESS-1P2).
 
 A column one version lacks reads as empty, so one builder serves both versions.
 """
@@ -54,5 +55,43 @@ def result(c: Cells) -> Doc:
             "class": klass or (ref("classes", item_class) if item_class else None),
             "scoreStatus": c.enum("scoreStatus", SCORE_STATUSES), "score": c.number("score"),
             "textScore": c.text("textScore"), "scoreDate": c.day("scoreDate"), "comment": c.text("comment")}
+    doc |= {name: c.flag(name) for name in _RESULT_FLAGS}
+    return compact(doc)
+
+
+def score_scale(c: Cells) -> Doc:
+    """The binding's orgSourcedId has no place in the REST object (a scale belongs to its class): ignored."""
+    doc = c.common("scoreScales")
+    doc |= {"title": c.text("title"), "type": c.text("type"), "course": c.ref("courseSourcedId", "courses"),
+            "class": c.ref("classSourcedId", "classes"), "scoreScaleValue": c.score_scale_values("scoreScaleValue")}
+    return compact(doc)
+
+
+def assessment_line_item(c: Cells) -> Doc:
+    """As through the API: a class is required (IC-LI-CLASS), a parent is of the same class and not the item."""
+    doc = c.common("assessmentLineItems")
+    klass = c.ref("classSourcedId", "classes")
+    parent = c.ref("parentAssessmentLineItemSourcedId", "assessmentLineItems")
+    if parent and parent["sourcedId"] == c.given_id:
+        c.problem("parentAssessmentLineItemSourcedId", f"{c.given_id!r} cannot be its own parent")
+    elif parent and klass:
+        parent_class = c.ctx.raw("assessmentLineItems", parent["sourcedId"], "classSourcedId")
+        if parent_class and parent_class != klass["sourcedId"]:
+            c.problem("parentAssessmentLineItemSourcedId",
+                      f"parent assessmentLineItem {parent['sourcedId']!r} belongs to class {parent_class!r}, not "
+                      f"to class {klass['sourcedId']!r}")
+    doc |= {"title": c.text("title"), "description": c.text("description"), "class": klass,
+            "parentAssessmentLineItem": parent, "scoreScale": c.ref("scoreScaleSourcedId", "scoreScales"),
+            "resultValueMin": c.number("resultValueMin"), "resultValueMax": c.number("resultValueMax")}
+    return compact(doc)
+
+
+def assessment_result(c: Cells) -> Doc:
+    doc = c.common("assessmentResults")
+    doc |= {"assessmentLineItem": c.ref("assessmentLineItemSourcedId", "assessmentLineItems"),
+            "student": c.ref("studentSourcedId", "users"), "score": c.number("score"), "textScore": c.text("textScore"),
+            "scoreDate": c.day("scoreDate"), "scoreScale": c.ref("scoreScaleSourcedId", "scoreScales"),
+            "scorePercentile": c.number("scorePercentile"),
+            "scoreStatus": c.enum("scoreStatus", SCORE_STATUSES), "comment": c.text("comment")}
     doc |= {name: c.flag(name) for name in _RESULT_FLAGS}
     return compact(doc)

@@ -30,7 +30,9 @@ _REST: dict[str, Builder] = {"enrollments": rostering.enrollment, "demographics"
                              "results": gradebook.result}
 BUILDERS: dict[str, dict[str, Builder]] = {
     "1.1": {**_ROSTER, "users": rostering.user_1p1, **_REST},
-    "1.2": {**_ROSTER, "roles": rostering.role, "users": rostering.user_1p2, **_REST},
+    "1.2": {**_ROSTER, "roles": rostering.role, "users": rostering.user_1p2, **_REST,
+            "scoreScales": gradebook.score_scale, "assessmentLineItems": gradebook.assessment_line_item,
+            "assessmentResults": gradebook.assessment_result},  # 1.2 only (IC-LI-1P1-ONLY)
 }
 _FILE_ORDER = {name: index for index, name in enumerate(
     (BUNDLE, MANIFEST, *(f"{name}.csv" for name in BUILDERS["1.2"])))}
