@@ -466,6 +466,11 @@ def manifest(prop: str, value: str) -> Callable[[Files], Files]:
     return lambda files: edited(files, "manifest.csv", change)
 
 
+def manifest_with(files: Files, line: str) -> Files:
+    """The manifest with one more ``propertyName,value`` line at its end."""
+    return {**files, "manifest.csv": files["manifest.csv"] + line.encode() + b"\n"}
+
+
 def raw(name: str, data: bytes) -> Callable[[Files], Files]:
     return lambda files: {**files, name: data}
 
@@ -534,6 +539,8 @@ PROBLEMS = [  # (id, version, change, (file, line, column, message fragment))
      ("results.csv", 2, "classSourcedId", "class '5102' is not the class '5101' of lineItem '5101310101'")),
     ("own-parent", "1.1", cell("orgs.csv", "101", "parentSourcedId", "101"),
      ("orgs.csv", 3, "parentSourcedId", "'101' cannot be its own parent")),
+    ("score-scales-in-a-1p1-bundle", "1.1", lambda f: manifest_with(f, "file.scoreScales,bulk"),
+     ("manifest.csv", 19, "value", "file.scoreScales is marked bulk, but a OneRoster 1.1 bundle has no scoreScales")),
     ("bad-score-scale-value", "1.2", cell("scoreScales.csv", "7201", "scoreScaleValue", "0=0%,100=100%"),
      ("scoreScales.csv", 3, "scoreScaleValue", "bad scoreScaleValue '0=0%,100=100%'; expected {itemValueLHS:")),
     ("score-scale-without-class", "1.2", cell("scoreScales.csv", "7101", "classSourcedId", ""),

@@ -106,7 +106,9 @@ SECTIONS: tuple[Section, ...] = (
             Behaviour("IC-LI-OWNER", "tested"),
             Behaviour("IC-LI-DELETE", "tested"),
             Behaviour("IC-LI-1P1-ONLY", "tested",
-                      note="by the contract: openapi/oneroster-v1p1.yaml has no score scale or assessment path"),
+                      note=("by the contract: openapi/oneroster-v1p1.yaml has no score scale or assessment path; a 1.1 "
+                            "CSV bundle that marks such a file bulk is refused; the kit's ic-1.1 profile checks the "
+                            "404s")),
             Behaviour(
                 "IC-ASSESS-1P2",
                 "tested",
@@ -131,7 +133,12 @@ SECTIONS: tuple[Section, ...] = (
                       "nor do IC-LI-TITLE-LEN, IC-LI-DUP-TITLE or the category rules. Stored and listed, never a "
                       "column of the teacher's grade book grid. The demo district seeds, per school, three score "
                       "scales (points 0-100, percent, standards 1-4) in its first class, that class's line items "
-                      "graded on one, and three assessment line items (one a child) with results"),
+                      "graded on one, and three assessment line items (one a child) with results. A 1.2 CSV bundle "
+                      "may carry `scoreScales.csv` (the binding's) and `assessmentLineItems.csv`, "
+                      "`assessmentResults.csv` (mock-ic's own: the 1.2 CSV binding has no assessment file); the "
+                      "export, snapshots and the request log carry them like every kind. The kit's gradebook suite "
+                      "probes them on ic-1.2 and oneroster-1.2, and docs/contract.md lists how the mock departs "
+                      "from 1EdTech's own gradebook file on these operations"),
             ),
             Behaviour("IC-GRADING-TASK", "not yet", note="issue 18"),
             Behaviour(

@@ -73,6 +73,7 @@ def read_bundle(data: bytes | Path | BinaryIO, problems: list[Problem]) -> Bundl
             bundle.tables[spec.name] = table
         elif wanted or spec.name in REQUIRED_FILES[version]:
             bundle.unreadable.add(spec.name)  # references into it are not checked: they would all dangle
+    _check_other_version(manifest, version, problems)
     _check_modes(manifest, problems)
     return bundle
 
@@ -166,6 +167,16 @@ def _wanted(spec: FileSpec, manifest: dict[str, tuple[str, int]], members: dict[
         problems.append(Problem(MANIFEST, None, None, f"the bundle holds {spec.file} but manifest.csv does not "
                                                       f"list it; add {key}=bulk (or {key}=absent to skip it)"))
     return False
+
+
+def _check_other_version(manifest: dict[str, tuple[str, int]], version: str, problems: list[Problem]) -> None:
+    """A file of another version's layout marked bulk would be skipped without a word: say so instead (a 1.1
+    bundle has no roles.csv, and no score scales or assessments at all: IC-LI-1P1-ONLY)."""
+    for name in (name for layout, files in FILES.items() if layout != version for name in files):
+        mode, line = manifest.get(f"file.{name}", ("", None))
+        if mode == "bulk" and name not in FILES[version]:
+            problems.append(Problem(MANIFEST, line, "value", f"file.{name} is marked bulk, but a OneRoster {version} "
+                                                             f"bundle has no {name}.csv; mark it absent"))
 
 
 def _check_modes(manifest: dict[str, tuple[str, int]], problems: list[Problem]) -> None:
