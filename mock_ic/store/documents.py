@@ -20,6 +20,7 @@ from typing import Any
 import orjson
 import sqlalchemy as sa
 
+from mock_ic.store import kind_versions
 from mock_ic.store.scopes import Scope, conditions
 from mock_ic.store.tables import KINDS, LINK_TABLES, TABLES, links_for
 
@@ -123,6 +124,7 @@ def put(conn: sa.Connection, tenant: str, kind: str, doc: dict[str, Any], *, exi
     if not updated:
         conn.execute(_insert(kind), row)
     _replace_links(conn, tenant, kind, [doc])
+    kind_versions.bump(conn, tenant, kind, 0 if updated else 1)
     return not updated
 
 
@@ -147,6 +149,7 @@ def put_many(conn: sa.Connection, tenant: str, kind: str, docs: Sequence[dict[st
     if new:
         conn.execute(_insert(kind), new)
     _replace_links(conn, tenant, kind, docs)
+    kind_versions.bump(conn, tenant, kind, len(new))
     return len(new)
 
 
@@ -168,6 +171,7 @@ def delete(conn: sa.Connection, tenant: str, kind: str, sourced_id: str) -> bool
     if kind in LINK_TABLES:
         link, column = LINK_TABLES[kind]
         conn.execute(sa.delete(link).where(link.c.tenant == tenant, link.c[column] == sourced_id))
+    kind_versions.bump(conn, tenant, kind, -gone)
     return bool(gone)
 
 
@@ -175,7 +179,9 @@ def delete_where(conn: sa.Connection, tenant: str, kind: str, **equal: str) -> i
     """Delete the tenant's documents of a kind whose indexed columns hold the given values, e.g.
     ``delete_where(conn, t, "results", line_item="li-1")``; for kinds without link tables."""
     assert kind not in LINK_TABLES, kind  # their link rows would stay behind
-    return conn.execute(sa.delete(TABLES[kind]).where(*_matching(tenant, kind, equal))).rowcount
+    gone = conn.execute(sa.delete(TABLES[kind]).where(*_matching(tenant, kind, equal))).rowcount
+    kind_versions.bump(conn, tenant, kind, -gone)
+    return gone
 
 
 def _matching(tenant: str, kind: str, equal: dict[str, str]) -> list[sa.ColumnElement[bool]]:
@@ -212,6 +218,7 @@ def bulk_load(conn: sa.Connection, tenant: str, district: dict[str, Sequence[dic
         total += len(docs)
         for link, rows in _link_rows(tenant, kind, docs).items():
             _insert_many(conn, link, rows)
+        kind_versions.bump(conn, tenant, kind, len(docs))
     return total
 
 
@@ -235,6 +242,7 @@ def drop_tenant(conn: sa.Connection, tenant: str) -> None:
     """Every document of the tenant (its snapshots stay: see mock_ic.control.state)."""
     for table in (*TABLES.values(), *(link for link, _ in LINK_TABLES.values())):
         conn.execute(sa.delete(table).where(table.c.tenant == tenant))
+    kind_versions.drop_tenant(conn, tenant)
 
 
 def texts(conn: sa.Connection, query: sa.Select[Any]) -> list[str]:

@@ -111,9 +111,9 @@ KINDS: dict[str, Kind] = {
         Kind("categories", "category", "category", "gradebook", {"class": "metadata.ic.class"}),
         Kind("lineItems", "lineItem", "lineItem", "gradebook",
              {"class": "class", "school": "school", "category": "category",
-              "grading_period": "gradingPeriod", "origin": "metadata.ic.origin"}),
+              "grading_period": "gradingPeriod", "origin": "metadata.ic.origin", "title": "title"}),
         Kind("results", "result", "result", "gradebook",
-             {"line_item": "lineItem", "student": "student", "class": "class"}),
+             {"line_item": "lineItem", "student": "student", "class": "class", "score_status": "scoreStatus"}),
         Kind("scoreScales", "scoreScale", "scoreScale", "gradebook", {"class": "class", "course": "course"}),
         Kind("assessmentLineItems", "assessmentLineItem", "assessmentLineItem", "gradebook",
              {"class": "class", "parent": "parentAssessmentLineItem"}),
@@ -124,6 +124,8 @@ KINDS: dict[str, Kind] = {
 
 # Columns that only mark rows out (IC-USERS) and never need an index of their own.
 _UNINDEXED = {"portal", "no_show", "origin", "email"}
+# Free text a client may filter on (a line item's title, passback matching by name): no length limit.
+_TEXT_COLUMNS = {"title"}
 
 
 def _kind_table(kind: Kind) -> sa.Table:
@@ -133,7 +135,7 @@ def _kind_table(kind: Kind) -> sa.Table:
         sa.Column("sourced_id", sa.String(255), nullable=False),
         sa.Column("status", sa.String(16), nullable=False),
         sa.Column("date_last_modified", sa.String(32), nullable=False),
-        *(sa.Column(name, sa.String(255)) for name in kind.paths),
+        *(sa.Column(name, sa.Text if name in _TEXT_COLUMNS else sa.String(255)) for name in kind.paths),
         sa.Column("doc", DocJSON(), nullable=False),
         sa.PrimaryKeyConstraint("tenant", "sourced_id"),
     ]
@@ -267,4 +269,17 @@ token_revocations = sa.Table(
     sa.Column("tenant", sa.String(64), primary_key=True),
     sa.Column("revoked_at", sa.Float, nullable=False),
     sa.Column("rule_id", sa.String(128), nullable=False),
+)
+
+
+# A counter per tenant and kind, moved by every write of that kind's documents (``store/documents.py``): what a
+# reader cached about a query (its total, where its pages end: ``store/listing.py``) is good while it holds; and
+# the kind's row count, kept with it, which is the total of every unfiltered list without a COUNT.
+kind_versions = sa.Table(
+    "mock_kind_versions", metadata,
+    sa.Column("tenant", sa.String(64), nullable=False),
+    sa.Column("kind", sa.String(64), nullable=False),
+    sa.Column("version", sa.BigInteger, nullable=False),
+    sa.Column("rows", sa.BigInteger, nullable=False),  # how many documents of the kind the tenant has
+    sa.PrimaryKeyConstraint("tenant", "kind"),
 )
