@@ -50,3 +50,39 @@ def test_snapshot_and_restore_round_trip(runtime: Runtime, tenant: Tenant) -> No
     with pytest.raises(state.UnknownSnapshot):
         state.restore_snapshot(runtime.db, APP, "never-saved")
     assert state.export(runtime.db, APP) == at_snapshot
+
+
+def test_snapshot_restores_in_batches_of_bounded_size(runtime: Runtime, tenant: Tenant,
+                                                      monkeypatch: pytest.MonkeyPatch) -> None:
+    """A snapshot's documents are copied inside the database and read back a batch at a time (issue 17): with
+    batches of 500 documents the restore is the same district."""
+    from mock_ic.store import snapshots
+
+    monkeypatch.setattr(snapshots, "BATCH", 500)
+    _write_line_item(runtime, "batched")
+    state.save_snapshot(runtime.db, APP, "batched")
+    at_snapshot = state.export(runtime.db, APP)
+    with runtime.db.read() as conn:
+        sizes = [len(docs) for _, docs in snapshots.batches(conn, APP, "batched")]
+    assert max(sizes) == 500 and sum(sizes) == sum(len(v) for v in at_snapshot.values())
+    _write_line_item(runtime, "after-batched")
+    assert state.restore_snapshot(runtime.db, APP, "batched") == sum(sizes)
+    assert state.export(runtime.db, APP) == at_snapshot
+
+
+def test_a_snapshot_taken_before_migration_0006_still_restores(runtime: Runtime, tenant: Tenant) -> None:
+    """Snapshots of older releases hold their documents as one compressed blob; they restore as before."""
+    import zlib
+
+    import orjson
+    import sqlalchemy as sa
+
+    from mock_ic.store.tables import snapshots as snapshot_table
+
+    district = state.export(runtime.db, APP)
+    with runtime.db.write() as conn:
+        conn.execute(sa.insert(snapshot_table).values(tenant=APP, name="old-release", created_at="2026-01-01",
+                                                      data=zlib.compress(orjson.dumps(district))))
+    _write_line_item(runtime, "after-old-release")
+    assert state.restore_snapshot(runtime.db, APP, "old-release") == sum(len(v) for v in district.values())
+    assert state.export(runtime.db, APP) == district

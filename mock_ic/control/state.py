@@ -46,10 +46,10 @@ def reset(db: Database, tenant: Tenant, today: date | None = None) -> int:
 
 
 def save_snapshot(db: Database, tenant: str, name: str) -> dict[str, Any]:
+    """Copy every document of the tenant as snapshot ``name`` (inside the database: bounded memory)."""
     with db.write() as conn:
-        district = documents.all_docs(conn, tenant)
-        created = snapshots.save(conn, tenant, name, district)
-    return {"name": name, "createdAt": created, "documents": sum(len(v) for v in district.values())}
+        created, count = snapshots.save(conn, tenant, name)
+    return {"name": name, "createdAt": created, "documents": count}
 
 
 def list_snapshots(db: Database, tenant: str) -> list[dict[str, str]]:
@@ -58,10 +58,12 @@ def list_snapshots(db: Database, tenant: str) -> list[dict[str, str]]:
 
 
 def restore_snapshot(db: Database, tenant: str, name: str) -> int:
+    """The tenant's documents become the snapshot's, in one transaction, a batch of documents at a time."""
     with db.write() as conn:
-        district = snapshots.load(conn, tenant, name)
-        if district is None:
+        if not snapshots.exists(conn, tenant, name):
             raise UnknownSnapshot(name)
         documents.drop_tenant(conn, tenant)
-        return documents.bulk_load(conn, tenant, district)
-
+        count = sum(documents.bulk_load(conn, tenant, {kind: docs}) for kind, docs in snapshots.batches(
+            conn, tenant, name))
+        db.analyze(conn)
+        return count

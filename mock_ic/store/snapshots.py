@@ -1,29 +1,40 @@
-"""Named snapshots of a tenant's documents (table ``mock_snapshots``), kept in the database so they survive a
-restart and every worker sees them. What goes into one and how it is restored is mock_ic.control.state's.
+"""Named snapshots of a tenant's documents, kept in the database so they survive a restart and every worker sees
+them: a header row in ``mock_snapshots`` and the documents as rows of ``mock_snapshot_docs``, copied inside the
+database (INSERT ... SELECT per kind) and read back in batches, so a tenant of any size is snapshotted and
+restored in bounded memory. Snapshots taken before migration 0006 hold their documents as one compressed blob
+(``mock_snapshots.data``), still restored. When a snapshot is taken or restored is mock_ic.control.state's.
 """
 
 from __future__ import annotations
 
 import zlib
+from collections.abc import Iterator
 from typing import Any
 
 import orjson
 import sqlalchemy as sa
 
 from mock_ic.store.documents import now_stamp
-from mock_ic.store.tables import snapshots
+from mock_ic.store.tables import TABLES, snapshot_docs, snapshots
 
 District = dict[str, list[dict[str, Any]]]
+BATCH = 5_000  # documents per batch when a snapshot is read back
 
 
-def save(conn: sa.Connection, tenant: str, name: str, district: District) -> str:
-    """Store ``district`` (documents by kind) as the tenant's snapshot ``name``, replacing one of that
-    name; returns its createdAt stamp."""
-    data = zlib.compress(orjson.dumps(district))
-    conn.execute(sa.delete(snapshots).where(snapshots.c.tenant == tenant, snapshots.c.name == name))
+def save(conn: sa.Connection, tenant: str, name: str) -> tuple[str, int]:
+    """Copy the tenant's documents as its snapshot ``name``, replacing one of that name; (createdAt, documents)."""
+    _delete(conn, tenant, name)
     created = now_stamp()
-    conn.execute(sa.insert(snapshots).values(tenant=tenant, name=name, created_at=created, data=data))
-    return created
+    conn.execute(sa.insert(snapshots).values(tenant=tenant, name=name, created_at=created, data=b""))
+    columns = [snapshot_docs.c.tenant, snapshot_docs.c.name, snapshot_docs.c.kind, snapshot_docs.c.sourced_id,
+               snapshot_docs.c.doc]
+    for kind, table in TABLES.items():
+        rows = sa.select(sa.literal(tenant), sa.literal(name), sa.literal(kind), table.c.sourced_id,
+                         sa.cast(table.c.doc, sa.Text)).where(table.c.tenant == tenant)
+        conn.execute(sa.insert(snapshot_docs).from_select(columns, rows))
+    copied = conn.execute(sa.select(sa.func.count()).select_from(snapshot_docs).where(  # (rowcount is -1 on psycopg)
+        snapshot_docs.c.tenant == tenant, snapshot_docs.c.name == name)).scalar_one()
+    return created, int(copied)
 
 
 def listed(conn: sa.Connection, tenant: str) -> list[tuple[str, str]]:
@@ -33,13 +44,34 @@ def listed(conn: sa.Connection, tenant: str) -> list[tuple[str, str]]:
     return [(name, created) for name, created in rows]
 
 
-def load(conn: sa.Connection, tenant: str, name: str) -> District | None:
-    """The documents of snapshot ``name`` by kind, or None when the tenant has no such snapshot."""
+def exists(conn: sa.Connection, tenant: str, name: str) -> bool:
+    return conn.execute(sa.select(snapshots.c.name).where(snapshots.c.tenant == tenant,
+                                                          snapshots.c.name == name)).first() is not None
+
+
+def batches(conn: sa.Connection, tenant: str, name: str) -> Iterator[tuple[str, list[dict[str, Any]]]]:
+    """The snapshot's documents, (kind, a batch of documents) at a time, each kind by sourcedId."""
     data = conn.execute(sa.select(snapshots.c.data)
                         .where(snapshots.c.tenant == tenant, snapshots.c.name == name)).scalar_one_or_none()
-    return None if data is None else orjson.loads(zlib.decompress(data))
+    if data:  # taken before migration 0006: one blob
+        for kind, docs in orjson.loads(zlib.decompress(data)).items():
+            if docs:
+                yield kind, docs
+        return
+    for kind in TABLES:
+        query = (sa.select(snapshot_docs.c.doc).where(snapshot_docs.c.tenant == tenant, snapshot_docs.c.name == name,
+                                                      snapshot_docs.c.kind == kind)
+                 .order_by(snapshot_docs.c.sourced_id).execution_options(yield_per=BATCH))
+        for partition in conn.execute(query).partitions():
+            yield kind, [orjson.loads(text) for (text,) in partition]
+
+
+def _delete(conn: sa.Connection, tenant: str, name: str) -> None:
+    conn.execute(sa.delete(snapshot_docs).where(snapshot_docs.c.tenant == tenant, snapshot_docs.c.name == name))
+    conn.execute(sa.delete(snapshots).where(snapshots.c.tenant == tenant, snapshots.c.name == name))
 
 
 def drop_tenant(conn: sa.Connection, tenant: str) -> None:
     """Every snapshot of the tenant (when the tenant itself goes)."""
+    conn.execute(sa.delete(snapshot_docs).where(snapshot_docs.c.tenant == tenant))
     conn.execute(sa.delete(snapshots).where(snapshots.c.tenant == tenant))

@@ -214,8 +214,20 @@ snapshots = sa.Table(
     sa.Column("tenant", sa.String(64), nullable=False),
     sa.Column("name", sa.String(128), nullable=False),
     sa.Column("created_at", sa.String(32), nullable=False),
-    sa.Column("data", sa.LargeBinary, nullable=False),  # zlib-compressed JSON of every document by kind
+    # Snapshots taken before revision 0006: zlib-compressed JSON of every document by kind. Since then b"": the
+    # documents are rows of mock_snapshot_docs (copied and restored in bounded memory).
+    sa.Column("data", sa.LargeBinary, nullable=False),
     sa.PrimaryKeyConstraint("tenant", "name"),
+)
+
+snapshot_docs = sa.Table(
+    "mock_snapshot_docs", metadata,
+    sa.Column("tenant", sa.String(64), nullable=False),
+    sa.Column("name", sa.String(128), nullable=False),
+    sa.Column("kind", sa.String(64), nullable=False),
+    sa.Column("sourced_id", sa.String(255), nullable=False),
+    sa.Column("doc", sa.Text, nullable=False),  # the stored JSON text, as it was
+    sa.PrimaryKeyConstraint("tenant", "name", "kind", "sourced_id"),
 )
 
 
