@@ -86,3 +86,14 @@ def test_a_snapshot_taken_before_migration_0006_still_restores(runtime: Runtime,
     _write_line_item(runtime, "after-old-release")
     assert state.restore_snapshot(runtime.db, APP, "old-release") == sum(len(v) for v in district.values())
     assert state.export(runtime.db, APP) == district
+
+
+def test_export_json_streams_what_export_returns(runtime: Runtime, tenant: Tenant) -> None:
+    """The admin API's export is written a batch of stored texts at a time (issue 17): the same documents."""
+    import io
+
+    import orjson
+
+    out = io.BytesIO()
+    state.export_json(runtime.db, APP, out)
+    assert orjson.loads(out.getvalue()) == {"appName": APP, "documents": state.export(runtime.db, APP)}

@@ -3,11 +3,13 @@ snapshots, export, CSV import, grading windows and the clock. Re-exported by ``m
 
 from __future__ import annotations
 
+import tempfile
+from collections.abc import Iterator
 from dataclasses import replace
 from typing import Any
 
 from connexion import context
-from starlette.responses import Response
+from starlette.responses import Response, StreamingResponse
 
 from mock_ic.api import rendering
 from mock_ic.control import request_log, scenarios, state
@@ -90,8 +92,23 @@ def resetTenant(appName: str) -> Response:
 
 
 def exportTenant(appName: str) -> Response:
+    """Every document, streamed: written to a spooled file first (one read transaction, bounded memory: past
+    8 MiB it spills to disk), then sent in chunks."""
     _tenant(appName)
-    return _json({"appName": appName, "documents": state.export(_rt().db, appName)})
+    spooled = tempfile.SpooledTemporaryFile(max_size=_EXPORT_IN_MEMORY)  # noqa: SIM115 - closed when sent
+    state.export_json(_rt().db, appName, spooled)
+    spooled.seek(0)
+
+    def chunks() -> Iterator[bytes]:
+        with spooled:
+            while chunk := spooled.read(_EXPORT_CHUNK):
+                yield chunk
+
+    return StreamingResponse(chunks(), media_type="application/json")
+
+
+_EXPORT_IN_MEMORY = 8 * 1024 * 1024
+_EXPORT_CHUNK = 256 * 1024
 
 
 def listSnapshots(appName: str) -> Response:

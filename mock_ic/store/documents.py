@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import threading
 import time
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from datetime import UTC, datetime
 from functools import cache
 from typing import Any
@@ -252,6 +252,16 @@ def texts(conn: sa.Connection, query: sa.Select[Any]) -> list[str]:
 def all_docs(conn: sa.Connection, tenant: str, kinds: Iterable[str] = KINDS) -> dict[str, list[dict[str, Any]]]:
     """Every document of a tenant, by kind, ordered by sourcedId (export, snapshots)."""
     return {kind: find(conn, tenant, kind) for kind in kinds}
+
+
+def stored_texts(conn: sa.Connection, tenant: str, kind: str, batch: int = 5_000) -> Iterator[list[str]]:
+    """The tenant's stored JSON texts of a kind by sourcedId, ``batch`` at a time (bounded memory: a server-side
+    cursor on PostgreSQL, SQLite's own stepping)."""
+    table = TABLES[kind]
+    query = (sa.select(table.c.doc).where(table.c.tenant == tenant).order_by(table.c.sourced_id)
+             .execution_options(yield_per=batch))
+    for partition in conn.execute(query).partitions():
+        yield [text for (text,) in partition]
 
 
 def find(conn: sa.Connection, tenant: str, kind: str, **equal: str) -> list[dict[str, Any]]:
