@@ -22,8 +22,9 @@ from conformance.passback.eligibility import ReasonCode
 from conformance.passback.plan import SyncOptions, make_plan, result_id
 from conformance.passback.report import SyncReport
 from conformance.passback.sis_errors import Title
-from conformance.passback.state import SyncState, TargetState, target_key
+from conformance.passback.state import SyncState, TargetState
 from conformance.passback.sync import sync
+from conformance.state_file import target_key
 from mock_ic.control.seed import school_year_bounds
 from mock_ic.testing import MockIC
 

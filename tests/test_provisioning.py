@@ -27,7 +27,8 @@ from conformance.provisioning.mapping import Options, map_roster, user_roles
 from conformance.provisioning.provision import provision
 from conformance.provisioning.pull import Roster, pull
 from conformance.provisioning.report import ProvisioningReport
-from conformance.provisioning.state import ProvisioningState, StateFileError, TargetState
+from conformance.provisioning.state import ProvisioningState, TargetState
+from conformance.state_file import StateFileError
 from conformance.suites.rostering_ids import discover
 from conformance.suites.rostering_strategies import COLLECTIONS
 from mock_ic.cli import main

@@ -110,8 +110,9 @@ def add_parser(commands: Any) -> None:
 def run(args: argparse.Namespace) -> int:
     from conformance.passback.canvas import CourseFileError, load_course
     from conformance.passback.preflight import PreflightError, preflight
-    from conformance.passback.state import StateFileError, SyncState
+    from conformance.passback.state import SyncState
     from conformance.passback.sync import sync
+    from conformance.state_file import StateFileError
 
     err = Console(stderr=True, soft_wrap=True)
     try:

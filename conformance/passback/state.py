@@ -10,20 +10,15 @@ killed leaves the previous state, never half a file.
 
 from __future__ import annotations
 
-import json
-import os
-import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from conformance import state_file
+
 FORMAT = "mock-ic/passback-state"
 VERSION = 1
 HISTORY_KEPT = 50
-
-
-class StateFileError(ValueError):
-    """The state file exists but is not one this client wrote."""
 
 
 @dataclass
@@ -65,14 +60,9 @@ class SyncState:
     @classmethod
     def load(cls, path: Path | None) -> SyncState:
         """The state at ``path`` (empty when the file does not exist yet); ``None``: in memory only."""
-        if path is None or not path.exists():
+        data = None if path is None else state_file.read(path, FORMAT, "passback state")
+        if data is None:
             return cls(path)
-        try:
-            data = json.loads(path.read_text(encoding="utf-8"))
-        except (OSError, ValueError) as exc:
-            raise StateFileError(f"{path}: not a readable sync-state file ({exc})") from None
-        if not isinstance(data, dict) or data.get("format") != FORMAT:
-            raise StateFileError(f"{path}: not a mock-ic passback state file (format must be {FORMAT!r})")
         targets = {key: TargetState(dict(value.get("lineItems", {})), dict(value.get("results", {})))
                    for key, value in data.get("targets", {}).items()}
         return cls(path, targets, list(data.get("history", [])))
@@ -89,16 +79,5 @@ class SyncState:
         data = {"format": FORMAT, "version": VERSION,
                 "targets": {key: {"lineItems": t.line_items, "results": t.results} for key, t in self.targets.items()},
                 "history": self.history}
-        self.path.parent.mkdir(parents=True, exist_ok=True)
-        fd, tmp = tempfile.mkstemp(prefix=f".{self.path.name}.", dir=self.path.parent)
-        try:
-            with os.fdopen(fd, "w", encoding="utf-8") as out:
-                json.dump(data, out, indent=1, sort_keys=True)
-            os.replace(tmp, self.path)
-        except BaseException:
-            Path(tmp).unlink(missing_ok=True)
-            raise
+        state_file.write(self.path, data)
 
-
-def target_key(version: str, root_url: str) -> str:
-    return f"{version} {root_url.rstrip('/')}"

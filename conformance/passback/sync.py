@@ -32,7 +32,8 @@ from conformance.passback.canvas import CanvasCourse
 from conformance.passback.plan import GradePlan, LineItemPlan, Plan, SyncOptions, iso, make_plan
 from conformance.passback.report import Counts, SyncIssue, SyncReport
 from conformance.passback.sis_errors import Operation, Title, title_of
-from conformance.passback.state import SyncState, TargetState, target_key
+from conformance.passback.state import SyncState, TargetState
+from conformance.state_file import target_key
 
 UNCATEGORIZED = "11111111-1111-1111-1111-111111111111"  # IC's 1.1 placeholder category (IC-LI-CATEGORY-1P1)
 MAX_CONCURRENCY = 5  # IC's consumer guidelines (IC-LOAD)

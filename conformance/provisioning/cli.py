@@ -91,7 +91,8 @@ def run(args: argparse.Namespace) -> int:
     from conformance.passback.preflight import PreflightError, preflight
     from conformance.provisioning.mapping import Options
     from conformance.provisioning.provision import provision
-    from conformance.provisioning.state import ProvisioningState, StateFileError
+    from conformance.provisioning.state import ProvisioningState
+    from conformance.state_file import StateFileError
 
     err = Console(stderr=True, soft_wrap=True)
     try:

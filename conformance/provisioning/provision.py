@@ -15,7 +15,8 @@ from conformance.provisioning.diff import compare
 from conformance.provisioning.mapping import FILES, Options, map_roster
 from conformance.provisioning.pull import PAGE_SIZE, pull
 from conformance.provisioning.report import ProvisioningReport
-from conformance.provisioning.state import ProvisioningState, TargetState, session_summary, target_key
+from conformance.provisioning.state import ProvisioningState, TargetState, session_summary
+from conformance.state_file import target_key
 
 
 def provision(client: OneRosterClient, state: ProvisioningState, options: Options, *, scope: str = "bulk",

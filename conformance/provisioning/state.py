@@ -8,13 +8,11 @@ the old one): a run that is killed leaves the previous state, never half a file.
 
 from __future__ import annotations
 
-import json
-import os
-import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from conformance import state_file
 from conformance.provisioning.mapping import FILES, Rows
 
 FORMAT = "mock-ic/provisioning-state"
@@ -22,9 +20,6 @@ VERSION = 1
 HISTORY_KEPT = 30
 SESSION_FIELDS = ("type", "title", "startDate", "endDate", "schoolYear", "parent")
 
-
-class StateFileError(ValueError):
-    """The state file exists but is not one this client wrote."""
 
 
 @dataclass
@@ -64,14 +59,9 @@ class ProvisioningState:
     @classmethod
     def load(cls, path: Path | None) -> ProvisioningState:
         """The state at ``path`` (empty when the file does not exist yet); ``None``: in memory only."""
-        if path is None or not path.exists():
+        data = None if path is None else state_file.read(path, FORMAT, "provisioning state")
+        if data is None:
             return cls(path)
-        try:
-            data = json.loads(path.read_text(encoding="utf-8"))
-        except (OSError, ValueError) as exc:
-            raise StateFileError(f"{path}: not a readable provisioning state file ({exc})") from None
-        if not isinstance(data, dict) or data.get("format") != FORMAT:
-            raise StateFileError(f"{path}: not a mock-ic provisioning state file (format must be {FORMAT!r})")
         targets = {key: TargetState.from_dict(value) for key, value in (data.get("targets") or {}).items()}
         return cls(path, targets, list(data.get("history") or []))
 
@@ -86,16 +76,5 @@ class ProvisioningState:
             return
         data = {"format": FORMAT, "version": VERSION,
                 "targets": {key: target.to_dict() for key, target in self.targets.items()}, "history": self.history}
-        self.path.parent.mkdir(parents=True, exist_ok=True)
-        fd, tmp = tempfile.mkstemp(prefix=f".{self.path.name}.", dir=self.path.parent)
-        try:
-            with os.fdopen(fd, "w", encoding="utf-8") as out:
-                json.dump(data, out, indent=1, sort_keys=True)
-            os.replace(tmp, self.path)
-        except BaseException:
-            Path(tmp).unlink(missing_ok=True)
-            raise
+        state_file.write(self.path, data)
 
-
-def target_key(version: str, root_url: str) -> str:
-    return f"{version} {root_url.rstrip('/')}"
