@@ -30,6 +30,8 @@ from dataclasses import dataclass, field, replace
 from datetime import UTC, date, datetime
 from typing import Any
 
+from conformance.grading_task_model import IS_ASSIGNMENT_RESULT, Choices, GradingTask, judge
+
 UNCATEGORIZED = "11111111-1111-1111-1111-111111111111"  # IC-LI-CATEGORY-1P1
 TITLE_LIMITS = {"1.1": 50, "1.2": 30}  # IC-LI-TITLE-LEN defaults by connection version
 SCORE_STATUSES = ("exempt", "fully graded", "not submitted", "partially graded", "submitted")
@@ -84,6 +86,7 @@ class Config:
     title_over_limit: str = "reject"  # IC-TITLE-OVER: "reject" or "truncate"
     duplicate_title_check: bool = True
     closed_grading_periods: frozenset[str] = frozenset()
+    grading_task_both_given: str | None = None  # IC-GRADING-TASK's [model] choice; None: unknown (not a mock)
 
     @property
     def title_limit(self) -> int:
@@ -96,12 +99,14 @@ class Config:
         Only settings that describe the district are read; the ``rules`` switches are not: a rule
         switched off must make the suite fail, not change what the model expects.
         """
+        known = settings is not None
         settings = settings or {}
         key = "title_max_length_v1p1" if version == "1.1" else "title_max_length_v1p2"
         return cls(version, ic, title_max=settings.get(key),
                    title_over_limit=settings.get("title_over_limit", "reject"),
                    duplicate_title_check=bool(settings.get("duplicate_title_check", True)),
-                   closed_grading_periods=frozenset(settings.get("closed_grading_periods") or ()))
+                   closed_grading_periods=frozenset(settings.get("closed_grading_periods") or ()),
+                   grading_task_both_given=settings.get("grading_task_both_given", "keep") if known else None)
 
 
 # --- expectations -----------------------------------------------------------------------------
@@ -266,6 +271,7 @@ class Gradebook:
         self.line_items: dict[str, LineItem] = {}
         self.results: dict[str, Result] = {}
         self.categories: dict[str, Category] = {}
+        self.tasks: dict[str, GradingTask] = {}  # IC-GRADING-TASK: the class's grading tasks, by line item id
         # Plain OneRoster leaves open whether a line item's results outlive it: such results are
         # in limbo (a GET may find them or not) until written or deleted again.
         self.limbo: set[str] = set()
@@ -291,6 +297,10 @@ class Gradebook:
         if weight is not None and self.config.version == "1.2":
             expect["weight"] = Expected(float(weight), rule)
         self.categories[sourced_id] = Category(sourced_id, class_id, title, weight, vendor=vendor, expect=expect)
+
+    def know_grading_task(self, task: GradingTask) -> None:
+        """IC-GRADING-TASK: one of the class's line items is a grading task (already known as IC's own)."""
+        self.tasks[task.sourced_id] = task
 
     def close_grading_period(self, sourced_id: str, closed: bool = True) -> None:
         periods = set(self.config.closed_grading_periods)
@@ -507,6 +517,10 @@ class Gradebook:
                     break
         if score is not None and score < 0:
             violations.append(("IC-RES-EXTRA-CREDIT", f"score {score} is negative"))
+        task = self.tasks.get(line_item.sourced_id) if line_item is not None else None
+        posted = judge(task, body, Choices(self.config.grading_task_both_given), ABSENT) if task else None
+        if posted is not None:
+            violations += posted.violations
         if violations:
             return _refuse(422, INVALID_DATA, violations)
         maximum = _number(self._line_item_max(line_item))
@@ -517,10 +531,16 @@ class Gradebook:
         if score is None:
             allowed.append("IC-RES-BLANK")
         assert line_item is not None and student is not None
-        stored = Result(sourced_id, line_item.sourced_id, student, line_item.class_id,
-                        self._result_fields(body, line_item))
-        return _accept(statuses, allowed, "created" if existing is None else "replaced",
-                       lambda: self._store_result(stored))
+        expect = self._result_fields(body, line_item)
+        if posted is not None:
+            allowed.append("IC-GRADING-TASK")
+            expect.update({path: Expected(value, "IC-GRADING-TASK") for path, value in posted.fields.items()})
+        stored = Result(sourced_id, line_item.sourced_id, student, line_item.class_id, expect)
+        outcome = _accept(statuses, allowed, "created" if existing is None else "replaced",
+                          lambda: self._store_result(stored))
+        if posted is not None and posted.open:
+            return _either(outcome, ["IC-GRADING-TASK"], "the catalogue leaves this grade of a grading task open")
+        return outcome
 
     @staticmethod
     def _line_item_max(line_item: LineItem | None) -> Any:
@@ -565,6 +585,8 @@ class Gradebook:
             # IC-RES-FLAGS: a 1.1 connection has no late or missing designation.
             for flag in ("late", "missing"):
                 expect[flag] = Expected(ABSENT, "IC-RES-FLAGS")
+        if self.ic:  # IC-GRADING-TASK: every result says whether it is an assignment's (a task's says "false")
+            expect[f"metadata.{IS_ASSIGNMENT_RESULT}"] = Expected("true", "IC-GRADING-TASK")
         return expect
 
     def _over_max(self, score: float, line_item: LineItem | None) -> bool:

@@ -190,7 +190,8 @@ def test_conformance_cleanup_deletes_only_the_kits_objects(capsys: pytest.Captur
             klass = client.get("classes", params={"limit": 1})["classes"][0]["sourcedId"]
             left = {"title": "KIT left over", "class": {"sourcedId": klass}, "status": "active"}
             theirs = {"title": "A teacher's column", "class": {"sourcedId": klass}, "status": "active"}
-            line_item = client.class_line_items(klass)[0]
+            line_item = next(li for li in client.class_line_items(klass)  # an assignment, not a grading task
+                             if "ext_infiniteCampus_isGradingWindowOpen" not in li.get("metadata", {}))
             for sourced_id, body in ((f"{PREFIX}left-1", left), ("teacher-made-1", theirs)):
                 full = {**line_item, **body, "sourcedId": sourced_id}
                 full.pop("dateLastModified", None)

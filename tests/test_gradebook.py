@@ -8,6 +8,7 @@ from typing import Any
 import pytest
 from starlette.testclient import TestClient
 
+from mock_ic.ic.rules import UNCATEGORIZED
 from tests.conftest import GRADEBOOK, ROSTER, code_minor
 
 _ids = itertools.count(1)
@@ -277,8 +278,9 @@ def _vendor_category(client: TestClient, gb_auth: dict[str, str], class_id: str,
 def test_ic_cat_owner_seeded_categories_are_read_only_put_and_delete_403_nothing_changed(
         client: TestClient, gb_auth: dict[str, str]) -> None:
     items = client.get(f"{GRADEBOOK}/lineItems", headers=gb_auth,
-                       params={"filter": "metadata.ic.origin='campus'", "limit": 1}).json()["lineItems"]
-    seeded = items[0]["category"]["sourcedId"]  # a seeded category that IC's own line items use
+                       params={"filter": "metadata.ic.origin='campus'", "limit": 50}).json()["lineItems"]
+    # a seeded category that IC's own assignments use (a grading task is in none: IC-GRADING-TASK)
+    seeded = next(i for i in items if i["category"]["sourcedId"] != UNCATEGORIZED)["category"]["sourcedId"]
     before = client.get(f"{GRADEBOOK}/categories/{seeded}", headers=gb_auth).content
     class_id = client.get(f"{GRADEBOOK}/categories/{seeded}", headers=gb_auth).json()["category"]["metadata"]["ic"][
         "class"]

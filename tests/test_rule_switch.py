@@ -189,6 +189,15 @@ def _assess_1p2(w: World) -> Any:
         lambda r: _stored(r, 201, "assessmentResult", score=3.0)
 
 
+def _grading_task(w: World) -> Any:
+    task = next(li for li in w.get(f"{GRADEBOOK}/classes/{w.klass['sourcedId']}/lineItems").json()["lineItems"]
+                if "ext_infiniteCampus_isGradingWindowOpen" in li.get("metadata", {}))
+    rid = f"sw-res-{next(_n)}"
+    body = w.result(task["sourcedId"], metadata={"ext_infiniteCampus_scoreGrade": "ZZ"})
+    return lambda: w.put(f"{GRADEBOOK}/results/{rid}", body), \
+        lambda r: _stored(r, 201, "result", metadata={"ext_infiniteCampus_scoreGrade": "ZZ"}, score=5.0)
+
+
 def _stored(response: Any, status: int, wrapper: str, **fields: Any) -> None:
     assert response.status_code == status, response.text
     stored = response.json()[wrapper]
@@ -205,7 +214,7 @@ CASES: dict[str, Case] = {
     "IC-LI-GRADING-WINDOW": _grading_window, "IC-LI-CATEGORY-1P2": _category_1p2,
     "IC-LI-CATEGORY-1P1": _category_1p1, "IC-LI-OWNER": _li_owner, "IC-CAT-OWNER": _cat_owner,
     "IC-RES-UPSERT": _res_upsert, "IC-RES-EXTRA-CREDIT": _extra_credit, "IC-RES-FLAGS": _flags,
-    "IC-ASSESS-1P2": _assess_1p2,
+    "IC-ASSESS-1P2": _assess_1p2, "IC-GRADING-TASK": _grading_task,
 }
 DERIVATIONS = {"IC-LI-CATEGORY-1P1", "IC-RES-FLAGS"}  # rules that change what is stored instead of refusing
 

@@ -25,7 +25,9 @@ from hypothesis import given
 from hypothesis import strategies as st
 from referencing.jsonschema import DRAFT202012
 
-from mock_ic.control import seed
+from mock_ic.control import grading_tasks, seed
+from mock_ic.ic import grading_tasks as tasks_of_ic
+from mock_ic.ic.rules import UNCATEGORIZED
 from mock_ic.resources import fixtures_dir, openapi_dir
 
 Doc = dict[str, Any]
@@ -84,6 +86,8 @@ def check_references(district: District) -> None:
                 service = "gradebook" if target in GRADEBOOK_KINDS else "rostering"
                 assert set(ref) == {"href", "sourcedId", "type"}, (kind, doc["sourcedId"], ref)
                 assert ref["href"] == f"/ims/oneroster/{service}/v1p2/{target}/{ref['sourcedId']}", ref
+                if target == "categories" and ref["sourcedId"] == UNCATEGORIZED:
+                    continue  # a grading task is in no category: IC's placeholder (IC-GRADING-TASK)
                 assert ref["sourcedId"] in ids[target], f"{kind} {doc['sourcedId']} -> missing {ref}"
 
 
@@ -204,6 +208,16 @@ def check_users(district: District) -> None:
         assert user["enabledUser"] == "true"
 
 
+def assignments(district: District) -> list[Doc]:
+    """The IC-native assignments: the line items that are not grading tasks (IC-GRADING-TASK)."""
+    return [item for item in district["lineItems"] if not tasks_of_ic.is_grading_task(item)]
+
+
+def task_scales(district: District) -> set[str]:
+    """The score scales that are grading tasks' score groups."""
+    return {item["scoreScale"]["sourcedId"] for item in district["lineItems"] if tasks_of_ic.is_grading_task(item)}
+
+
 def check_gradebooks(district: District, recipe: seed.Recipe) -> None:
     """IC-TERMS / IC-LI-DUE-DATE: each IC-native item is due inside one of its class's terms and sits in
     that term's grading period; its category is one of the class's (IC-LI-CATEGORY-1P2)."""
@@ -212,11 +226,11 @@ def check_gradebooks(district: District, recipe: seed.Recipe) -> None:
     per_class = Counter(category["metadata"]["ic"]["class"] for category in categories.values())
     low, high = recipe.categories_per_class
     assert all(low <= per_class[class_id] <= high for class_id in classes)
-    items_per_class = Counter(item["class"]["sourcedId"] for item in district["lineItems"])
+    items_per_class = Counter(item["class"]["sourcedId"] for item in assignments(district))
     low, high = recipe.ic_line_items_per_class
     assert all(low <= items_per_class[class_id] <= high for class_id in classes)
     titles: defaultdict[str, set[str]] = defaultdict(set)
-    for item in district["lineItems"]:
+    for item in assignments(district):
         section = classes[item["class"]["sourcedId"]]
         term = sessions[item["academicSession"]["sourcedId"]]
         assert item["academicSession"] in section["terms"]
@@ -237,15 +251,16 @@ def check_assessments(district: District) -> None:
     """IC-ASSESS-1P2: per school with classes, three score scales (points, percent, standards 1-4) in its first
     class, which its line items name, and assessment line items made inside IC whose results are scores of
     students shown in the class (no no-shows), within the scale (mock_ic/ic/score_scales.py)."""
-    classes, scales = by_id(district, "classes"), by_id(district, "scoreScales")
-    items, sessions = by_id(district, "assessmentLineItems"), by_id(district, "academicSessions")
+    classes, sessions = by_id(district, "classes"), by_id(district, "academicSessions")
+    scales = {sid: scale for sid, scale in by_id(district, "scoreScales").items() if sid not in task_scales(district)}
+    items = by_id(district, "assessmentLineItems")
     scaled = {scale["class"]["sourcedId"] for scale in scales.values()}
     schools_with_classes = {section["school"]["sourcedId"] for section in classes.values()}
     assert {classes[c]["school"]["sourcedId"] for c in scaled} == schools_with_classes
     assert len(scaled) == len(schools_with_classes) and len(scales) == 3 * len(scaled)
     for scale in scales.values():
         assert scale["course"] == classes[scale["class"]["sourcedId"]]["course"]
-    for item in district["lineItems"]:
+    for item in assignments(district):
         if "scoreScale" in item:
             assert scales[item["scoreScale"]["sourcedId"]]["class"] == item["class"]
     shown = {(e["user"]["sourcedId"], e["class"]["sourcedId"]) for e in district["enrollments"]
@@ -263,6 +278,37 @@ def check_assessments(district: District) -> None:
         assert first_term["startDate"] <= found["scoreDate"] <= first_term["endDate"]
 
 
+def check_grading_tasks(district: District) -> None:
+    """IC-GRADING-TASK: every class with terms has grading tasks (elementary: standards) made inside IC, each
+    posted in one of the class's terms, due at its end, in that term's grading period, with the three metadata
+    strings, a title within IC-LI-TITLE-LEN unique in the class, and a score group of the class: a score scale
+    made inside IC whose minimum percents are unique and start at 0 (so every percent maps to a score)."""
+    classes, sessions = by_id(district, "classes"), by_id(district, "academicSessions")
+    scales = by_id(district, "scoreScales")
+    tasks = [item for item in district["lineItems"] if tasks_of_ic.is_grading_task(item)]
+    assert {task["class"]["sourcedId"] for task in tasks} == {c for c, klass in classes.items() if klass["terms"]}
+    titles: defaultdict[str, set[str]] = defaultdict(set)
+    flags = (tasks_of_ic.WINDOW_OPEN, tasks_of_ic.IS_STANDARD, tasks_of_ic.IS_ONE_TIME)
+    for task in tasks:
+        section = classes[task["class"]["sourcedId"]]
+        term = sessions[task["academicSession"]["sourcedId"]]
+        assert task["academicSession"] in section["terms"] and task["school"] == section["school"]
+        assert task["gradingPeriod"]["sourcedId"] == f"{term['sourcedId']}-GP"
+        assert day(task["dueDate"]) == day(term["endDate"]) and day(task["assignDate"]) <= day(task["dueDate"])
+        assert all(task["metadata"][flag] in ("true", "false") for flag in flags)
+        assert task["metadata"][tasks_of_ic.WINDOW_OPEN] == "true"  # stored open; reads show the window
+        assert len(task["title"]) <= 30 and task["title"].casefold() not in titles[section["sourcedId"]]
+        titles[section["sourcedId"]].add(task["title"].casefold())
+        scale = scales[task["scoreScale"]["sourcedId"]]
+        assert scale["class"] == task["class"] and scale["metadata"]["ic"]["origin"] == "campus"
+        group = tasks_of_ic.score_group(scale)
+        assert group is not None and group.items[-1].minimum == 0.0
+        assert len({item.minimum for item in group.items}) == len(group.items)
+        assert (group.scores == ["4", "3", "2", "1"]) == tasks_of_ic.is_standard(task)
+    for assignment in assignments(district):
+        assert assignment["title"].casefold() not in titles[assignment["class"]["sourcedId"]]
+
+
 def check_district(district: District, recipe: seed.Recipe, today: date) -> None:
     check_common_fields(district)
     check_references(district)
@@ -273,6 +319,7 @@ def check_district(district: District, recipe: seed.Recipe, today: date) -> None
     check_users(district)
     check_gradebooks(district, recipe)
     check_assessments(district)
+    check_grading_tasks(district)
 
 
 # --------------------------------------------------------------------------------------------------
@@ -334,11 +381,38 @@ def test_ic_assess_1p2_demo_score_scales_assessments_and_results(district: Distr
     """A small demo: per school three score scales in its first class, three assessment line items (one the
     child of another) with results of eight students each."""
     check_assessments(district)
-    assert [len(district[kind]) for kind in ("scoreScales", "assessmentLineItems", "assessmentResults")] == [9, 9, 72]
-    assert sorted({scale["title"] for scale in district["scoreScales"]}) == ["Percent", "Points 0-100",
-                                                                             "Standards 1-4"]
+    scales = [scale for scale in district["scoreScales"] if scale["sourcedId"] not in task_scales(district)]
+    counts = [len(docs) for docs in (scales, district["assessmentLineItems"], district["assessmentResults"])]
+    assert counts == [9, 9, 72]
+    assert sorted({scale["title"] for scale in scales}) == ["Percent", "Points 0-100", "Standards 1-4"]
     standards = [r for r in district["assessmentResults"] if "textScore" in r]
     assert standards and all(r["score"] in (1.0, 2.0, 3.0, 4.0) for r in standards)
+
+
+def test_ic_grading_task_demo_tasks_standards_and_score_groups(district: District) -> None:
+    """IC-GRADING-TASK: the demo's high and middle schools grade by letters (quarters, semesters, a final), its
+    elementary school by standards; one score group per class."""
+    check_grading_tasks(district)
+    tasks = [item for item in district["lineItems"] if tasks_of_ic.is_grading_task(item)]
+    titles = Counter(task["title"] for task in tasks)
+    assert {"Q1 Grade", "Q4 Grade", "S1 Grade", "S2 Grade", "Final Grade"} <= set(titles)
+    assert any(tasks_of_ic.is_standard(task) for task in tasks)
+    finals = [task for task in tasks if task["metadata"][tasks_of_ic.IS_ONE_TIME] == "true"]
+    assert {task["title"] for task in finals} == {"Final Grade"}
+    assert len(task_scales(district)) == len({task["class"]["sourcedId"] for task in tasks}) == 120
+
+
+def test_ic_grading_task_added_after_everything_else_the_rest_unchanged(
+        recipe: seed.Recipe, district: District, monkeypatch: pytest.MonkeyPatch) -> None:
+    """IC-GRADING-TASK: the grading tasks come from a random stream of their own, after the rest: without them
+    the district is byte for byte what it was (the Canvas fixtures and tests that name ids stay true)."""
+    monkeypatch.setattr(grading_tasks, "district_tasks", lambda district, seed: {})
+    without = seed.generate(recipe, today=TODAY)
+    scales = task_scales(district)
+    added = {("scoreScales", sid) for sid in scales} | {
+        ("lineItems", item["sourcedId"]) for item in district["lineItems"] if tasks_of_ic.is_grading_task(item)}
+    kept = {kind: [doc for doc in docs if (kind, doc["sourcedId"]) not in added] for kind, docs in district.items()}
+    assert json.dumps(without) == json.dumps(kept)
 
 
 def test_counts_match_recipe(recipe: seed.Recipe, district: District) -> None:

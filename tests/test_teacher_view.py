@@ -220,8 +220,14 @@ def test_ic_view_campus_line_items_have_origin_campus(client: TestClient, gb_aut
     listed = client.get(f"{GRADEBOOK}/classes/{cid}/lineItems", headers=gb_auth,
                         params={"filter": "metadata.ic.origin='campus'"}).json()["lineItems"]
     assert listed, "the demo class has IC-made line items"
-    columns = {c["sourcedId"]: c for g in teacher_view(client, cid)["categories"] for c in g["lineItems"]}
+    view = teacher_view(client, cid)
+    columns = {c["sourcedId"]: c for g in view["categories"] for c in g["lineItems"]}
+    tasks = {c["sourcedId"]: c for c in view["gradingTasks"]}  # IC-GRADING-TASK: a column group of their own
+    assert tasks and not set(tasks) & set(columns)
     for item in listed:
+        if item["sourcedId"] in tasks:
+            assert tasks[item["sourcedId"]]["gradingPeriod"] == item["gradingPeriod"]["sourcedId"]
+            continue
         assert columns[item["sourcedId"]]["origin"] == "campus"
         assert columns[item["sourcedId"]]["gradingPeriod"] == item["gradingPeriod"]["sourcedId"]
 

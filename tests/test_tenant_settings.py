@@ -32,6 +32,8 @@ CASES: dict[str, tuple[list[Any], Any, str]] = {
     "schools": (["s1", [3], [""]], ["school-1"], "or null (every school)"),
     "max_concurrent": ([-1, 0, "2", 1001], 3, "an integer from 1 to 1000, or null (no limit)"),
     "limit_cap": (["abc", 0, -1, 1_000_001, None], 500, "an integer from 1 to 1000000"),
+    "grading_task_both_given": (["first", "", None], "reject", "'keep' or 'percent' or 'reject'"),
+    "grading_task_text_score": (["yes", 0, None], False, "true or false"),
     "rules": ([{"IC-LI-CLASS": False}, {"IC-NOPE": False}, {"IC-LI-DUP-TITLE": "no"}, "off", None],
               {"IC-LI-DUP-TITLE": False}, "an object of rule IDs to true/false"),
 }

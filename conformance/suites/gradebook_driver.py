@@ -21,6 +21,7 @@ from typing import Any
 
 from conformance.assessment_model import AssessmentBook
 from conformance.client import NotFound, OneRosterClient, OneRosterError
+from conformance.grading_task_model import GradingTask, ScoreGroup, is_grading_task
 from conformance.model import ClassFacts, Config, Expectation, Gradebook, Outcome, Term, diff
 from conformance.profiles import Profile
 from conformance.sandbox import PREFIX, NotOurs, Sandbox, delete_all
@@ -57,6 +58,7 @@ class Env:
     facts: ClassFacts
     context: Context
     settings: dict[str, Any] | None
+    tasks: tuple[GradingTask, ...] = ()  # the class's grading tasks (IC-GRADING-TASK), read once
     _unknown_line_item: str | None = field(default=None, repr=False)
 
     @property
@@ -88,6 +90,8 @@ class Env:
                                  category=(item.get("category") or {}).get("sourcedId"),
                                  grading_period=(item.get("gradingPeriod") or {}).get("sourcedId"),
                                  vendor=Sandbox.owns(item["sourcedId"]))
+        for task in self.tasks:
+            model.know_grading_task(task)
         return model
 
     def fresh_assessments(self) -> AssessmentBook | None:
@@ -125,7 +129,30 @@ def load_env(target: Target, profile: Profile, client: OneRosterClient, sandbox:
         unenrolled=tuple(_unenrolled_students(client, facts)), title_limit=config.title_limit,
         unknown_class=f"{PREFIX}no-such-class", unknown_student=f"{PREFIX}no-such-student",
         strict_only=bool((settings or {}).get("strict_input")), base=target.base_url)
-    return Env(target, profile, client, sandbox, transcript, facts, context, settings)
+    tasks = load_grading_tasks(client, sandbox.class_id, target.admin) if profile.ic else ()
+    return Env(target, profile, client, sandbox, transcript, facts, context, settings, tasks)
+
+
+def load_grading_tasks(client: OneRosterClient, class_id: str, admin: Any) -> tuple[GradingTask, ...]:
+    """The class's grading tasks with their score groups where the target shows them: on 1.2 the score scale
+    a task names; on a mock-ic target (either version) its teacher view; else unknown."""
+    items = [li for li in client.class_line_items(class_id)
+             if is_grading_task(li) and li.get("status", "active") == "active"]
+    if not items:
+        return ()
+    shown = ({c["sourcedId"]: c for c in admin.gradebook(class_id).get("gradingTasks", [])}
+             if admin is not None and client.version != "1.2" else {})
+    scales: dict[str, ScoreGroup | None] = {}
+    tasks = []
+    for item in items:
+        scale_id = (item.get("scoreScale") or {}).get("sourcedId")
+        if scale_id and client.version == "1.2" and scale_id not in scales:
+            scales[scale_id] = ScoreGroup.from_scale(client.get_score_scale(scale_id))
+        group = scales.get(scale_id or "") or (ScoreGroup.from_view(shown[item["sourcedId"]])
+                                               if item["sourcedId"] in shown else None)
+        tasks.append(GradingTask(item["sourcedId"], str(item.get("title", "")),
+                                 (item.get("gradingPeriod") or {}).get("sourcedId"), group))
+    return tuple(tasks)
 
 
 def load_facts(client: OneRosterClient, class_id: str) -> ClassFacts:

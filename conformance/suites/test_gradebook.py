@@ -28,6 +28,7 @@ from typing import Any
 import pytest
 
 from conformance.client import NotFound, OneRosterError
+from conformance.grading_task_model import SCORE_GRADE, GradingTask, is_grading_task
 from conformance.model import UNCATEGORIZED, Term
 from conformance.profiles import Profile
 from conformance.sandbox import TITLE_PREFIX, Sandbox
@@ -323,7 +324,7 @@ def test_ic_li_class_unknown_class_refused(gradebook: Env) -> None:
 
 
 @pytest.mark.ic
-@pytest.mark.behaviour("IC-LI-OWNER")
+@pytest.mark.behaviour("IC-LI-OWNER", "IC-GRADING-TASK")
 def test_ic_li_owner_line_items_made_in_ic_are_read_only(gradebook: Env) -> None:
     _needs_admin(gradebook, "the probe must try to replace and delete a line item made inside IC, and the "
                             "mock is restored from a snapshot afterwards", "undo such a write")
@@ -332,15 +333,17 @@ def test_ic_li_owner_line_items_made_in_ic_are_read_only(gradebook: Env) -> None
                   if not Sandbox.owns(li["sourcedId"])]
         if not theirs:
             pytest.skip(f"IC-LI-OWNER: class {gradebook.class_id} has no line item made inside IC")
-        campus = next((li for li in theirs if ((li.get("metadata") or {}).get("ic") or {}).get("origin") == "campus"),
-                      theirs[0])
+        campus = next((li for li in theirs if ((li.get("metadata") or {}).get("ic") or {}).get("origin") == "campus"
+                       and not is_grading_task(li)), theirs[0])
+        task = next((li for li in theirs if is_grading_task(li)), None)  # IC-GRADING-TASK: IC's own too
         with restored(gradebook, "li-owner"):
-            # The same line item sent back: harmless if it were taken, and still refused.
-            s.put("lineItems", campus["sourcedId"], {k: v for k, v in campus.items() if k != "dateLastModified"},
-                  foreign=True)
-            s.check("lineItems", campus["sourcedId"])
-            s.delete("lineItems", campus["sourcedId"], foreign=True)
-            s.check("lineItems", campus["sourcedId"])
+            for item in (campus, task) if task is not None else (campus,):
+                # The same line item sent back: harmless if it were taken, and still refused.
+                s.put("lineItems", item["sourcedId"], {k: v for k, v in item.items() if k != "dateLastModified"},
+                      foreign=True)
+                s.check("lineItems", item["sourcedId"])
+                s.delete("lineItems", item["sourcedId"], foreign=True)
+                s.check("lineItems", item["sourcedId"])
 
 
 @pytest.mark.behaviour("IC-LI-DELETE")
@@ -505,6 +508,67 @@ def test_ic_res_one_way_teacher_edit_seen_by_the_vendor_and_overwritten_by_its_n
         s.check("results", result)
         s.put("results", result, body)
         s.check("results", result)
+
+
+# --- grading tasks ---------------------------------------------------------------------------------
+
+def _open_task(env: Env) -> GradingTask:
+    """A grading task of the class whose window is open and whose score group the target shows."""
+    closed = env.config().closed_grading_periods
+    task = next((t for t in env.tasks if t.group is not None and t.grading_period not in closed), None)
+    if task is None:
+        pytest.skip(f"IC-GRADING-TASK: class {env.class_id} shows no grading task with an open window and a score "
+                    f"group this kit can read (on 1.1 only a mock-ic target's teacher view shows it)")
+    return task
+
+
+def _task_view_cell(env: Env, task: GradingTask, result_id: str) -> dict[str, Any] | None:
+    for student in env.admin.gradebook(env.class_id).get("students", []):
+        cell = student.get("taskGrades", {}).get(task.sourced_id)
+        if cell and cell.get("resultSourcedId") == result_id:
+            return dict(cell)
+    return None
+
+
+@pytest.mark.ic
+@pytest.mark.behaviour("IC-GRADING-TASK", "IC-RES-UPSERT", "IC-LI-GRADING-WINDOW", "IC-VIEW")
+def test_ic_grading_task_grades_are_a_percent_or_a_score_of_the_task_score_group(gradebook: Env) -> None:
+    """A percent alone gets the score of its minimum percent; a score of the group alone leaves the percent empty;
+    a score not in the group, or a student not in the class, is refused; on a mock-ic target a closed window
+    refuses a grade, and the teacher sees the percent and score posted."""
+    task = _open_task(gradebook)
+    assert task.group is not None
+    (top, minimum), (second, _) = task.group.items[0], task.group.items[min(1, len(task.group.items) - 1)]
+    with gradebook.session() as s:
+        percent, score, unknown, stranger = (s.new_id("results") for _ in range(4))
+        s.put("results", percent, result_body(gradebook, task.sourced_id, _student(gradebook, 0),
+                                              score=min(minimum + 1.5, 100.0)))
+        s.put("results", score, result_body(gradebook, task.sourced_id, _student(gradebook, 1),
+                                            metadata={SCORE_GRADE: second}))
+        s.put("results", unknown, result_body(gradebook, task.sourced_id, _student(gradebook, 2),
+                                              metadata={SCORE_GRADE: f"{TITLE_PREFIX}no such score"}))
+        if gradebook.context.unenrolled:
+            s.put("results", stranger, result_body(gradebook, task.sourced_id, gradebook.context.unenrolled[0],
+                                                   score=minimum))
+        for result in (percent, score, unknown, stranger):
+            s.check("results", result)
+        if gradebook.admin is None:
+            return
+        cell = _task_view_cell(gradebook, task, percent)
+        if cell is None or cell.get("score") != top:
+            raise AssertionError(f"IC-GRADING-TASK, IC-VIEW: the teacher's grade of result {percent} on grading task "
+                                 f"{task.title!r} is {cell!r}; expected the score {top!r} and its percent")
+        if task.grading_period is None:
+            return
+        closed = s.new_id("results")
+        gradebook.admin.close_grading_period(task.grading_period)
+        s.model.close_grading_period(task.grading_period)
+        try:
+            s.put("results", closed, result_body(gradebook, task.sourced_id, _student(gradebook, 3), score=minimum))
+            s.check("results", closed)
+        finally:
+            gradebook.admin.close_grading_period(task.grading_period, open=True)
+            s.model.close_grading_period(task.grading_period, closed=False)
 
 
 # --- score scales and assessments (OneRoster 1.2) ---------------------------------------------------

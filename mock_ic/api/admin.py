@@ -23,8 +23,12 @@ def health() -> dict[str, Any]:
 # --- teacher view (IC-VIEW) and teacher edit (IC-RES-ONE-WAY) ---------------------------------------
 
 def getTeacherGradebook(appName: str, classSourcedId: str, gradingPeriod: str | None = None) -> Response:
-    with runtime_of(context.scope).db.read() as conn:
-        grid = view.gradebook_view(conn, appName, classSourcedId, grading_period=gradingPeriod)
+    runtime = runtime_of(context.scope)
+    tenant = runtime.tenants.get(appName)  # None: the view answers 404 for it
+    closed = tenant.settings.closed_grading_periods if tenant else ()
+    with runtime.db.read() as conn:
+        grid = view.gradebook_view(conn, appName, classSourcedId, grading_period=gradingPeriod,
+                                   closed_grading_periods=closed)
     return rendering.json_response(rendering.dumps(grid))
 
 

@@ -22,6 +22,7 @@ from mock_ic.api.serving import on_loop
 from mock_ic.control.request_context import context_of
 from mock_ic.control.tenants import Tenant
 from mock_ic.errors import InvalidData
+from mock_ic.ic import grading_tasks
 from mock_ic.oneroster import gradebook, query, reading, v1p1
 from mock_ic.oneroster.endpoints import Endpoint, Parent
 from mock_ic.oneroster.schemas import spec
@@ -57,8 +58,11 @@ class Flavour:
                 out[name] = v1p1.canonical_user_id(conn, tenant, out[name])
         return out
 
-    def texts(self, conn: Connection, tenant: str, kind: str, texts: list[str]) -> list[str]:
-        return v1p1.render_texts(conn, tenant, kind, texts) if self.legacy else texts
+    def texts(self, conn: Connection, tenant: Tenant, kind: str, texts: list[str]) -> list[str]:
+        """Stored texts as this connection is answered: a grading task shows its window (IC-GRADING-TASK),
+        then 1.1 renders its own shapes."""
+        texts = grading_tasks.shown_window(kind, texts, tenant.settings.closed_grading_periods)
+        return v1p1.render_texts(conn, tenant.app_name, kind, texts) if self.legacy else texts
 
 
 def current_tenant() -> Tenant:
@@ -107,7 +111,7 @@ def _single(flavour: Flavour, endpoint: Endpoint) -> Callable[..., Response]:
             if flavour.legacy and endpoint.kind == "users":
                 sourced_id = v1p1.canonical_user_id(conn, tenant, sourced_id)
             text = reading.read_single(conn, tenant, endpoint, sourced_id, path, visible=visible)
-            text = flavour.texts(conn, tenant, endpoint.kind, [text])[0]
+            text = flavour.texts(conn, current_tenant(), endpoint.kind, [text])[0]
         return rendering.single_response(endpoint.wrapper, text, fields, warnings=[warning] if warning else [],
                                          version=flavour.version)
 
@@ -125,7 +129,7 @@ def _collection(flavour: Flavour, endpoint: Endpoint, path_names: list[str]) -> 
             path = flavour.canonical_path(conn, tenant.app_name, {n: params[n] for n in path_names})
             page = reading.read_collection(conn, tenant.app_name, endpoint, path, list_params,
                                            version=flavour.version, visible=flavour.visibility(tenant))
-            page.texts = flavour.texts(conn, tenant.app_name, endpoint.kind, page.texts)
+            page.texts = flavour.texts(conn, tenant, endpoint.kind, page.texts)
         return rendering.collection_response(endpoint.wrapper, page, version=flavour.version)
 
     return collection
@@ -158,7 +162,7 @@ def put(flavour: Flavour, kind: str, sourced_id: str, body: Any) -> Response:
         if flavour.legacy:
             v1p1.input_user_refs(conn, ctx.tenant, body, ("student",))
         doc, created = gradebook.put(ctx, kind, sourced_id, body)
-        return flavour.texts(conn, ctx.tenant, kind, [rendering.dumps(doc)])[0], created
+        return flavour.texts(conn, current_tenant(), kind, [rendering.dumps(doc)])[0], created
 
     text, created = _db().transact(write)
     return rendering.single_response(wrapper, text, status=201 if created else 200)

@@ -25,6 +25,7 @@ from typing import Any
 
 import yaml
 
+from mock_ic.control import grading_tasks
 from mock_ic.ic import ids
 from mock_ic.resources import fixtures_dir
 from mock_ic.store.refs import ref
@@ -490,6 +491,8 @@ class _DistrictBuilder:
         self.add_enrollments()
         self.add_gradebooks()
         self.add_assessments()
+        for kind, docs in grading_tasks.district_tasks(self.out, seed=self.recipe.seed).items():  # IC-GRADING-TASK
+            self.out[kind] += docs
         return self.out
 
     def doc(self, kind: str, sourced_id: str, **values: Any) -> Doc:

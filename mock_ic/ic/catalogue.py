@@ -140,7 +140,43 @@ SECTIONS: tuple[Section, ...] = (
                       "probes them on ic-1.2 and oneroster-1.2, and docs/contract.md lists how the mock departs "
                       "from 1EdTech's own gradebook file on these operations"),
             ),
-            Behaviour("IC-GRADING-TASK", "not yet", note="issue 18"),
+            Behaviour(
+                "IC-GRADING-TASK",
+                "tested",
+                note=("**District** (`mock_ic/control/grading_tasks.py`): per class, line items made inside IC "
+                      "(`metadata.ic.origin: campus`) with the strings `ext_infiniteCampus_isGradingWindowOpen`, "
+                      "`ext_infiniteCampus_isStandard`, `ext_infiniteCampus_isOneTime`: on letter grades \"<term> "
+                      "Grade\" per term, on quarters \"S1/S2 Grade\" (posted in the semester's second quarter), "
+                      "\"Final Grade\" in the last term (the one-time task); elementary schools one standard per "
+                      "term (\"Q1 Number Sense\") on a 1-4 group; sourcedId sectionID + termID + taskID (IC-IDS), "
+                      "category IC's placeholder (a task is in no category). Each task's score group is a score "
+                      "scale of its class, named by `scoreScale` on 1.2 (`itemValueLHS` the minimum percent, "
+                      "`itemValueRHS` the score, as 1EdTech reads a mapping: \"90\" → \"A\"); 1.1 has no score "
+                      "scales, the teacher view shows the group. **Window**: a task's is its term's grading period's, "
+                      "closed and opened by IC-LI-GRADING-WINDOW's control; a read then says "
+                      "`isGradingWindowOpen: \"false\"` (stored documents say \"true\", so a filter on that field "
+                      "sees \"true\"); a grade posted while closed → 422 IC-LI-GRADING-WINDOW. **Posting** "
+                      "(`PUT results/{id}`, 1.1 and 1.2): the percent in `score` and/or the score in "
+                      "`metadata.ext_infiniteCampus_scoreGrade` (a string; a number stands for its text); a percent "
+                      "alone gets the score of the highest minimum percent at or below it (below all → 422); a score "
+                      "alone must be one of the group's (trimmed, any case; stored as the group spells it) and leaves "
+                      "the percent empty; neither → 422; an unknown score → 422 listing the group's scores with their "
+                      "minimum percents. Students must be actively enrolled (IC-RES-UPSERT), a negative percent is "
+                      "IC-RES-EXTRA-CREDIT's, and a vendor PUT/DELETE of a task's line item or of its score group's "
+                      "scale is 403 (IC-LI-OWNER: IC-made, like every campus line item). **[model] choices**: the "
+                      "result's sourcedId is the vendor's, as for every result (IC-IDS); IC keeps one grade per "
+                      "student and task, so the teacher view shows the result written last. Both given: "
+                      "`grading_task_both_given` `keep` (both stored as sent, the score must be the group's: a "
+                      "teacher may fill both columns), `percent` (the percent's score replaces the one sent) or "
+                      "`reject` (422 when they disagree). On 1.2 the result names the score group (`scoreScale`) "
+                      "and carries the score in `textScore`, which a vendor may send instead "
+                      "(`grading_task_text_score`, off: neither read nor written); both naming different scores → "
+                      "422. A `scoreStatus` \"not submitted\" beside a posted grade becomes \"fully graded\"; every "
+                      "result says `metadata.ext_infiniteCampus_isAssignmentResult` (\"false\" on a task). Each 422 "
+                      "names the field, the value, the task and the group. The teacher view: a \"Grading tasks\" "
+                      "column group (window, score group; each student's percent and score); the reference client "
+                      "posts current grades with `mock-ic passback --final-grades`"),
+            ),
             Behaviour(
                 "IC-CAT-OWNER",
                 "tested",

@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from mock_ic.errors import Forbidden, Unprocessable
-from mock_ic.ic import score_scales
+from mock_ic.ic import grading_tasks, score_scales
 from mock_ic.ic.registry import define
 from mock_ic.store.facts import Facts
 from mock_ic.store.refs import ref
@@ -125,11 +125,17 @@ def check_due_date(ctx: RuleContext, doc: dict[str, Any]) -> None:
 
 @GRADING_WINDOW.check
 def check_grading_window(ctx: RuleContext, line_item: dict[str, Any]) -> None:
-    """IC-LI-GRADING-WINDOW: nothing lands in a grading period whose window is closed."""
+    """IC-LI-GRADING-WINDOW: nothing lands in a grading period whose window is closed (a grading task's window
+    is its term's grading period's: IC-GRADING-TASK)."""
     period = (line_item.get("gradingPeriod") or {}).get("sourcedId")
-    if period and period in ctx.settings.closed_grading_periods:
-        raise Unprocessable(f"The grading window of grading period {period!r} is closed: line item "
-                            f"{line_item['sourcedId']!r} and its scores cannot be changed until it is reopened")
+    if not period or period not in ctx.settings.closed_grading_periods:
+        return
+    if grading_tasks.is_grading_task(line_item):
+        raise Unprocessable(f"The grading window of grading task {line_item['title']!r} (lineItem "
+                            f"{line_item['sourcedId']!r}, grading period {period!r}) is closed: no grade can be "
+                            f"posted to it until it is reopened")
+    raise Unprocessable(f"The grading window of grading period {period!r} is closed: line item "
+                        f"{line_item['sourcedId']!r} and its scores cannot be changed until it is reopened")
 
 
 @CATEGORY_1P1.check
@@ -301,10 +307,103 @@ def drop_1p1_flags(ctx: RuleContext, doc: dict[str, Any]) -> None:
 
 
 def check_result(ctx: RuleContext, doc: dict[str, Any], line_item: dict[str, Any]) -> None:
-    """IC-RES-EXTRA-CREDIT (negative scores refused), IC-RES-FLAGS on 1.1, IC-LI-GRADING-WINDOW."""
+    """IC-RES-EXTRA-CREDIT (negative scores refused), IC-RES-FLAGS on 1.1, IC-LI-GRADING-WINDOW, and
+    IC-GRADING-TASK (a grade posted to a grading task)."""
     check_score(ctx, doc)
     drop_1p1_flags(ctx, doc)
     check_grading_window(ctx, line_item)
+    post_grade(ctx, doc, line_item)
+
+
+# --- grades posted to grading tasks -----------------------------------------------------------------
+
+GRADING_TASK = define("IC-GRADING-TASK", "A grade posted to a grading task is a percent and/or a score of the "
+                      "task's score group: a percent alone gets the score of its minimum percent, a score alone "
+                      "must be one of the group's and leaves the percent empty",
+                      settings=("grading_task_both_given", "grading_task_text_score"))
+_SCORE_FIELD = f"result.metadata.{grading_tasks.SCORE_GRADE}"
+
+
+@GRADING_TASK.check
+def post_grade(ctx: RuleContext, doc: dict[str, Any], line_item: dict[str, Any]) -> None:
+    """IC-GRADING-TASK: every result says whether it is an assignment's
+    (``metadata.ext_infiniteCampus_isAssignmentResult``); one posted to a grading task gets its score from its
+    percent, or is a score of the task's score group (mock_ic/ic/grading_tasks.py). On 1.2 the result also
+    names the score group (``scoreScale``) and, unless the tenant says otherwise, carries the score in
+    ``textScore``, which a vendor may send it in."""
+    task = grading_tasks.is_grading_task(line_item)
+    metadata = {**(doc.get("metadata") or {}), grading_tasks.IS_ASSIGNMENT_RESULT: "false" if task else "true"}
+    doc["metadata"] = metadata
+    if not task:
+        return
+    scale_id = grading_tasks.score_group_id(line_item)
+    group = grading_tasks.score_group(ctx.facts.get("scoreScales", scale_id) if scale_id else None)
+    text_score = ctx.version == "1.2" and ctx.settings.grading_task_text_score
+    score = _posted_score(doc, metadata.get(grading_tasks.SCORE_GRADE), text_score)
+    percent = doc.get("score")
+    if percent is None and score is None:
+        raise Unprocessable(f"A grade posted to {_task_named(line_item)} needs a percent (result.score) or a score "
+                            f"({_SCORE_FIELD}){_scores_of(group)}")
+    if group is None:
+        if score is not None:
+            raise Unprocessable(f"{_SCORE_FIELD} {score!r} cannot be posted to {_task_named(line_item)}: it has no "
+                                f"score group to hold it; send the percent alone (result.score)")
+        return
+    metadata[grading_tasks.SCORE_GRADE] = _grade(ctx, group, percent, score, line_item)
+    if doc.get("scoreStatus") == "not submitted":
+        doc["scoreStatus"] = "fully graded"  # a posted grade is a grade
+    if ctx.version == "1.2":
+        doc["scoreScale"] = ref("scoreScales", group.sourced_id)
+        if text_score:
+            doc["textScore"] = metadata[grading_tasks.SCORE_GRADE]
+
+
+def _posted_score(doc: dict[str, Any], sent: Any, text_score: bool) -> str | None:
+    """The score sent: ``metadata.ext_infiniteCampus_scoreGrade`` (a number stands for its text: 4 -> "4"),
+    else on 1.2 ``textScore``; both, naming different scores, are refused."""
+    if isinstance(sent, int | float) and not isinstance(sent, bool):
+        sent = f"{sent:g}"
+    if sent is not None and not isinstance(sent, str):
+        raise Unprocessable(f"{_SCORE_FIELD} must be a score of the task's score group as a string, got {sent!r}")
+    text = doc.get("textScore") if text_score else None
+    if sent is None or text is None:
+        return sent if sent is not None else text
+    if sent.strip().casefold() != text.strip().casefold():
+        raise Unprocessable(f"result.textScore {text!r} and {_SCORE_FIELD} {sent!r} name different scores; "
+                            f"send the score once")
+    return sent
+
+
+def _grade(ctx: RuleContext, group: grading_tasks.ScoreGroup, percent: float | None, sent: str | None,
+           line_item: dict[str, Any]) -> str:
+    """The score stored: the group's spelling of the score sent, or the score of the percent (tenant setting
+    ``grading_task_both_given`` when both came)."""
+    chosen = group.find(sent) if sent is not None else None
+    if sent is not None and chosen is None:
+        raise Unprocessable(f"{_SCORE_FIELD} {sent!r} is not a score of {_task_named(line_item)}; "
+                            f"{group.describe()}")
+    derived = group.for_percent(percent) if percent is not None else None
+    if percent is not None and derived is None:
+        lowest = group.items[-1]
+        raise Unprocessable(f"result.score {percent:g} (a percent) is below every minimum percent of "
+                            f"{_task_named(line_item)}, the lowest being {lowest.score} from {lowest.minimum:g}%; "
+                            f"{group.describe()}")
+    if chosen is None:
+        return derived or ""
+    if derived is None or derived == chosen or ctx.settings.grading_task_both_given == "keep":
+        return chosen
+    if ctx.settings.grading_task_both_given == "percent":
+        return derived
+    raise Unprocessable(f"{_SCORE_FIELD} {chosen!r} and result.score {percent:g} disagree: {percent:g}% is "
+                        f"{derived!r} in {group.describe()} (tenant setting grading_task_both_given: reject)")
+
+
+def _task_named(line_item: dict[str, Any]) -> str:
+    return f"grading task {line_item['title']!r} (lineItem {line_item['sourcedId']!r})"
+
+
+def _scores_of(group: grading_tasks.ScoreGroup | None) -> str:
+    return f"; {group.describe()}" if group is not None else ""
 
 
 # --- assessments (1.2 only: IC-LI-1P1-ONLY) ---------------------------------------------------------

@@ -98,6 +98,11 @@ class TenantSettings:
     max_concurrent: int | None = _setting(
         None, Allowed("integer", 1, 1000, nullable=True, null_means="no limit"), "IC-LOAD")
     limit_cap: int = _setting(50_000, Allowed("integer", 1, 1_000_000), "OR-PAGING")
+    # IC-GRADING-TASK: a grade posted with both a percent and a score: "keep" stores both as sent (as a teacher
+    # may enter both columns), "percent" derives the score from the percent, "reject" refuses a disagreement
+    grading_task_both_given: Literal["keep", "percent", "reject"] = _setting(
+        "keep", Allowed("choice", choices=("keep", "percent", "reject")), "IC-GRADING-TASK")
+    grading_task_text_score: bool = _setting(True, _BOOL, "IC-GRADING-TASK")  # 1.2: textScore carries the score
     # RULE-SWITCH: {"IC-LI-DUP-TITLE": false} switches that rule off (every switchable rule of ic/rules.py)
     rules: dict[str, bool] = field(default_factory=dict, metadata={"allowed": _SWITCHES, "rule": "RULE-SWITCH"})
 

@@ -3,18 +3,22 @@
 What a teacher sees is not what the API returns: the grid shows the whole-number part of a score
 (IC-RES-DECIMAL), caps it at the maximum and marks the rest as extra credit (IC-RES-EXTRA-CREDIT),
 leaves a result without a numeric score blank (IC-RES-BLANK) and shows flag letters
-(IC-RES-FLAGS). The cell functions are pure; :func:`gradebook_view` gathers one class from the
-store's facts (a handful of indexed queries by class column or primary key, never a scan of the tenant).
+(IC-RES-FLAGS). Grading tasks and standards are not assignments: their posted grades, percent and score,
+are a column group of their own (IC-GRADING-TASK). The cell functions are pure; :func:`gradebook_view`
+gathers one class from the store's facts (a handful of indexed queries by class column or primary key,
+never a scan of the tenant).
 """
 
 from __future__ import annotations
 
 import math
+from collections.abc import Collection, Sequence
 from dataclasses import dataclass, replace
 from decimal import Decimal
 from typing import TYPE_CHECKING, Any
 
 from mock_ic.errors import UnknownObject
+from mock_ic.ic import grading_tasks
 from mock_ic.ic.rules import UNCATEGORIZED  # IC-LI-CATEGORY-1P1: the 1.1 placeholder category
 from mock_ic.store import class_lists, tenant_rows
 from mock_ic.store.facts import Facts
@@ -171,7 +175,8 @@ def latest_results(results: list[Doc]) -> dict[tuple[str, str], Doc]:
     return chosen
 
 
-def student_row(student: Doc, columns: list[Doc], results: dict[tuple[str, str], Doc]) -> Doc:
+def student_row(student: Doc, columns: list[Doc], results: dict[tuple[str, str], Doc],
+                tasks: Sequence[Doc] = ()) -> Doc:
     cells = {}
     for col in columns:
         result = results.get((col["sourcedId"], student["sourcedId"]))
@@ -180,14 +185,62 @@ def student_row(student: Doc, columns: list[Doc], results: dict[tuple[str, str],
         "sourcedId": student["sourcedId"],
         "name": f"{student.get('familyName', '')}, {student.get('givenName', '')}",
         "cells": cells,
+        "taskGrades": {task["sourcedId"]: task_cell(results.get((task["sourcedId"], student["sourcedId"])))
+                       for task in tasks},
     }
 
 
-def gradebook_view(conn: Connection, tenant: str, class_id: str, grading_period: str | None = None) -> Doc:
+# --- grading tasks (IC-GRADING-TASK) ----------------------------------------------------------------
+
+def task_column(task: Doc, group: grading_tasks.ScoreGroup | None, closed_grading_periods: Collection[str]) -> Doc:
+    """A grading task or standard as the teacher's grid heads it: its window and its score group."""
+    return {
+        "sourcedId": task["sourcedId"],
+        "title": task["title"],
+        "dueDate": task["dueDate"],
+        "gradingPeriod": grading_tasks.grading_period_of(task),
+        "standard": grading_tasks.is_standard(task),
+        "windowOpen": grading_tasks.window_open(task, closed_grading_periods),
+        "scoreGroup": None if group is None else {
+            "sourcedId": group.sourced_id, "title": group.title,
+            "scores": [{"score": item.score, "minPercent": item.minimum} for item in group.items]},
+    }
+
+
+def task_cell(result: Doc | None) -> Doc:
+    """A posted task grade as the teacher sees it: the percent (the result's score) and the score."""
+    if result is None:
+        return {"percent": None, "score": None, "scoreStatus": None, "comment": None, "resultSourcedId": None}
+    percent = result.get("score")
+    score = (result.get("metadata") or {}).get(grading_tasks.SCORE_GRADE)
+    return {"percent": None if percent is None else float(percent), "score": score if isinstance(score, str) else None,
+            "scoreStatus": result.get("scoreStatus"), "comment": result.get("comment"),
+            "resultSourcedId": result["sourcedId"]}
+
+
+def _task_key(task: Doc) -> tuple[str, bool, str, str]:
+    """By due date; the one-time (final) task after the term's own; then by title."""
+    one_time = (task.get("metadata") or {}).get(grading_tasks.IS_ONE_TIME) == "true"
+    return (task["dueDate"], one_time, task["title"].casefold(), task["sourcedId"])
+
+
+def task_columns(facts: Facts, tasks: list[Doc], closed_grading_periods: Collection[str]) -> list[Doc]:
+    groups: dict[str, grading_tasks.ScoreGroup | None] = {}
+    for task in tasks:
+        scale_id = grading_tasks.score_group_id(task)
+        if scale_id and scale_id not in groups:
+            groups[scale_id] = grading_tasks.score_group(facts.get("scoreScales", scale_id))
+    return [task_column(task, groups.get(grading_tasks.score_group_id(task) or ""), closed_grading_periods)
+            for task in sorted(tasks, key=_task_key)]
+
+
+def gradebook_view(conn: Connection, tenant: str, class_id: str, grading_period: str | None = None,
+                   closed_grading_periods: Collection[str] = ()) -> Doc:
     """IC-VIEW: the teacher's grid of one class, as served by ``GET /_mock/tenants/{app}/classes/{id}/gradebook``.
 
     ``grading_period``: only the line items of that grading period of the class (the teacher's period
     filter); ``gradingPeriods`` lists the class's periods to choose from, earliest first.
+    ``closed_grading_periods``: the tenant's closed windows, which close the tasks posted in them.
     """
     klass = require_class(conn, tenant, class_id)
     facts = Facts(conn, tenant)
@@ -197,8 +250,11 @@ def gradebook_view(conn: Connection, tenant: str, class_id: str, grading_period:
         raise UnknownObject(f"Class {class_id!r} has no grading period {grading_period!r}; its periods: {known}")
     line_items = [item for item in facts.of_class("lineItems", class_id, active=True)
                   if grading_period is None or (item.get("gradingPeriod") or {}).get("sourcedId") == grading_period]
-    categories = group_columns(facts.of_class("categories", class_id, active=True), line_items)
+    tasks = [item for item in line_items if grading_tasks.is_grading_task(item)]
+    assignments = [item for item in line_items if not grading_tasks.is_grading_task(item)]
+    categories = group_columns(facts.of_class("categories", class_id, active=True), assignments)
     columns = [col for group in categories for col in group["lineItems"]]
+    task_heads = task_columns(facts, tasks, closed_grading_periods)
     results = latest_results(facts.of_class("results", class_id, active=True))
     students = class_students(conn, tenant, class_id)
     return {
@@ -207,7 +263,8 @@ def gradebook_view(conn: Connection, tenant: str, class_id: str, grading_period:
         "gradingPeriods": periods,
         "gradingPeriod": grading_period,
         "categories": categories,
-        "students": [student_row(s, columns, results) for s in students],
+        "gradingTasks": task_heads,
+        "students": [student_row(s, columns, results, task_heads) for s in students],
     }
 
 

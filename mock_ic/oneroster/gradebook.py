@@ -469,11 +469,13 @@ _DELETE_RULES: dict[str, Callable[[rules.RuleContext, dict[str, Any]], None]] = 
     "assessmentLineItems": rules.check_no_child_assessments,
 }
 
-# IC-LI-OWNER and IC-CAT-OWNER: whose objects made inside Infinite Campus are read-only for a vendor.
+# IC-LI-OWNER and IC-CAT-OWNER: whose objects made inside Infinite Campus are read-only for a vendor (a grading
+# task's line item and its score group's score scale among them: IC-GRADING-TASK).
 _OWNER_RULES: dict[str, Callable[[rules.RuleContext, str, dict[str, Any]], None]] = {
     "lineItems": rules.check_line_item_owner,
     "categories": rules.check_category_owner,
     "assessmentLineItems": functools.partial(rules.check_line_item_owner, label="Assessment line item"),
+    "scoreScales": functools.partial(rules.check_line_item_owner, label="Score scale"),
 }
 
 

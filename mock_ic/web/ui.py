@@ -100,8 +100,10 @@ def classes(app_name: str) -> str:
 def gradebook(app_name: str, class_id: str) -> str:
     _require_tenant(app_name)
     period = flask.request.args.get("period") or None
+    tenant = _runtime().tenants.get(app_name)
+    closed = tenant.settings.closed_grading_periods if tenant else ()
     with _runtime().db.read() as conn:
-        grid = view.gradebook_view(conn, app_name, class_id, grading_period=period)
+        grid = view.gradebook_view(conn, app_name, class_id, grading_period=period, closed_grading_periods=closed)
         school = documents.get_doc(conn, app_name, "orgs", grid["class"]["school"]) or {}
     selected = _selected_cell(grid, flask.request.args.get("result"))
     return render("gradebook.html", title=grid["class"]["title"], app=app_name, view=grid,
