@@ -8,17 +8,33 @@ through the admin API, as a user of the mock would.
 from __future__ import annotations
 
 import itertools
+import json
+import subprocess
+import sys
 from collections.abc import Iterator
 from dataclasses import dataclass
+from datetime import date
+from pathlib import Path
 from typing import Any
 
 import pytest
 from starlette.testclient import TestClient
 
+from conformance.client import OneRosterClient
+from conformance.passback.canvas import CanvasCourse, load_course
+from conformance.passback.course_grade import current_grade
+from conformance.passback.final_grades import final_result_id, sync_final_grades
+from conformance.passback.plan import SyncOptions
+from conformance.passback.sis_errors import Title
+from conformance.passback.state import SyncState
+from mock_ic.cli import main as cli_main
 from mock_ic.control.runtime import Runtime
+from mock_ic.control.seed import school_year_bounds
 from mock_ic.ic import grading_tasks
+from mock_ic.testing import MockIC
 from tests.conftest import code_minor, fetch_token
 
+ROOT = Path(__file__).resolve().parents[1]
 APP = "gtasks"
 BASES = {"1.2": f"/campus/api/oneroster/v1p2/{APP}/ims/oneroster/gradebook/v1p2",
          "1.1": f"/campus/oneroster/{APP}/ims/oneroster/v1p1"}
@@ -335,3 +351,183 @@ def test_ic_view_posted_task_grades_show_percent_and_score(world: World) -> None
         "sourcedId"])
     page = world.client.get(f"/_mock/ui/{APP}/classes/{world.class_id}").text
     assert f'data-task-result="{cell["resultSourcedId"]}"' in page and "93.25%" in page
+
+
+# --- the reference client: Canvas's current grade, posted as a final grade ----------------------------
+
+def _canvas(weighted: bool, groups: dict[str, float | None], assignments: list[dict[str, Any]],
+            scores: dict[int, dict[str, Any]]) -> CanvasCourse:
+    """A one-section, one-student Canvas course: ``assignments`` as (id, group, points, extra fields),
+    ``scores`` the student's submission fields by assignment id."""
+    group_ids = {name: 3000 + n for n, name in enumerate(groups)}
+    return load_course({
+        "format": "mock-ic/canvas-course", "version": 1, "exported_at": "2026-11-25T12:00:00Z",
+        "course": {"id": 1, "sis_course_id": "c1", "workflow_state": "available",
+                   "apply_assignment_group_weights": weighted},
+        "sections": [{"id": 10, "sis_section_id": "s1"}, {"id": 11, "sis_section_id": "s2"}],
+        "users": [{"id": 100, "sis_user_id": "u1", "enrollments": [
+            {"type": "StudentEnrollment", "enrollment_state": "active", "course_section_id": 10}]}],
+        "assignments": [{"due_at": None, "submission_types": ["online_upload"], **a, "assignment_group": {
+            "id": group_ids[a["assignment_group"]], "name": a["assignment_group"],
+            "group_weight": groups[a["assignment_group"]]}} for a in assignments],
+        "submissions": [{"assignment_id": aid, "user_id": 100, "workflow_state": "graded", **fields}
+                        for aid, fields in scores.items()],
+    })
+
+
+def _assignment(aid: int, group: str, points: float, **fields: Any) -> dict[str, Any]:
+    return {"id": aid, "name": f"A{aid}", "points_possible": points, "assignment_group": group, **fields}
+
+
+BOOK = [_assignment(1, "Homework", 10), _assignment(2, "Homework", 20), _assignment(3, "Tests", 10),
+        _assignment(4, "Tests", 50, published=False), _assignment(5, "Tests", 50, omit_from_final_grade=True),
+        _assignment(6, "Tests", 50, grading_type="not_graded", submission_types=["not_graded"]),
+        _assignment(7, "Tests", 50, only_visible_to_overrides=True, sections=[{"id": 11}]),
+        _assignment(8, "Homework", 40), _assignment(9, "Homework", 40)]
+SCORES = {1: {"score": 8}, 2: {"score": 15}, 3: {"score": 9}, 4: {"score": 0}, 5: {"score": 0}, 6: {"score": 0},
+          7: {"score": 0}, 8: {"score": 0, "excused": True}, 9: {"score": None, "workflow_state": "unsubmitted"}}
+
+
+@pytest.mark.parametrize("weighted, weights, expected", [
+    (False, {"Homework": 60, "Tests": 40}, 80.0),  # (8 + 15 + 9) / (10 + 20 + 10)
+    (True, {"Homework": 60, "Tests": 40}, 82.0),  # 23/30 * 60 + 9/10 * 40
+    (True, {"Homework": 40, "Tests": 20}, 81.11),  # weights below 100 are shared out: (30.67 + 18) / 60
+    (True, {"Homework": 80, "Tests": 40}, 97.33),  # 120 in all: not divided
+    (True, {"Homework": 0, "Tests": None}, None),  # weights summing to 0: no grade
+])
+def test_canvas_current_grade_by_points_or_weighted_groups(weighted: bool, weights: dict[str, float | None],
+                                                           expected: float | None) -> None:
+    """Canvas's current grade: unpublished, omitted, not-graded, other sections' and excused or ungraded work
+    leave it; points add up, or weighted groups with graded work count (course_grade.py says whence)."""
+    course = _canvas(weighted, weights, BOOK, SCORES)
+    assert current_grade(course, course.students[0]) == expected
+
+
+def test_canvas_current_grade_ungraded_group_left_out_and_nothing_graded_is_none() -> None:
+    course = _canvas(True, {"Homework": 60, "Tests": 40}, BOOK[:3], {1: {"score": 8}, 2: {"score": 15}})
+    assert current_grade(course, course.students[0]) == 76.67  # 23/30, the Tests weight shared out
+    assert current_grade(_canvas(False, {"Homework": None}, BOOK[:1], {}), course.students[0]) is None
+
+
+@pytest.fixture(scope="module")
+def demo() -> Iterator[tuple[MockIC, CanvasCourse]]:
+    """A demo-district tenant of its own and the demo Canvas course moved into the school year it serves."""
+    course = load_course(ROOT / "fixtures" / "canvas" / "demo-course.json")
+    served = school_year_bounds(date.today())[0].year
+    course = course.shifted(served - school_year_bounds(course.exported_at.date())[0].year)
+    with MockIC() as mock:
+        yield mock, course
+
+
+def _client(mock: MockIC, version: str) -> OneRosterClient:
+    return OneRosterClient(base_url=mock.gradebook_url if version == "1.2" else mock.v1p1_url,
+                           token_url=mock.token_url, client_id=mock.client_id, client_secret=mock.client_secret,
+                           vendor_key=mock.vendor_key, vendor_secret=mock.vendor_secret, version=version)
+
+
+@pytest.mark.parametrize("version", VERSIONS)
+def test_ic_grading_task_demo_course_final_grades_pass_back_show_in_the_view_and_a_second_run_sends_nothing(
+        demo: tuple[MockIC, CanvasCourse], version: str) -> None:
+    """`mock-ic passback --final-grades "S1 Grade"`: every student's current Canvas grade (weighted groups, as
+    the demo course says) is posted as a percent to the section's S1 Grade, IC gives it its score, the teacher
+    sees both; a second run with the same state sends nothing."""
+    mock, course = demo
+    state = SyncState(None)
+    with _client(mock, version) as client:
+        report = sync_final_grades(course, client, state, SyncOptions(), "s1 grade")
+        again = sync_final_grades(course, client, state, SyncOptions(), "s1 grade")
+    students = [s for s in course.students if s.sis_user_id]
+    assert report.status == "success", report.errors
+    assert report.counts.grades_sent == len(students) == 18 and report.mode == "final-grades"
+    assert again.status == "success" and again.message == "No changes: nothing to send"
+    assert (again.counts.grades_sent, again.counts.grades_unchanged) == (0, len(students))
+    for section in course.sections:
+        view = mock.admin.gradebook(str(section.sis_section_id))
+        task = next(t for t in view["gradingTasks"] if t["title"] == "S1 Grade")
+        rows = {row["sourcedId"]: row["taskGrades"][task["sourcedId"]] for row in view["students"]}
+        for student in course.students_of_section(str(section.sis_section_id)):
+            percent = current_grade(course, student)
+            cell = rows[str(student.sis_user_id)]
+            assert cell["percent"] == percent
+            assert cell["score"] == next(s["score"] for s in task["scoreGroup"]["scores"] if percent >= s["minPercent"])
+            assert cell["resultSourcedId"] == final_result_id(course, task["sourcedId"], student)
+
+
+def test_ic_grading_task_final_grades_go_to_the_only_open_task_else_the_report_says_why(
+        demo: tuple[MockIC, CanvasCourse]) -> None:
+    """Without a task named, each class's only open grading task; none or several open, a named task closed or
+    unknown: one error per section, titled "Could Not Determine Class or Grading Period", nothing sent."""
+    mock, course = demo
+    with _client(mock, "1.2") as client:
+        several = sync_final_grades(course, client, SyncState(None), SyncOptions())
+        unknown = sync_final_grades(course, client, SyncState(None), SyncOptions(), "Q9 Grade")
+        section = str(course.sections[0].sis_section_id)
+        tasks = {li["title"]: li for li in client.class_line_items(section)
+                 if grading_tasks.WINDOW_OPEN in li.get("metadata", {})}
+        later = [tasks[title]["gradingPeriod"]["sourcedId"] for title in ("Q2 Grade", "Q3 Grade", "Q4 Grade")]
+        for period in later:
+            mock.admin.close_grading_period(period)
+        try:
+            only = sync_final_grades(course, client, SyncState(None), SyncOptions())
+            closed = sync_final_grades(course, client, SyncState(None), SyncOptions(), "Q4 Grade")
+        finally:
+            for period in later:
+                mock.admin.close_grading_period(period, open=True)
+    for report, words in ((several, "7 grading tasks are open"), (unknown, 'No grading task named "Q9 Grade"'),
+                          (closed, 'grading task "Q4 Grade" is closed')):
+        assert report.status == "failed" and report.counts.grades_sent == 0
+        assert len(report.errors) == len(course.sections)
+        assert all(e.title == Title.COULD_NOT_DETERMINE_CLASS_OR_GRADING_PERIOD and words in e.message
+                   for e in report.errors), report.errors
+    assert only.status == "success" and only.counts.grades_sent == 18
+    q1, first = tasks["Q1 Grade"]["sourcedId"], course.students_of_section(section)[0]
+    rows = {row["sourcedId"]: row for row in mock.admin.gradebook(section)["students"]}
+    assert rows[str(first.sis_user_id)]["taskGrades"][q1]["resultSourcedId"] == final_result_id(course, q1, first)
+
+
+def test_passback_final_grades_dry_run_from_the_command_line(capsys: pytest.CaptureFixture[str]) -> None:
+    """`mock-ic passback --final-grades TASK --dry-run` plans from the course file alone: per section, the
+    students with a current grade."""
+    code = cli_main(["passback", str(ROOT / "fixtures" / "canvas" / "demo-course.json"), "--final-grades",
+                     "S1 Grade", "--dry-run", "--no-state"])
+    out = capsys.readouterr().out
+    assert code == 0 and "Dry run: would send 18 final grade(s) (final grades → 'S1 Grade')" in out
+
+
+# --- the kit --------------------------------------------------------------------------------------------
+
+# The rules a grade posted to a grading task meets, and the profiles whose kit run must name each one.
+KIT_CASES = {"ic-1.2": ["IC-GRADING-TASK", "IC-LI-GRADING-WINDOW", "IC-RES-UPSERT", "IC-LI-OWNER"],
+             "ic-1.1": ["IC-GRADING-TASK"]}
+KIT_RUN = """
+import io, json, sys
+from pathlib import Path
+from conformance.mutants import Mutant, run_mutants
+from conformance.runner import RunConfig, run
+cases, suites = json.loads(sys.argv[1]), Path(sys.argv[2])
+for profile, rules in cases.items():
+    config = RunConfig(profile=profile, suites=("gradebook",), in_process=True, examples=1, suites_dir=suites)
+    print(json.dumps({"profile": profile, "rule": None, "caught": not run(config, out=io.StringIO()).passed}))
+    for outcome in run_mutants(config, [Mutant(f"{rule} switched off", rule=rule) for rule in rules]):
+        print(json.dumps({"profile": profile, "rule": outcome.mutant.rule, "caught": outcome.caught,
+                          "named": outcome.named}))
+"""
+
+
+def test_ic_grading_task_the_kit_fails_naming_each_grading_task_rule_switched_off(tmp_path: Path) -> None:
+    """The kit's grading-task probes alone (the gradebook suite cut down to them) pass against the mock and
+    fail, naming the rule, against a mock with IC-GRADING-TASK, IC-LI-GRADING-WINDOW, IC-RES-UPSERT or
+    IC-LI-OWNER switched off (RULE-SWITCH); IC-GRADING-TASK on ic-1.1 too. A process of its own, as
+    tests/test_kit_catches.py runs the kit."""
+    (tmp_path / "test_gradebook.py").write_text(
+        "from conformance.suites.test_gradebook import (  # noqa: F401\n"
+        "    gradebook, test_ic_grading_task_grades_are_a_percent_or_a_score_of_the_task_score_group,\n"
+        "    test_ic_li_owner_line_items_made_in_ic_are_read_only)\n", encoding="utf-8")
+    done = subprocess.run([sys.executable, "-c", KIT_RUN, json.dumps(KIT_CASES), str(tmp_path)], cwd=ROOT,
+                          capture_output=True, text=True, timeout=600)
+    assert done.returncode == 0, done.stdout + done.stderr
+    outcomes = [json.loads(line) for line in done.stdout.splitlines() if line.startswith("{")]
+    assert [(o["profile"], o["rule"]) for o in outcomes] == [
+        (profile, rule) for profile, rules in KIT_CASES.items() for rule in [None, *rules]]
+    for outcome in outcomes:
+        assert outcome["caught"] == (outcome["rule"] is not None), outcome

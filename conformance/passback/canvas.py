@@ -177,6 +177,7 @@ class CanvasCourse:
     assignments: tuple[Assignment, ...]
     submissions: tuple[Submission, ...]
     outcomes: tuple[Outcome, ...] = ()
+    apply_assignment_group_weights: bool = False  # Courses API: the grade weights assignment groups (course_grade)
     document: Mapping[str, Any] = field(default_factory=dict, repr=False, compare=False)
     _submissions_by_assignment: Mapping[int, tuple[Submission, ...]] = field(init=False, repr=False, compare=False)
 
@@ -330,7 +331,8 @@ class _Parser:
             account_settings=AccountSettings(**doc.get("account_settings", {})),
             sections=sections, students=self.students(sections), assignments=assignments,
             submissions=tuple(self.submission(item) for item in doc["submissions"]),
-            outcomes=self.outcomes(), document=doc)
+            outcomes=self.outcomes(),
+            apply_assignment_group_weights=bool(course.get("apply_assignment_group_weights", False)), document=doc)
 
     def unique(self, kind: str, ids: list[int]) -> None:
         seen: set[int] = set()

@@ -48,6 +48,9 @@ shell history.
 Before any work the server is checked once (a token and one read): no server, a base URL that is
 not a OneRoster root or a refused token is reported in one line, with exit status 3.
 
+With --final-grades the same machinery posts each student's current Canvas grade to an Infinite
+Campus grading task instead of syncing assignments.
+
 Exit status: 0 success, 1 partial, 2 failed, 3 usage or configuration error.
 """
 
@@ -88,6 +91,10 @@ def add_parser(commands: Any) -> None:
     what.add_argument("--shift-years", metavar="N", type=int, default=0,
                       help="move every date of the course by whole years first (e.g. into the mock's school year)")
     what.add_argument("--name-limit", metavar="N", type=int, help="override the account's SIS assignment name limit")
+    what.add_argument("--final-grades", metavar="TASK", nargs="?", const="", default=None,
+                      help="instead of assignments, post each student's current Canvas grade (weighted groups or "
+                           "points, as the course says) to the grading task TASK (its title or sourcedId), or "
+                           "without TASK to each class's only open grading task")
     how = p.add_argument_group("how")
     how.add_argument("--dry-run", action="store_true",
                      help="plan only, from the course and state files: print what would be sent, contact no server")
@@ -109,6 +116,7 @@ def add_parser(commands: Any) -> None:
 
 def run(args: argparse.Namespace) -> int:
     from conformance.passback.canvas import CourseFileError, load_course
+    from conformance.passback.final_grades import sync_final_grades
     from conformance.passback.preflight import PreflightError, preflight
     from conformance.passback.state import SyncState
     from conformance.passback.sync import sync
@@ -133,9 +141,14 @@ def run(args: argparse.Namespace) -> int:
             err.print(f"[red]error:[/red] {escape(str(exc))}")
             return EXIT_USAGE
     out = Console(soft_wrap=True)  # the summary and the headline stay one line each, whatever the width
-    with client, _progress_bar(err, enabled=not args.quiet and not args.dry_run) as progress:
-        report = sync(course, client, state, options, dry_run=args.dry_run, concurrency=args.concurrency,
-                      deadline=args.deadline, progress=progress)
+    if args.final_grades is not None:
+        with client:
+            report = sync_final_grades(course, client, state, options, args.final_grades or None,
+                                       dry_run=args.dry_run, deadline=args.deadline)
+    else:
+        with client, _progress_bar(err, enabled=not args.quiet and not args.dry_run) as progress:
+            report = sync(course, client, state, options, dry_run=args.dry_run, concurrency=args.concurrency,
+                          deadline=args.deadline, progress=progress)
     if args.quiet:
         out.print(f"{report.status}: {report.message}")
     else:

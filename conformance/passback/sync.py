@@ -238,15 +238,12 @@ class Pusher:
             self._record(block=False)
 
     def _use_v1p1_student_ids(self, item: LineItemPlan, info: _ClassInfo) -> None:
-        """Canvas holds the 1.2 user sourcedId as the SIS user id; on 1.1 IC prefixes user ids with the
-        role letter (IC-IDS: ``12345`` is ``s12345``). The class's 1.1 roster says which one it knows."""
         if info.roster_ids is None:
             roster = self._read(item, Operation.ROSTER, self.client.class_students) or []
             info.roster_ids = {str(u.get("sourcedId")) for u in roster}
         for grade in item.grades:
-            sis = str(grade.body["student"]["sourcedId"])
-            if sis not in info.roster_ids and f"s{sis}" in info.roster_ids:
-                grade.body["student"] = {"sourcedId": f"s{sis}"}
+            grade.body["student"] = {"sourcedId": v1p1_student_id(str(grade.body["student"]["sourcedId"]),
+                                                                  info.roster_ids)}
 
     def _send_result(self, grade: GradePlan) -> OneRosterError | None:
         """The result PUT (in a pool thread when concurrent): its failure, None when it was stored."""
@@ -316,6 +313,12 @@ class Pusher:
     def _tick(self, n: int) -> None:
         if self.progress is not None and n:
             self.progress(n)
+
+
+def v1p1_student_id(sis_id: str, roster_ids: set[str]) -> str:
+    """Canvas holds the 1.2 user sourcedId as the SIS user id; on 1.1 IC prefixes user ids with the role
+    letter (IC-IDS: ``12345`` is ``s12345``). The class's 1.1 roster says which one it knows."""
+    return f"s{sis_id}" if sis_id not in roster_ids and f"s{sis_id}" in roster_ids else sis_id
 
 
 def _same_assignment(line_item: dict[str, Any], item: LineItemPlan) -> bool:

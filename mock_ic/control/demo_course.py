@@ -230,7 +230,8 @@ class _Builder:
         document: dict[str, Any] = {
             "format": FORMAT, "version": VERSION, "exported_at": f"{self.today.isoformat()}T12:00:00Z",
             "course": {"id": COURSE_ID, "name": course["title"], "course_code": course["courseCode"],
-                       "sis_course_id": course["sourcedId"], "workflow_state": "available"},
+                       "sis_course_id": course["sourcedId"], "workflow_state": "available",
+                       "apply_assignment_group_weights": True},  # the groups carry the IC categories' weights
             "account_settings": dict(ACCOUNT_SETTINGS),
             "sections": self.sections, "users": self.users, "assignments": self.assignments,
             "submissions": self.submissions,
