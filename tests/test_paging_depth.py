@@ -10,7 +10,7 @@ what a client-side filter of the full set returns.
 from __future__ import annotations
 
 import random
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from typing import Any
 
 import orjson
@@ -47,8 +47,26 @@ def _load(db: Database, tenant: str = T) -> list[dict[str, Any]]:
     return docs
 
 
+@pytest.fixture(scope="module")
+def loaded(tmp_path_factory: pytest.TempPathFactory, new_database: Callable[[], str | None]) -> Iterator[Database]:
+    """The 20,000 results, loaded once for the tests that only read them."""
+    database = Database(new_database() or f"sqlite:///{tmp_path_factory.mktemp('paging') / 'store.db'}")
+    database.create_schema()
+    _load(database)
+    yield database
+    database.dispose()
+
+
 @pytest.fixture
-def db(store_db: Database) -> Iterator[Database]:
+def db(loaded: Database) -> Iterator[Database]:
+    listing.MEMORY.clear()
+    yield loaded
+    listing.MEMORY.clear()
+
+
+@pytest.fixture
+def writable(store_db: Database) -> Iterator[Database]:
+    """A store of its own with the 20,000 results, for a test that writes."""
     listing.MEMORY.clear()
     _load(store_db)
     yield store_db
@@ -104,30 +122,30 @@ def test_or_paging_a_cold_deep_page_equals_that_slice_of_one_big_read(db: Databa
         assert _ids(page) == whole[offset:offset + 100] and page.total == RESULTS, offset
 
 
-def test_or_paging_a_write_between_two_pages_gives_the_pages_of_a_fresh_read(db: Database) -> None:
+def test_or_paging_a_write_between_two_pages_gives_the_pages_of_a_fresh_read(writable: Database) -> None:
     """Each page after a write equals that page of a fresh full read after the write: no duplicate, no gap."""
-    first = _page(db, limit=1_000, offset=0)
-    assert _page(db, limit=1_000, offset=1_000).texts  # the end of page 2 is remembered
+    first = _page(writable, limit=1_000, offset=0)
+    assert _page(writable, limit=1_000, offset=1_000).texts  # the end of page 2 is remembered
     inserted = {"sourcedId": "r000000a", "status": "active", "dateLastModified": "2026-12-01T00:00:00.000Z",
                 "lineItem": {"sourcedId": "li-1"}, "student": {"sourcedId": "s-1"}, "class": {"sourcedId": "c-1"},
                 "score": 1.0, "scoreStatus": "exempt", "scoreDate": "2026-10-01"}
-    with db.write() as conn:  # a new row before every remembered position, and one gone after them
+    with writable.write() as conn:  # a new row before every remembered position, and one gone after them
         documents.put(conn, T, "results", inserted)
         documents.delete(conn, T, "results", "r015000")
-    fresh = _ids(_page(db, limit=RESULTS + 10, offset=0))
+    fresh = _ids(_page(writable, limit=RESULTS + 10, offset=0))
     assert len(fresh) == RESULTS and fresh[1] == "r000000a" and "r015000" not in fresh
     for offset in (1_000, 2_000, 14_000, 19_000):
-        page = _page(db, limit=1_000, offset=offset)
+        page = _page(writable, limit=1_000, offset=offset)
         assert _ids(page) == fresh[offset:offset + 1_000] and page.total == RESULTS, offset
     assert _ids(first) != fresh[:1_000]  # the first page, read before the write, is the old one
 
 
-def test_or_paging_counts_match_and_follow_writes(db: Database) -> None:
-    assert _page(db, limit=10, offset=0).total == RESULTS
-    with db.write() as conn:
+def test_or_paging_counts_match_and_follow_writes(writable: Database) -> None:
+    assert _page(writable, limit=10, offset=0).total == RESULTS
+    with writable.write() as conn:
         documents.delete(conn, T, "results", "r000001")
-    assert _page(db, limit=10, offset=0).total == RESULTS - 1
-    assert _page(db, limit=10, offset=5_000).total == RESULTS - 1
+    assert _page(writable, limit=10, offset=0).total == RESULTS - 1
+    assert _page(writable, limit=10, offset=5_000).total == RESULTS - 1
 
 
 @pytest.mark.parametrize("filter_text", [
