@@ -8,7 +8,7 @@ SUM    := $(shell cat pyproject.toml | cksum | cut -d' ' -f1)
 RUNTIME := $(VENV)/.installed-runtime-$(SUM)
 TESTING := $(VENV)/.installed-test-$(SUM)
 
-.PHONY: run test test-deep lint bench bench-scale clean
+.PHONY: run test test-deep lint bench bench-scale bench-large clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -62,6 +62,11 @@ bench: $(BENCHING)
 # BENCH_ARGS="--seconds 2 --rounds 1" for a quick run (~1 min); the default run takes about 6 minutes.
 bench-scale: $(BENCHING)
 	$(BIN)/python benchmarks/scale_out.py $(BENCH_ARGS)
+
+# The district-sized store benchmark (benchmarks/large_district.py, issue 17): paging, filters, a walk, PUTs during
+# a walk, snapshot and restore at 1M results on SQLite and PostgreSQL. BENCH_ARGS="--results 100000" for a quick run.
+bench-large: $(TESTING)
+	$(BIN)/python benchmarks/large_district.py $(BENCH_ARGS)
 
 clean:
 	rm -rf $(VENV) build *.egg-info .pytest_cache
