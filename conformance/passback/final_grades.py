@@ -32,7 +32,7 @@ from conformance.passback.plan import SyncOptions, iso, result_digest
 from conformance.passback.report import SyncIssue, SyncReport
 from conformance.passback.sis_errors import Operation, Title, title_of
 from conformance.passback.state import SyncState, TargetState
-from conformance.passback.sync import v1p1_student_id
+from conformance.passback.sync import counted, finished, v1p1_student_id
 from conformance.state_file import target_key
 
 WINDOW_OPEN = "ext_infiniteCampus_isGradingWindowOpen"
@@ -237,16 +237,6 @@ def sync_final_grades(course: CanvasCourse, client: OneRosterClient, state: Sync
         report.message = (f"Dry run: would send {sum(len(s.grades) for s in plan.sections)} final grade(s) "
                           f"({plan.label})")
     elif not reasons:
-        before = (client.stats.requests, client.stats.retries)
-        client.start_deadline(deadline)
-        try:
+        with counted(client, report, deadline):
             FinalPusher(client, plan, target, report).run()
-        finally:
-            client.start_deadline(None)
-            report.requests = client.stats.requests - before[0]
-            report.retries = client.stats.retries - before[1]
-    report.finish()
-    if not dry_run:
-        state.add_report(report.to_dict())
-        state.save()
-    return report
+    return finished(report, state, dry_run)

@@ -421,9 +421,7 @@ def sync(course: CanvasCourse, client: OneRosterClient, state: SyncState, option
     elif plan.course_reasons:
         _fill(report, plan)
     else:
-        before = (client.stats.requests, client.stats.retries)
-        client.start_deadline(deadline)
-        try:
+        with counted(client, report, deadline):
             if not options.remaster:
                 gone, notices = stale_sections(client, plan, target)
                 report.warnings += notices
@@ -435,10 +433,24 @@ def sync(course: CanvasCourse, client: OneRosterClient, state: SyncState, option
                     plan = make_plan(course, options, target, resend=frozenset(gone))
             _fill(report, plan)
             Pusher(client, plan, target, report, concurrency, progress(plan) if progress else None).run()
-        finally:
-            client.start_deadline(None)
-            report.requests = client.stats.requests - before[0]
-            report.retries = client.stats.retries - before[1]
+    return finished(report, state, dry_run)
+
+
+@contextmanager
+def counted(client: OneRosterClient, report: SyncReport, deadline: float | None) -> Iterator[None]:
+    """Inside the block the client keeps to ``deadline``; the HTTP requests and retries it made are the report's."""
+    before = (client.stats.requests, client.stats.retries)
+    client.start_deadline(deadline)
+    try:
+        yield
+    finally:
+        client.start_deadline(None)
+        report.requests = client.stats.requests - before[0]
+        report.retries = client.stats.retries - before[1]
+
+
+def finished(report: SyncReport, state: SyncState, dry_run: bool) -> SyncReport:
+    """The report closed and, unless a dry run, added to the state's history and the state saved."""
     report.finish()
     if not dry_run:
         state.add_report(report.to_dict())

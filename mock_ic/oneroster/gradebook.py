@@ -168,6 +168,13 @@ def normalise_line_item(ctx: WriteContext, sourced_id: str, body: dict[str, Any]
         session = _ref_id(body, name, required=False, what=what)
         if session:
             doc[name] = ref("academicSessions", session)
+    _add_scoring(doc, body, what)
+    return doc
+
+
+def _add_scoring(doc: dict[str, Any], body: dict[str, Any], what: str) -> None:
+    """What a line item and an assessment line item share: a score scale, the result value range, the
+    learning objectives."""
     scale = _ref_id(body, "scoreScale", required=False, what=what)
     if scale:
         doc["scoreScale"] = ref("scoreScales", scale)
@@ -177,7 +184,6 @@ def normalise_line_item(ctx: WriteContext, sourced_id: str, body: dict[str, Any]
             doc[name] = value
     if body.get("learningObjectiveSet") is not None:
         doc["learningObjectiveSet"] = body["learningObjectiveSet"]
-    return doc
 
 
 def normalise_result(ctx: WriteContext, sourced_id: str, body: dict[str, Any]) -> dict[str, Any]:
@@ -272,15 +278,7 @@ def normalise_assessment_line_item(ctx: WriteContext, sourced_id: str, body: dic
     parent = _ref_id(body, "parentAssessmentLineItem", required=False, what=what)
     if parent:  # must exist: IC-ASSESS-1P2, in apply_rules
         doc["parentAssessmentLineItem"] = ref("assessmentLineItems", parent)
-    scale = _ref_id(body, "scoreScale", required=False, what=what)
-    if scale:
-        doc["scoreScale"] = ref("scoreScales", scale)
-    for name in ("resultValueMin", "resultValueMax"):
-        value = _number(body, name, what=what)
-        if value is not None:
-            doc[name] = value
-    if body.get("learningObjectiveSet") is not None:
-        doc["learningObjectiveSet"] = body["learningObjectiveSet"]
+    _add_scoring(doc, body, what)
     return doc
 
 
