@@ -124,7 +124,7 @@ def put(conn: sa.Connection, tenant: str, kind: str, doc: dict[str, Any], *, exi
     if not updated:
         conn.execute(_insert(kind), row)
     _replace_links(conn, tenant, kind, [doc])
-    kind_versions.bump(conn, tenant, kind, 0 if updated else 1)
+    kind_versions.bump(conn, tenant, kind, 0 if updated else 1, in_place=bool(updated))  # see kind_versions.py
     return not updated
 
 
@@ -149,7 +149,7 @@ def put_many(conn: sa.Connection, tenant: str, kind: str, docs: Sequence[dict[st
     if new:
         conn.execute(_insert(kind), new)
     _replace_links(conn, tenant, kind, docs)
-    kind_versions.bump(conn, tenant, kind, len(new))
+    kind_versions.bump(conn, tenant, kind, len(new), in_place=not new)
     return len(new)
 
 

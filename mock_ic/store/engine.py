@@ -7,6 +7,7 @@ fails with "database is locked" under concurrency whatever the timeout.
 
 from __future__ import annotations
 
+import logging
 import random
 import threading
 import time
@@ -21,8 +22,12 @@ from sqlalchemy import event
 from sqlalchemy.pool import StaticPool
 
 from mock_ic.store import migrations
+from mock_ic.store.tables import LINK_TABLES, TABLES
 
+log = logging.getLogger("mock_ic.store")
 WRITE = "mock_ic_write"
+# Set on a write connection by Database.analyze (PostgreSQL): VACUUM the document tables once the write commits.
+_VACUUM_AFTER_COMMIT = "mock_ic_vacuum_after_commit"
 T = TypeVar("T")
 # A write that lost a race is run again, this many times in all, after a short random pause.
 WRITE_ATTEMPTS = 5
@@ -52,6 +57,12 @@ class Database:
         # The same pool, its connections marked as writers (BEGIN IMMEDIATE): set once here, since
         # Connection.execution_options() per transaction costs a new Connection object each time.
         self._write_engine = self.engine.execution_options(**{WRITE: True})
+        # A read transaction is one snapshot of the database. SQLite's is (WAL: from its first read on);
+        # PostgreSQL's READ COMMITTED takes a new one per statement, so a page read after the kind's
+        # counters could see a write they do not (store/listing.py): its reads run REPEATABLE READ, which
+        # costs nothing more (psycopg says it in the BEGIN) and never fails a transaction that only reads.
+        self._read_engine = (self.engine if self.is_sqlite
+                             else self.engine.execution_options(isolation_level="REPEATABLE READ"))
 
     def _create_engine(self) -> sa.Engine:
         kwargs: dict[str, Any] = {"json_serializer": _json_serializer, "json_deserializer": orjson.loads}
@@ -75,14 +86,22 @@ class Database:
 
     @contextmanager
     def read(self) -> Iterator[sa.Connection]:
-        with self._locked(), self.engine.connect() as conn, conn.begin():
+        """A transaction that only reads, one snapshot of the database throughout."""
+        with self._locked(), self._read_engine.connect() as conn, conn.begin():
             yield conn
 
     @contextmanager
     def write(self) -> Iterator[sa.Connection]:
-        """A transaction that writes: committed when the block ends, rolled back on any error."""
-        with self._locked(), self._writing(), self._write_engine.connect() as conn, conn.begin():
-            yield conn
+        """A transaction that writes: committed when the block ends, rolled back on any error. What
+        :meth:`analyze` asked for runs after the commit."""
+        with self._locked(), self._writing(), self._write_engine.connect() as conn:
+            try:
+                with conn.begin():
+                    yield conn
+            finally:
+                vacuum = conn.info.pop(_VACUUM_AFTER_COMMIT, False)
+        if vacuum:
+            self._vacuum_documents()
 
     def transact(self, work: Callable[[sa.Connection], T]) -> T:
         """``work(conn)`` in a write transaction, run again from the start when the transaction lost a
@@ -115,8 +134,27 @@ class Database:
 
     def analyze(self, conn: sa.Connection) -> None:
         """Refresh the planner's statistics after a bulk load, so SQLite picks the selective index
-        (without them its choice varied between processes: 5.5 ms vs 0.7 ms per enrolment check)."""
+        (without them its choice varied between processes: 5.5 ms vs 0.7 ms per enrolment check).
+
+        On PostgreSQL also VACUUM the document tables once the write transaction of ``conn`` (a
+        :meth:`write`) has committed: an index-only scan reads the heap for every row until VACUUM sets
+        the visibility map, so a cold page at offset 900,000 of 1M results cost 208 ms after a bulk load
+        and 52 ms after the VACUUM (BENCHMARKS.md). VACUUM cannot run inside a transaction."""
         conn.exec_driver_sql("ANALYZE")
+        if not self.is_sqlite:
+            conn.info[_VACUUM_AFTER_COMMIT] = True
+
+    def _vacuum_documents(self) -> None:
+        """VACUUM the tables a bulk load fills, on a connection of its own in autocommit. The load is
+        committed already: when the VACUUM fails, say so and leave the rest to autovacuum."""
+        quote = self.engine.dialect.identifier_preparer.quote
+        tables = (*TABLES.values(), *(link for link, _ in LINK_TABLES.values()))
+        names = ", ".join(quote(table.name) for table in tables)
+        try:
+            with self.engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
+                conn.exec_driver_sql(f"VACUUM {names}")
+        except sa.exc.DBAPIError as exc:
+            log.warning("VACUUM after a bulk load failed (autovacuum will do it later): %s", exc)
 
     @contextmanager
     def _locked(self) -> Iterator[None]:

@@ -28,6 +28,10 @@ from mock_ic.store.tables import TABLES
 class Page:
     texts: list[str]  # the stored JSON texts, in order
     total: int  # rows matching, all pages together (X-Total-Count)
+    # How the page was found: "first" (offset 0), "keyset" (from where the previous page ended), "seek" (from its
+    # first key, found through the index), "offset" (reading past the others) or "end" (past the known total, no
+    # read). Answers never depend on it; tests and the benchmark read it to show which path served a page.
+    read_by: str = "first"
 
 
 SEEK_FROM = 2_000  # a cold page from this offset on is found by its first key, not by reading past the others
@@ -44,44 +48,67 @@ def read_page(conn: sa.Connection, tenant: str, kind: str, scopes: Sequence[Scop
     query ended (a key comparison on the index: *keyset*), else, from ``SEEK_FROM`` on, from its first key
     found through the index alone (*seek*); the total is counted once per query and version of the kind
     (``store/kind_versions.py``). Both are remembered per process (:data:`MEMORY`) and used only while the
-    kind's version is the one they were read at, so every page is exactly the OFFSET page of the data as
-    it is now, whoever wrote since.
+    kind's counter the query depends on is the one they were read at, so every page is exactly the OFFSET
+    page of the data as it is now, whoever wrote since: the kind's ``version`` (every write), except for a
+    list of the whole kind in sourcedId order, whose rows and their places only a write that adds or
+    removes rows can change (``membership``): a walk of all results goes on by keyset while scores are PUT.
     """
     table = TABLES[kind]
-    where = [table.c.tenant == tenant, *conditions(kind, tenant, scopes, path)]
+    narrowing = conditions(kind, tenant, scopes, path)
     if filter_ is not None:
-        where.append(filter_)
+        narrowing.append(filter_)
+    where = [table.c.tenant == tenant, *narrowing]
+    shape = _Shape(whole=not narrowing, fixed=not narrowing and _in_sourced_id_order(order))
     sort = field_of(kind, order).expr if order is not None else None
     keys = _sort_keys(table, sort, order, descending)
     ordering: list[Any] = []
     if sort is not None:
         ordering.append(sort.desc() if descending else sort.asc())
     ordering.append(table.c.sourced_id.desc() if descending and sort is not None else table.c.sourced_id)
+    read_by = "first"
     if offset == 0:
         rows = _rows(conn, table, keys, where, ordering, limit)
         if len(rows) <= limit:  # the last page: the total without a COUNT
             return Page([row[0] for row in rows], len(rows))
-        memo = MEMORY.entry(conn, tenant, kind, where, ordering)
+        memo = MEMORY.entry(conn, tenant, kind, where, ordering, shape)
     else:
-        memo = MEMORY.entry(conn, tenant, kind, where, ordering)
+        memo = MEMORY.entry(conn, tenant, kind, where, ordering, shape)
+        if memo.total is not None and offset >= memo.total:  # past the end (a walk's last request): no read
+            return Page([], memo.total, "end")
         start = memo.ends.get(offset) if keys is not None else None
         if start is None and keys is not None and offset >= SEEK_FROM:
-            start = _seek(conn, table, keys, where, ordering, offset)
+            read_by, start = "seek", _seek(conn, table, keys, where, ordering, offset)
             if start is None:  # past the end
-                return Page([], _total(conn, table, where, memo))
+                return Page([], _total(conn, table, where, memo), read_by)
             rows = _rows(conn, table, keys, [*where, _from(keys, start, descending, inclusive=True)], ordering, limit)
         elif start is not None:
+            read_by = "keyset"
             rows = _rows(conn, table, keys, [*where, _from(keys, start, descending, inclusive=False)], ordering, limit)
         else:
+            read_by = "offset"
             rows = _rows(conn, table, keys, where, ordering, limit, offset)
         if len(rows) <= limit and rows:
             total = offset + len(rows)
             memo.total = total
-            return Page([row[0] for row in rows], total)
+            return Page([row[0] for row in rows], total, read_by)
     rows = rows[:limit]
     if keys is not None and rows:
         memo.remember_end(offset + len(rows), tuple(rows[-1][1:]))
-    return Page([row[0] for row in rows], _total(conn, table, where, memo))
+    return Page([row[0] for row in rows], _total(conn, table, where, memo), read_by)
+
+
+@dataclass(frozen=True)
+class _Shape:
+    """What a write must change to move a query's rows: ``whole``, no scope nor filter (every row of the kind
+    counts: the total is the kind's row count); ``fixed``, also in sourcedId order, so that only a row added or
+    removed moves any row to another page (a sourcedId never changes; see ``store/kind_versions.py``)."""
+
+    whole: bool
+    fixed: bool
+
+
+def _in_sourced_id_order(order: Location | None) -> bool:
+    return order is None or (isinstance(order, Column) and order.name == "sourced_id")
 
 
 def _sort_keys(table: sa.Table, sort: Any, order: Location | None, descending: bool) -> list[Any] | None:
@@ -127,9 +154,9 @@ def _total(conn: sa.Connection, table: sa.Table, where: list[Any], memo: _Memo) 
 
 @dataclass
 class _Memo:
-    """What one query of one kind is known to give at one version of the kind."""
+    """What one query of one kind is known to give at one value of the kind's counter it depends on."""
 
-    version: int
+    version: int  # that counter's value (``_Shape``: the kind's version, or its membership)
     total: int | None = None
     ends: dict[int, tuple[Any, ...]] = field(default_factory=dict)  # offset a page ended at -> its last key
 
@@ -151,16 +178,19 @@ class QueryMemory:
         self._lock = threading.Lock()
         self._memos: OrderedDict[tuple[Any, ...], _Memo] = OrderedDict()
 
-    def entry(self, conn: sa.Connection, tenant: str, kind: str, where: list[Any], ordering: list[Any]) -> _Memo:
-        version, rows = kind_versions.state(conn, tenant, kind)
+    def entry(self, conn: sa.Connection, tenant: str, kind: str, where: list[Any], ordering: list[Any],
+              shape: _Shape) -> _Memo:
+        """The query's memo at the kind's counter this query depends on (a new one when that counter moved)."""
+        state = kind_versions.state(conn, tenant, kind)
+        counter = state.membership if shape.fixed else state.version
         compiled = sa.select(sa.literal(1)).where(*where).order_by(*ordering).compile(conn)
         key = (str(conn.engine.url), tenant, kind, str(compiled),
                tuple(sorted((name, repr(value)) for name, value in compiled.params.items())))
         with self._lock:
             memo = self._memos.get(key)
-            if memo is None or memo.version != version:
-                # An unfiltered list of the whole kind (no scope, no filter) counts every row: the stored count.
-                memo = self._memos[key] = _Memo(version, rows if len(where) == 1 else None)
+            if memo is None or memo.version != counter:
+                # A list of the whole kind (no scope, no filter) counts every row: the stored count.
+                memo = self._memos[key] = _Memo(counter, state.rows if shape.whole else None)
             self._memos.move_to_end(key)
             while len(self._memos) > _QUERIES:
                 self._memos.popitem(last=False)

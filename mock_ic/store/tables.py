@@ -284,14 +284,17 @@ token_revocations = sa.Table(
 )
 
 
-# A counter per tenant and kind, moved by every write of that kind's documents (``store/documents.py``): what a
-# reader cached about a query (its total, where its pages end: ``store/listing.py``) is good while it holds; and
-# the kind's row count, kept with it, which is the total of every unfiltered list without a COUNT.
+# Two counters per tenant and kind (``store/kind_versions.py``): ``version``, moved by every write of that kind's
+# documents (``store/documents.py``), and ``membership``, moved by every write that is not an update in place (one
+# that adds or removes rows); what a reader cached about a query (its total, where its pages end:
+# ``store/listing.py``) is good while the counter that query depends on holds; and the kind's row count, kept with
+# them, which is the total of every unfiltered list without a COUNT.
 kind_versions = sa.Table(
     "mock_kind_versions", metadata,
     sa.Column("tenant", sa.String(64), nullable=False),
     sa.Column("kind", sa.String(64), nullable=False),
     sa.Column("version", sa.BigInteger, nullable=False),
     sa.Column("rows", sa.BigInteger, nullable=False),  # how many documents of the kind the tenant has
+    sa.Column("membership", sa.BigInteger, nullable=False),  # revision 0007
     sa.PrimaryKeyConstraint("tenant", "kind"),
 )
