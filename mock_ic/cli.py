@@ -18,7 +18,7 @@ from dataclasses import fields
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from mock_ic import __version__, tenant_cli
+from mock_ic import SERVER_EXTRA, __version__, seed_cli, tenant_cli
 
 if TYPE_CHECKING:
     from mock_ic.settings import Settings
@@ -29,7 +29,6 @@ KIT_COMMANDS = {
     "provision": ("conformance.provisioning.cli", "pull the roster as Canvas's provisioning does; write its SIS CSVs"),
     "conformance": ("conformance.cli", "judge a OneRoster server with the kit's suites (a CI verdict)"),
 }
-SERVER_EXTRA = "pip install 'mock-ic[server]'"
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -64,6 +63,7 @@ def main(argv: list[str] | None = None) -> int:
                        help="server log level; debug also logs each request (default %(default)s)")
     serve.set_defaults(func=_serve)
     tenant_cli.add_parser(commands)
+    seed_cli.add_parser(commands)
     for name, (_, text) in KIT_COMMANDS.items():
         kit = commands.add_parser(name, help=text, add_help=False)
         kit.add_argument("arguments", nargs=argparse.REMAINDER, help=f"see `mock-ic {name} --help`")

@@ -121,7 +121,8 @@ def test_version_prints_the_package_version(capsys: pytest.CaptureFixture[str]) 
 
 
 HELP = [("mock-ic-help.txt", []), ("serve-help.txt", ["serve"]), ("tenant-help.txt", ["tenant"]),
-        ("tenant-create-help.txt", ["tenant", "create"]), ("passback-help.txt", ["passback"])]
+        ("tenant-create-help.txt", ["tenant", "create"]), ("passback-help.txt", ["passback"]),
+        ("seed-help.txt", ["seed"])]
 
 
 @pytest.mark.parametrize(("name", "argv"), HELP)

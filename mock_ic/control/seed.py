@@ -16,7 +16,7 @@ import random
 import re
 import uuid
 from collections import Counter
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field, fields
 from datetime import date, timedelta
@@ -35,6 +35,13 @@ KINDS = ("orgs", "academicSessions", "courses", "classes", "users", "enrollments
          "assessmentResults")
 
 Doc = dict[str, Any]
+Write = Callable[[str, list[Doc]], None]
+
+# The kinds whose documents grow with the district's people (tens of thousands of users, hundreds of thousands of
+# enrollments, a million results): written a batch at a time as they are made. The others stay in memory until
+# the end: a few per class, and the grading tasks are derived from them.
+STREAMED = frozenset({"users", "demographics", "enrollments", "results"})
+BATCH = 5_000
 
 # --------------------------------------------------------------------------------------------------
 # The recipe
@@ -60,6 +67,8 @@ class Recipe:
     ic_line_items_per_class: tuple[int, int] = (2, 4)  # IC-native grading tasks / teacher assignments
     no_portal_account_ratio: float = 0.03  # IC-USERS: users absent from 1.1
     no_show_ratio: float = 0.01  # IC-USERS: student enrollments never returned
+    vendor_line_items: int = 0  # line items a vendor (Canvas) has already passed back, across the district
+    results: int = 0  # scores of the line items (IC-native and the vendor's), spread evenly over them
 
     def __post_init__(self) -> None:
         problems = _recipe_problems(self)
@@ -67,7 +76,7 @@ class Recipe:
             raise ValueError(f"Invalid district recipe {self.name!r}: " + "; ".join(problems))
 
 
-_COUNT_FIELDS = ("courses", "classes", "students", "teachers", "classes_per_student")
+_COUNT_FIELDS = ("courses", "classes", "students", "teachers", "classes_per_student", "vendor_line_items", "results")
 _PAIR_FIELDS = ("categories_per_class", "ic_line_items_per_class")
 _RATIO_FIELDS = ("no_portal_account_ratio", "no_show_ratio")
 
@@ -127,6 +136,15 @@ def load_recipe(name_or_path: str | Path | Mapping[str, Any]) -> Recipe:
     return _recipe_from(values, default_name=path.stem)
 
 
+def stored_form(name_or_path: str | Path, recipe: Recipe) -> str | dict[str, Any]:
+    """What a tenant keeps to seed ``recipe`` again on reset: a shipped recipe's name, any other's values (a
+    file may move or change)."""
+    if isinstance(name_or_path, str) and _RECIPE_NAME.fullmatch(name_or_path):
+        return name_or_path
+    return {f.name: list(value) if isinstance(value := getattr(recipe, f.name), tuple) else value
+            for f in fields(Recipe)}
+
+
 def recipe_names() -> list[str]:
     """The recipes shipped in fixtures/districts."""
     return sorted(path.stem for path in (fixtures_dir() / "districts").glob("*.yaml"))
@@ -154,6 +172,17 @@ def _recipe_from(values: dict[str, Any], *, default_name: str) -> Recipe:
         if _is_int(values.get(name)):
             values[name] = float(values[name])  # YAML reads `0` as an int
     return Recipe(**values)
+
+
+def estimated_documents(recipe: Recipe) -> int:
+    """About how many documents ``recipe`` makes (a progress bar's total): people, their demographics and
+    enrollments, a class's categories, line items, grading tasks and score scale, the vendor's line items and the
+    results (fewer when the classes have fewer scorable pairs)."""
+    items = sum(recipe.categories_per_class) + sum(recipe.ic_line_items_per_class)
+    per_class = items / 2 + 1 + recipe.terms_per_school
+    enrollments = recipe.students * recipe.classes_per_student + recipe.classes
+    return (recipe.teachers + 2 * recipe.students + enrollments + round(recipe.classes * per_class)
+            + recipe.courses + recipe.vendor_line_items + recipe.results)
 
 
 def school_year_bounds(today: date) -> tuple[date, date]:
@@ -294,6 +323,7 @@ _ASSESSMENTS = (
     ("Fall Benchmark: Part A", _PERCENT_SCALE, 0),
     ("Standards Check 1", _STANDARDS_SCALE, None),
 )
+_VENDOR_TITLES = ("Canvas Quiz", "Online Discussion", "Module Check", "Canvas Assignment")  # + a number
 _ASSESSED_STUDENTS = 8  # per assessment line item: the demo stays small
 
 _TERM_LABELS = {2: "S", 3: "T", 4: "Q"}  # semesters, trimesters, quarters as IC names them
@@ -363,6 +393,7 @@ class _Section:
     teacher: _Person | None = None
     categories: list[tuple[str, str]] = field(default_factory=list)  # (sourcedId, title)
     size: int = 0  # students enrolled so far
+    assignments: list[Doc] = field(default_factory=list)  # its IC-native and vendor line items: what gets scores
 
     @property
     def school(self) -> _School:
@@ -437,8 +468,18 @@ def _stamp(day: date) -> str:
 
 def generate(recipe: Recipe, *, today: date) -> dict[str, list[Doc]]:
     """Every kind in KINDS (possibly empty), as 1.2 documents ready to store and serve."""
+    out: dict[str, list[Doc]] = {kind: [] for kind in KINDS}
+    stream(recipe, today=today, write=lambda kind, docs: out[kind].extend(docs))
+    return out
+
+
+def stream(recipe: Recipe, *, today: date, write: Write, batch: int = BATCH) -> dict[str, int]:
+    """The district of :func:`generate`, handed to ``write(kind, documents)`` a batch at a time: the kinds that
+    grow with the district (STREAMED) as they are made, so a district-sized recipe is never whole in memory,
+    then the others (a few per class). Each kind's documents come in the order :func:`generate` lists them.
+    Returns how many documents of each kind were written."""
     with _collector_paused():
-        return _DistrictBuilder(recipe, today).build()
+        return _DistrictBuilder(recipe, today, _Batches(write, batch)).build()
 
 
 @contextmanager
@@ -454,14 +495,41 @@ def _collector_paused() -> Iterator[None]:
             gc.enable()
 
 
+class _Batches:
+    """Documents on their way to ``write``, a batch per kind; counts what was written."""
+
+    def __init__(self, write: Write, size: int) -> None:
+        self._write, self._size = write, size
+        self._pending: dict[str, list[Doc]] = {}
+        self.counts: dict[str, int] = dict.fromkeys(KINDS, 0)
+
+    def add(self, kind: str, document: Doc) -> None:
+        pending = self._pending.setdefault(kind, [])
+        pending.append(document)
+        if len(pending) >= self._size:
+            self.write_all(kind, pending)
+            self._pending[kind] = []
+
+    def flush(self) -> None:
+        for kind, pending in self._pending.items():
+            self.write_all(kind, pending)
+        self._pending = {}
+
+    def write_all(self, kind: str, documents: list[Doc]) -> None:
+        for start in range(0, len(documents), self._size):
+            self._write(kind, documents[start:start + self._size])
+        self.counts[kind] += len(documents)
+
+
 class _DistrictBuilder:
     """Builds the skeleton (schools, terms, courses, sections, people) and writes each document once.
 
     The order of the steps is part of the output: every step draws from the one seeded Random.
     """
 
-    def __init__(self, recipe: Recipe, today: date) -> None:
+    def __init__(self, recipe: Recipe, today: date, batches: _Batches) -> None:
         self.recipe = recipe
+        self.batches = batches
         self.rng = random.Random(recipe.seed)
         self.year_start, self.year_end = school_year_bounds(today)
         # Fixed, not the wall clock: the same recipe and today give byte-identical documents.
@@ -477,8 +545,9 @@ class _DistrictBuilder:
         self.chosen: dict[str, list[_Course]] = {}  # student sourcedId -> the courses they chose
         self.teachers: list[_Person] = []
         self.students: list[_Person] = []
+        self.shown_of: dict[str, list[str]] = {}  # section sourcedId -> its students IC shows (no no-shows, IC-USERS)
 
-    def build(self) -> dict[str, list[Doc]]:
+    def build(self) -> dict[str, int]:
         self.add_orgs()
         self.add_calendars()
         self.add_courses()
@@ -493,11 +562,22 @@ class _DistrictBuilder:
         self.add_assessments()
         for kind, docs in grading_tasks.district_tasks(self.out, seed=self.recipe.seed).items():  # IC-GRADING-TASK
             self.out[kind] += docs
-        return self.out
+        self.add_vendor_line_items()
+        self.add_results()
+        self.batches.flush()
+        for kind, docs in self.out.items():
+            self.batches.write_all(kind, docs)
+        return self.batches.counts
 
     def doc(self, kind: str, sourced_id: str, **values: Any) -> Doc:
-        document = {"sourcedId": sourced_id, "status": "active", "dateLastModified": self.modified, **values}
-        self.out[kind].append(document)
+        return self.emit(kind, {"sourcedId": sourced_id, "status": "active", "dateLastModified": self.modified,
+                                **values})
+
+    def emit(self, kind: str, document: Doc) -> Doc:
+        if kind in STREAMED:
+            self.batches.add(kind, document)
+        else:
+            self.out[kind].append(document)
         return document
 
     # -- orgs --------------------------------------------------------------------------------------
@@ -750,18 +830,25 @@ class _DistrictBuilder:
     # -- enrollments ------------------------------------------------------------------------------
 
     def add_enrollments(self) -> None:
+        """Teachers' enrollments, then each student's; a ``no_show_ratio`` share of the students' are no-shows,
+        decided before any is written (they are streamed: STREAMED)."""
         recipe = self.recipe
         history_ids = _Serial(self.rng, recipe.classes, 6)
         roster_ids = _Serial(self.rng, recipe.students * recipe.classes_per_student, 6)
+        schedules = [(student, self.schedule(student)) for student in self.students]
+        count = sum(len(sections) for _, sections in schedules)
+        no_shows = set(self.rng.sample(range(count), round(count * recipe.no_show_ratio)))
         for section in self.sections:
             if section.teacher is not None:
                 self.enrollment(f"t{history_ids()}", section.teacher, section)  # IC-IDS: t<historyID>
-        student_docs = [self.enrollment(f"s{roster_ids()}", student, section)  # IC-IDS: s<rosterID>
-                        for student in self.students
-                        for section in self.schedule(student)]
-        no_shows = round(len(student_docs) * recipe.no_show_ratio)
-        for index in self.rng.sample(range(len(student_docs)), no_shows):
-            student_docs[index]["metadata"]["ic"]["noShow"] = "true"  # IC-USERS: never returned
+        index = 0
+        for student, sections in schedules:
+            for section in sections:
+                no_show = index in no_shows
+                self.enrollment(f"s{roster_ids()}", student, section, no_show=no_show)  # IC-IDS: s<rosterID>
+                if not no_show:
+                    self.shown_of.setdefault(section.sourced_id, []).append(student.sourced_id)
+                index += 1
 
     def offer(self, school: _School, courses: list[_Course]) -> _Offer:
         """Per grade, the school's running courses that suit it, and the others."""
@@ -794,9 +881,9 @@ class _DistrictBuilder:
             section.size += 1
         return chosen
 
-    def enrollment(self, sourced_id: str, person: _Person, section: _Section) -> Doc:
+    def enrollment(self, sourced_id: str, person: _Person, section: _Section, *, no_show: bool = False) -> Doc:
         student = person.grade is not None
-        extra: Doc = {"metadata": _ic(noShow="false")} if student else {}
+        extra: Doc = {"metadata": _ic(noShow="true" if no_show else "false")} if student else {}  # IC-USERS
         return self.doc("enrollments", sourced_id, **extra, user=ref("users", person.sourced_id),
                         **{"class": ref("classes", section.sourced_id)},
                         school=ref("orgs", section.school.sourced_id),
@@ -842,15 +929,87 @@ class _DistrictBuilder:
             numbers[category] += 1
             title = rng.choice(_ASSIGNMENT_TITLES[category]).format(n=numbers[category])
             assigned = max(term.start, due - timedelta(days=rng.randrange(1, 15)))
-            self.doc("lineItems", f"{section.sourced_id}{term.sourced_id}{self.task_ids()}",
-                     metadata=_ic(origin="campus"), title=title,  # IC-LI-OWNER: read-only for vendors
-                     assignDate=_stamp(assigned), dueDate=_stamp(due),
-                     **{"class": ref("classes", section.sourced_id)},
-                     school=ref("orgs", section.school.sourced_id), category=ref("categories", category_id),
-                     gradingPeriod=ref("academicSessions", term.grading_period_id),
-                     academicSession=ref("academicSessions", term.sourced_id),
-                     resultValueMin=0.0, resultValueMax=float(rng.choice(_POINTS[category])))
+            section.assignments.append(self.doc(
+                "lineItems", f"{section.sourced_id}{term.sourced_id}{self.task_ids()}",
+                metadata=_ic(origin="campus"), title=title,  # IC-LI-OWNER: read-only for vendors
+                assignDate=_stamp(assigned), dueDate=_stamp(due), **{"class": ref("classes", section.sourced_id)},
+                school=ref("orgs", section.school.sourced_id), category=ref("categories", category_id),
+                gradingPeriod=ref("academicSessions", term.grading_period_id),
+                academicSession=ref("academicSessions", term.sourced_id),
+                resultValueMin=0.0, resultValueMax=float(rng.choice(_POINTS[category]))))
 
+
+    # -- what has been graded so far: vendor line items and results ---------------------------------------
+
+    def add_vendor_line_items(self) -> None:
+        """``recipe.vendor_line_items`` line items a vendor (Canvas) passed back before, on classes with students:
+        the vendor's own sourcedIds in Canvas's shape (IC-IDS), no ``metadata.ic.origin`` (the vendor may change
+        them, IC-LI-OWNER), due inside one of the class's terms (IC-LI-DUE-DATE), titles unique in the class
+        (IC-LI-DUP-TITLE: no IC-native title has a "Canvas"/"Module"/"Online" word). A random stream of their own,
+        drawn after everything else: the rest of the district is what it is without them."""
+        taught = [index for index, section in enumerate(self.sections) if self.shown_of.get(section.sourced_id)]
+        if not (self.recipe.vendor_line_items and taught):
+            return
+        rng = random.Random(f"vendor-line-items:{self.recipe.seed}")
+        numbers: Counter[int] = Counter()  # per section
+        for assignment in range(self.recipe.vendor_line_items):
+            index = rng.choice(taught)
+            section = self.sections[index]
+            numbers[index] += 1
+            term = rng.choice(section.terms)
+            due = term.start + timedelta(days=int(rng.random() * ((term.end - term.start).days + 1)))
+            assigned = max(term.start, due - timedelta(days=rng.randrange(1, 15)))
+            category_id, _ = rng.choice(section.categories)
+            item = {"sourcedId": f"canvas-{2000 + index}-a{100000 + assignment}-s{5000 + index}", "status": "active",
+                    "dateLastModified": _stamp(assigned), "title": f"{rng.choice(_VENDOR_TITLES)} {numbers[index]}",
+                    "assignDate": _stamp(assigned), "dueDate": _stamp(due),
+                    "class": ref("classes", section.sourced_id), "school": ref("orgs", section.school.sourced_id),
+                    "category": ref("categories", category_id),
+                    "gradingPeriod": ref("academicSessions", term.grading_period_id),
+                    "resultValueMin": 0.0, "resultValueMax": float(rng.choice((10, 20, 25, 50, 100)))}
+            section.assignments.append(self.emit("lineItems", item))
+
+    def add_results(self) -> None:
+        """``recipe.results`` scores, spread evenly over every (assignment, shown student) pair of every class in
+        order (all of them when there are fewer pairs), streamed (STREAMED). Mostly fully graded, with a score
+        around 80 % of the maximum now and then above it (extra credit, IC-RES-EXTRA-CREDIT), a few exempt or not
+        submitted without a score; scored up to a week after the due date, and last modified then. A vendor's
+        item's results have the vendor's ids, the others IC's integer-like score ids (IC-IDS)."""
+        sections = [(s, s.assignments, self.shown_of.get(s.sourced_id, [])) for s in self.sections]
+        pairs = sum(len(items) * len(students) for _, items, students in sections)
+        wanted = min(self.recipe.results, pairs)
+        if not wanted:
+            return
+        rng = random.Random(f"results:{self.recipe.seed}")
+        score_ids = _Serial(rng, wanted, 7)
+        share = 0
+        for section, items, students in sections:
+            klass = ref("classes", section.sourced_id)
+            for item in items:
+                vendor = "metadata" not in item
+                due = date.fromisoformat(item["dueDate"][:10])
+                for student in students:
+                    share += wanted
+                    if share < pairs:
+                        continue
+                    share -= pairs
+                    sourced_id = f"{item['sourcedId']}-u{student}" if vendor else score_ids()
+                    self.add_result(rng, sourced_id, item, student, klass, min(due + timedelta(
+                        days=rng.randrange(8)), self.year_end))
+
+    def add_result(self, rng: random.Random, sourced_id: str, item: Doc, student: str, klass: Doc,
+                   day: date) -> None:
+        draw, most = rng.random(), item["resultValueMax"]
+        scored: Doc = {"scoreStatus": "fully graded",
+                       "score": round(most * min(1.05, max(0.0, rng.gauss(0.82, 0.12))) * 2) / 2}
+        if draw < 0.02:
+            scored = {"scoreStatus": "exempt"}
+        elif draw < 0.05:
+            scored = {"scoreStatus": "not submitted"}
+        self.emit("results", {
+            "sourcedId": sourced_id, "status": "active", "dateLastModified": _stamp(day),
+            "lineItem": ref("lineItems", item["sourcedId"]), "student": ref("users", student), "class": klass,
+            **scored, "scoreDate": day.isoformat()})
 
     # -- assessments and score scales (IC-ASSESS-1P2, 1.2 only) -------------------------------------------
 
@@ -881,13 +1040,7 @@ class _DistrictBuilder:
 
     def shown_students(self, sections: set[str]) -> dict[str, list[str]]:
         """Per section of ``sections``, the students IC shows (no-shows left out, IC-USERS), by sourcedId."""
-        out: dict[str, list[str]] = {}
-        for enrollment in self.out["enrollments"]:
-            section = enrollment["class"]["sourcedId"]
-            if (section in sections and enrollment["role"] == "student"
-                    and enrollment["metadata"]["ic"]["noShow"] != "true"):
-                out.setdefault(section, []).append(enrollment["user"]["sourcedId"])
-        return {section: sorted(ids) for section, ids in out.items()}
+        return {section: sorted(self.shown_of[section]) for section in sections if section in self.shown_of}
 
     def add_score_scale(self, sourced_id: str, section: _Section, title: str, kind: str,
                         values: tuple[tuple[str, str], ...]) -> Doc:

@@ -12,7 +12,7 @@ from typing import Any, BinaryIO
 
 import orjson
 
-from mock_ic.control import seed
+from mock_ic.control import seeding
 from mock_ic.control.tenants import Tenant
 from mock_ic.store import documents, snapshots
 from mock_ic.store.engine import Database
@@ -44,11 +44,6 @@ def export_json(db: Database, tenant: str, out: BinaryIO) -> None:
     out.write(b"}}")
 
 
-def seeded_district(tenant: Tenant, today: date | None = None) -> dict[str, list[dict[str, Any]]]:
-    recipe = tenant.recipe["name"] if set(tenant.recipe) == {"name"} else tenant.recipe
-    return seed.generate(seed.load_recipe(recipe), today=today or date.today())
-
-
 def replace_documents(db: Database, tenant: str, district: dict[str, list[dict[str, Any]]]) -> int:
     """Drop every document of the tenant and load ``district`` instead, atomically."""
     with db.write() as conn:
@@ -58,9 +53,15 @@ def replace_documents(db: Database, tenant: str, district: dict[str, list[dict[s
         return count
 
 
-def reset(db: Database, tenant: Tenant, today: date | None = None) -> int:
-    """Back to the district the tenant's recipe generates (same seed -> the same documents)."""
-    return replace_documents(db, tenant.app_name, seeded_district(tenant, today))
+def reset(db: Database, tenant: Tenant, today: date | None = None, progress: seeding.Progress | None = None) -> int:
+    """Back to the district the tenant's recipe generates (same seed -> the same documents), streamed into the
+    store in one transaction (mock_ic/control/seeding.py)."""
+    recipe = seeding.recipe_of(tenant.recipe)
+    with db.write() as conn:
+        documents.drop_tenant(conn, tenant.app_name)
+        count = seeding.load(conn, tenant.app_name, recipe, today=today or date.today(), progress=progress)
+        db.analyze(conn)
+        return count
 
 
 def save_snapshot(db: Database, tenant: str, name: str) -> dict[str, Any]:

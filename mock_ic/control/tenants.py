@@ -13,7 +13,7 @@ from dataclasses import dataclass, field, replace
 from datetime import date
 from typing import Any
 
-from mock_ic.control import seed
+from mock_ic.control import seeding
 from mock_ic.ic.settings import TenantSettings
 from mock_ic.store import documents, fault_rules, snapshots, tenant_rows
 from mock_ic.store.engine import Database
@@ -112,18 +112,18 @@ class TenantRegistry:
 
     def create(self, app_name: str, *, credentials: dict[str, str] | None = None,
                settings: TenantSettings | None = None, recipe: dict[str, Any] | str = "demo",
-               today: date | None = None) -> Tenant:
-        """Create the tenant and seed its district in one transaction."""
+               today: date | None = None, progress: seeding.Progress | None = None) -> Tenant:
+        """Create the tenant and seed its district in one transaction (streamed: mock_ic/control/seeding.py)."""
         creds = {k: secrets.token_urlsafe(24) for k in DEMO_CREDENTIALS} | {"client_id": f"{app_name}-client"}
         creds |= credentials or {}
         recipe_dict = {"name": recipe} if isinstance(recipe, str) else dict(recipe)
         tenant = Tenant(app_name=app_name, settings=settings or TenantSettings(), recipe=recipe_dict, **creds)
-        district = seed.generate(seed.load_recipe(_recipe_source(recipe_dict)), today=today or date.today())
+        district = seeding.recipe_of(recipe_dict)  # an invalid recipe is refused before anything is written
         with self._db.write() as conn:
             if tenant_rows.clashes(conn, app_name, tenant.client_id):
                 raise TenantExists(f"A tenant with appName {app_name!r} or clientId {tenant.client_id!r} exists")
             tenant_rows.insert(conn, _to_row(tenant))
-            documents.bulk_load(conn, app_name, district)
+            seeding.load(conn, app_name, district, today=today or date.today(), progress=progress)
             self._db.analyze(conn)
         self.load()
         return tenant
@@ -151,10 +151,6 @@ class TenantRegistry:
         if tenant is None:
             raise KeyError(app_name)
         return tenant
-
-
-def _recipe_source(recipe: dict[str, Any]) -> str | dict[str, Any]:
-    return recipe["name"] if set(recipe) == {"name"} else recipe
 
 
 def _to_row(tenant: Tenant) -> dict[str, Any]:
