@@ -13,7 +13,7 @@ from starlette.responses import Response, StreamingResponse
 
 from mock_ic.api import rendering
 from mock_ic.control import request_log, scenarios, state
-from mock_ic.control.csv_import import CsvImportError, import_bundle
+from mock_ic.control.csv_import import CsvImportError, load_bundle
 from mock_ic.control.faults import FaultRule
 from mock_ic.control.request_context import runtime_of
 from mock_ic.control.runtime import Runtime
@@ -136,10 +136,9 @@ def importRoster(appName: str, body: bytes) -> Response:
         raise InvalidData("The import needs a request body: a OneRoster CSV bundle, a zip file sent as "
                           "Content-Type: application/zip")
     try:
-        district = import_bundle(body)
+        count = load_bundle(_rt().db, appName, body)  # streamed into the store: bounded memory, all or nothing
     except CsvImportError as exc:
         raise Unprocessable(f"The CSV bundle was not imported: {exc}") from None
-    count = state.replace_documents(_rt().db, appName, district)
     return _json({"appName": appName, "documents": count})
 
 

@@ -1,7 +1,9 @@
 """The OneRoster CSV bundle importer (1.1 and 1.2 bulk bundles) -> canonical 1.2 documents.
 
 ``import_bundle(zip)`` returns what ``mock_ic.store.documents.bulk_load`` takes: documents in the
-format of docs/data-model.md, by kind. How the binding maps onto them:
+format of docs/data-model.md, by kind. ``load_bundle(db, tenant, zip)`` puts the same documents into
+the store in place of the tenant's, streamed in bounded memory (a district's bundle; see ``importer``).
+How the binding maps onto them:
 
 - IC-IDS: a 1.1 user id ``s1001``/``t501`` becomes user ``1001``/``501`` with
   ``metadata.ic.legacySourcedId`` the id as given; any other 1.1 id is kept (legacy = the id).
@@ -22,7 +24,7 @@ format of docs/data-model.md, by kind. How the binding maps onto them:
   lineItemScoreScales/resultScoreScales links) are skipped even when marked bulk.
 """
 
-from mock_ic.control.csv_import.importer import import_bundle
+from mock_ic.control.csv_import.importer import import_bundle, load_bundle
 from mock_ic.control.csv_import.problems import CsvImportError, Problem
 
-__all__ = ["CsvImportError", "Problem", "import_bundle"]
+__all__ = ["CsvImportError", "Problem", "import_bundle", "load_bundle"]

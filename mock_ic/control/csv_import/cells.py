@@ -14,7 +14,7 @@ from datetime import UTC, date, datetime
 from typing import Any
 
 from mock_ic.control.csv_import.bundle import METADATA_PREFIX, Row, Table
-from mock_ic.control.csv_import.problems import Problem
+from mock_ic.control.csv_import.problems import Problem, Problems
 from mock_ic.control.seed import ref
 from mock_ic.ic import ids
 from mock_ic.store.tables import KINDS
@@ -30,17 +30,26 @@ _USER_IDS = re.compile(rf"{_USER_ID}(?:\s*,\s*{_USER_ID})*")
 _MAPPING = re.compile(r"\{([^{}:]+):([^{}]*)\}")  # one {itemValueLHS:itemValueRHS} of scoreScaleValue
 
 
+# The cells of a referenced row that other rows read (Context.raw); the index keeps no others.
+KEPT: dict[str, tuple[str, ...]] = {"orgs": ("type",), "academicSessions": ("type",), "classes": ("schoolSourcedId",),
+                                    "lineItems": ("classSourcedId",), "assessmentLineItems": ("classSourcedId",)}
+# A 1.2 role held until its user is built: (order key, roleType, role, org id, beginDate, endDate) — a tuple,
+# not the document, since a district's roles.csv has a row per user.
+HeldRole = tuple[tuple[Any, ...], str, str, str, str | None, str | None]
+
+
 @dataclass
 class Context:
-    """What every row may consult: the version, the default timestamp, and the ids of every file."""
+    """What every row may consult: the version, the default timestamp, and the ids of the referenced files."""
 
     version: str  # "1.1" or "1.2"
     stamp: str  # dateLastModified of rows that leave it blank
-    problems: list[Problem] = field(default_factory=list)
-    ids: dict[str, dict[str, Row]] = field(default_factory=dict)  # file name -> sourcedId as given -> row
+    problems: Problems = field(default_factory=Problems)
+    # referenced file name -> sourcedId as given -> its first row (line and KEPT cells only)
+    ids: dict[str, dict[str, Row]] = field(default_factory=dict)
     user_ids: dict[str, str] = field(default_factory=dict)  # users' sourcedId as given -> canonical (IC-IDS)
     unchecked: set[str] = field(default_factory=set)  # files whose ids are unknown: references to them pass
-    roles: dict[str, list[tuple[tuple[Any, ...], Doc]]] = field(default_factory=dict)  # 1.2: user -> roles
+    roles: dict[str, list[HeldRole]] = field(default_factory=dict)  # 1.2: user as given -> roles
     roles_read: bool = False  # 1.2: roles.csv was read, so a user without roles really has none
 
     def canonical(self, name: str, given: str) -> str:
@@ -53,7 +62,9 @@ class Context:
         return given
 
     def raw(self, name: str, given: str, column: str) -> str:
-        """A cell of another file's row (e.g. the school of a class), "" when unknown."""
+        """A cell of another file's row (e.g. the school of a class), "" when unknown; only KEPT cells."""
+        if column not in KEPT.get(name, ()):
+            raise KeyError(f"{name}.{column} is not kept for other rows: add it to KEPT")
         row = self.ids.get(name, {}).get(given)
         return row.get(column) if row else ""
 

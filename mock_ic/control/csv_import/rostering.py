@@ -3,7 +3,8 @@ classes, users (with 1.2 roles.csv), enrollments and demographics."""
 
 from __future__ import annotations
 
-from mock_ic.control.csv_import.cells import Cells, Doc, compact, id_key, set_ic
+from mock_ic.control.csv_import.cells import Cells, Doc, HeldRole, compact, id_key, set_ic
+from mock_ic.control.seed import ref
 from mock_ic.ic import ids
 
 ORG_TYPES = ("department", "district", "local", "national", "school", "state")
@@ -73,7 +74,8 @@ def user_1p1(c: Cells) -> Doc:
 
 def user_1p2(c: Cells) -> Doc:
     """Roles come from roles.csv (primary first); primaryOrg from primaryOrgSourcedId, else the primary role's org."""
-    roles = [role for _, role in sorted(c.ctx.roles.get(c.given_id, []), key=lambda pair: pair[0])]
+    held = sorted(c.ctx.roles.pop(c.given_id, []), key=lambda role: role[0])  # each user is built once
+    roles = [_role_doc(role) for role in held]
     if not roles and c.ctx.roles_read:
         c.problem("sourcedId", f"user {c.given_id!r} has no role in roles.csv; every user needs at least one")
     primary_org = c.ref("primaryOrgSourcedId", "orgs") or (roles[0]["org"] if roles else None)
@@ -92,18 +94,25 @@ def role(c: Cells) -> None:
     active = c.enum("status", ("active", "tobedeleted"), ext=False) != "tobedeleted"
     user = c.text("userSourcedId")
     known_user = bool(user) and c.resolve("userSourcedId", "users", user or "") is not None
-    doc = compact({"roleType": c.enum("roleType", ROLE_TYPES, ext=False), "role": c.enum("role", ROLES_1P2),
-                   "org": c.ref("orgSourcedId", "orgs"), "beginDate": c.day("beginDate"), "endDate": c.day("endDate")})
-    if not (known_user and active and {"roleType", "role", "org"} <= doc.keys()):
+    role_type, name = c.enum("roleType", ROLE_TYPES, ext=False), c.enum("role", ROLES_1P2)
+    org = c.ref("orgSourcedId", "orgs")
+    begin, end = c.day("beginDate"), c.day("endDate")
+    if not (known_user and active and role_type and name and org):
         return
     held = c.ctx.roles.setdefault(user or "", [])
-    for _, other in held:
-        if doc["roleType"] == other["roleType"] == "primary":
+    for _, other_type, other_name, other_org, *_ in held:
+        if role_type == other_type == "primary":
             c.problem("roleType", f"user {user!r} has a second primary role; a user has one primary role")
-        elif (doc["role"], doc["org"]) == (other["role"], other["org"]):
-            c.problem("role", f"user {user!r} already holds role {doc['role']!r} at org {doc['org']['sourcedId']!r}")
+        elif (name, org["sourcedId"]) == (other_name, other_org):
+            c.problem("role", f"user {user!r} already holds role {name!r} at org {org['sourcedId']!r}")
     # Primary first, then in roles.csv sourcedId order: the same roles whatever the row order.
-    held.append(((doc["roleType"] != "primary", *id_key(c.given_id)), doc))
+    held.append(((role_type != "primary", *id_key(c.given_id)), role_type, name, org["sourcedId"], begin, end))
+
+
+def _role_doc(held: HeldRole) -> Doc:
+    _, role_type, name, org, begin, end = held
+    return compact({"roleType": role_type, "role": name, "org": ref("orgs", org), "beginDate": begin,
+                    "endDate": end})
 
 
 def enrollment(c: Cells) -> Doc:
