@@ -7,9 +7,10 @@ results are synthetic rows bulk-loaded through ``documents.bulk_load``, as a CSV
 - p50/p99 of an indexed page (``class.sourcedId``), of filtered pages (``dateLastModified>`` delta,
   ``scoreStatus='exempt'``), of a cold page at offset 900,000 (nothing remembered: the seek), each through
   ``listing.read_page`` as the API calls it;
-- a sequential walk of all results with limit=1,000 (keyset continuation);
-- PUT result p50/p99 (``documents.put`` in a write transaction, the handler's store work) while a walk runs in
-  another thread;
+- a sequential walk of all results with limit=1,000 (keyset continuation), and how each page was found;
+- the same walk in one thread while the main thread PUTs results in place without pause (``documents.put`` in a
+  write transaction, the handler's store work): the walk's time and pages by how they were found (an update in
+  place keeps the keyset: ``store/kind_versions.py``), and the PUTs' count and p50/p99;
 - snapshot and restore time, and the peak RSS after them.
 
     .venv/bin/python benchmarks/large_district.py --results 1000000 --json benchmarks/results/issue-17.json
@@ -28,6 +29,7 @@ import sys
 import tempfile
 import threading
 import time
+from collections import Counter
 from pathlib import Path
 from typing import Any
 
@@ -87,24 +89,28 @@ def timed(samples: int, call: Any, *, cold: bool = False) -> dict[str, float]:
                                                                                     int(len(times) * 0.99))], 2)}
 
 
-def walk(db: Database, limit: int = 1_000) -> tuple[float, int]:
+def walk(db: Database, limit: int = 1_000) -> dict[str, Any]:
+    """Every result, a page of ``limit`` after the other as a client walks them: seconds, rows, pages by how the
+    store found them (``listing.Page.read_by``)."""
     listing.MEMORY.clear()
-    started, offset, seen = time.perf_counter(), 0, 0
+    started, offset, seen, read_by = time.perf_counter(), 0, 0, Counter[str]()
     while True:
-        texts = page(db, limit=limit, offset=offset).texts
-        if not texts:
-            return time.perf_counter() - started, seen
-        seen += len(texts)
+        found = page(db, limit=limit, offset=offset)
+        read_by[found.read_by] += 1
+        if not found.texts:
+            return {"s": round(time.perf_counter() - started, 2), "rows": seen, "pages_by": dict(read_by)}
+        seen += len(found.texts)
         offset += limit
 
 
 def puts_during_walk(db: Database, count: int) -> dict[str, Any]:
+    """A walk in another thread while this one PUTs results in place, one after the other, until it ends."""
     rng = random.Random(5)
-    done = threading.Event()
-    walker = threading.Thread(target=lambda: (walk(db), done.set()), daemon=True)
+    walked: dict[str, Any] = {}
+    walker = threading.Thread(target=lambda: walked.update(walk(db)), daemon=True)
     walker.start()
     times = []
-    while not done.is_set():
+    while walker.is_alive():
         doc = result(rng.randrange(count), rng)
         doc["dateLastModified"] = documents.now_stamp()
         started = time.perf_counter()
@@ -113,7 +119,7 @@ def puts_during_walk(db: Database, count: int) -> dict[str, Any]:
         times.append((time.perf_counter() - started) * 1000)
     walker.join()
     times.sort()
-    return {"puts": len(times), "p50_ms": round(statistics.median(times), 2),
+    return {"walk": walked, "puts": len(times), "p50_ms": round(statistics.median(times), 2),
             "p99_ms": round(times[int(len(times) * 0.99)], 2)}
 
 
@@ -128,10 +134,11 @@ def run(kind: str, url: str, count: int, samples: int) -> dict[str, Any]:
     out["filtered_page_delta"] = timed(samples, lambda: page(db, filter_text="dateLastModified>'2026-12-27T00:00:00Z'"))
     out["filtered_page_exempt"] = timed(samples, lambda: page(db, filter_text="scoreStatus='exempt'"))
     out[f"cold_page_offset_{deep}"] = timed(samples, lambda: page(db, offset=deep), cold=True)
-    seconds, seen = walk(db)
-    out["walk_limit_1000_s"] = round(seconds, 2)
-    assert seen == count, (seen, count)
-    out["put_during_walk"] = puts_during_walk(db, count)
+    walked = walk(db)
+    out["walk_limit_1000_s"], out["walk_pages_by"] = walked["s"], walked["pages_by"]
+    assert walked["rows"] == count, (walked, count)
+    out["put_during_walk"] = during = puts_during_walk(db, count)
+    assert during["walk"]["rows"] == count, (during, count)
     started = time.perf_counter()
     saved = state.save_snapshot(db, TENANT, "bench")
     out["snapshot_s"] = round(time.perf_counter() - started, 1)

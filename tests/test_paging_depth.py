@@ -4,7 +4,9 @@ Pages after the first continue from where the previous one ended (keyset), a col
 first key (seek), and the total is counted once per query and version of the kind: none of it may change an
 answer. Walking all pages with any limit equals one big read; a write between two pages never yields a
 duplicate or a missing row relative to a fresh read after the write; counts match; filters return exactly
-what a client-side filter of the full set returns.
+what a client-side filter of the full set returns. An update in place (a PUT of a result that exists) keeps an
+unfiltered walk in sourcedId order on its keyset (``Page.read_by``), and every other list exactly as correct;
+on PostgreSQL a bulk load is VACUUMed, so a cold deep page's seek reads the index alone.
 """
 
 from __future__ import annotations
