@@ -4,7 +4,7 @@ import, mock_ic/control/csv_import/importer.py ``load_bundle``).
 Big bundles are the 1.2 fixture bundle with a generated results.csv, written row by row into a zip in a temporary
 directory. The memory test runs the import in a child process and reads its peak RSS (``ru_maxrss``): the bound
 is one the all-in-memory import exceeded several times over at the same size (about 235 MiB of growth for
-100,000 results, against about 27 MiB streamed; docs/admin-api.md).
+100,000 results, against about 20-27 MiB streamed; docs/admin-api.md).
 """
 
 from __future__ import annotations

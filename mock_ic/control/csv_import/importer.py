@@ -61,6 +61,7 @@ REFERENCED = frozenset({"orgs", "academicSessions", "courses", "classes", "users
 # The kinds of a district's big files: built, checked and handed on a batch at a time.
 STREAMED = frozenset({"users", "enrollments", "demographics", "results", "assessmentResults"})
 BATCH = 2_000
+_NO_CELLS: dict[str, str] = {}  # the cells kept of a users.csv row, say: one empty dict for all (never written)
 
 
 def import_bundle(data: bytes | Path | BinaryIO, *, today: date | None = None) -> dict[str, list[Doc]]:
@@ -135,19 +136,22 @@ def _index_in_memory(ctx: Context, bundle: Bundle, table: Table) -> LineSet:
     """A referenced file: each id as given -> its first row (line and KEPT cells); users also map to canonical ids."""
     name, repeated = table.spec.name, LineSet()
     given_ids = ctx.ids.setdefault(name, {})
-    owners: dict[str, tuple[str, int]] = {}  # users: canonical id -> (id as given, line) of its row
+    mapped = name == "users" and ctx.version == "1.1"  # the only ids IC-IDS changes: s1001 and 1001 are one
+    owners: dict[str, tuple[str, int]] = {}  # mapped: canonical id -> (id as given, line) of its row
     kept = [(column, _column(table, column)) for column in KEPT.get(name, ()) if column in table.header]
     for line, given, cells in _ids(bundle, table):
-        canonical = canonical_user_id(ctx.version, given) if name == "users" else given
+        canonical = canonical_user_id(ctx.version, given) if mapped else given
         first = (given, given_ids[given].line) if given in given_ids else owners.get(canonical)
         if first is not None:
             _repeat(ctx, table, line, given, canonical, first)
             repeated.add(line)
             continue
-        given_ids[given] = Row(line, {column: cells[index] for column, index in kept if index < len(cells)})
-        if name == "users":
+        values = {column: cells[index] for column, index in kept if index < len(cells)} if kept else _NO_CELLS
+        given_ids[given] = Row(line, values)
+        if mapped:
             owners[canonical] = (given, line)
-            ctx.user_ids[given] = canonical
+            if canonical != given:  # Context.canonical reads an id missing here as itself
+                ctx.user_ids[given] = canonical
     return repeated
 
 

@@ -73,9 +73,9 @@ def problems(kind: str, doc: Doc, table: Table, line: int) -> list[Problem]:
 def fast_accepts(kind: str) -> Callable[[Any], bool] | None:
     """jsonschema-rs over the schema of ``validator(kind)``: True means valid; None when it cannot compile it."""
     service, _ = KIND_SCHEMAS[kind]
-    registry = jsonschema_rs.Registry([(f"urn:mock-ic:{SPEC_FILES[service]}", spec(service))])
     formats = {name: partial(_conforms, name) for name in _FORMATS.checkers} | {"uri": _anything}
     try:
+        registry = jsonschema_rs.Registry([(f"urn:mock-ic:{SPEC_FILES[service]}", spec(service))])
         return jsonschema_rs.Draft202012Validator(validator(kind).schema, formats=formats, validate_formats=True,
                                                   registry=registry).is_valid
     except Exception:  # a construct it cannot compile: jsonschema alone
