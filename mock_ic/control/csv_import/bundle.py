@@ -78,8 +78,8 @@ class Bundle:
         """(line, stripped cells) of every row of the table, read again from the bundle (the header skipped)."""
         try:
             records = _records(self.source, table.spec.file)
-            next(records)
-            yield from records
+            if next(records, None) is not None:  # the header
+                yield from records
         except _BadFile as bad:  # it was read once already: only a folder changed meanwhile gets here
             raise Unreadable(bad.problem) from None
 
