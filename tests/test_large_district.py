@@ -13,6 +13,7 @@ import subprocess
 import sys
 import tracemalloc
 from collections import Counter
+from collections.abc import Iterator
 from datetime import date
 from pathlib import Path
 from typing import Any
@@ -20,6 +21,7 @@ from typing import Any
 import pytest
 import requests
 import yaml
+from httpx import Response
 from starlette.testclient import TestClient
 
 from mock_ic.control import seed
@@ -36,7 +38,7 @@ def grading_task(item: dict[str, Any]) -> bool:
     return "ext_infiniteCampus_isGradingWindowOpen" in item.get("metadata", {})
 # Small enough for make test, with every part the large recipe has: vendor line items and results.
 SCORED = {"seed": 11, "schools": 3, "courses": 24, "classes": 60, "students": 900, "teachers": 40,
-          "vendor_line_items": 25, "results": 15_000}
+          "ic_line_items_per_class": [3, 6], "vendor_line_items": 25, "results": 20_000}
 
 
 def _streamed(recipe: seed.Recipe, batch: int = seed.BATCH) -> list[tuple[str, list[dict[str, Any]]]]:
@@ -69,7 +71,7 @@ def test_the_large_recipe_streams_a_million_results_in_batches() -> None:
         if not order or order[-1] != kind:
             order.append(kind)
 
-    written = seed.stream(seed.load_recipe("large"), today=TODAY, write=write)
+    written = seed.stream(seed.load_recipe("large"), today=TODAY, write=write)  # ~7 s
     assert written == dict(counts) | {kind: 0 for kind in seed.KINDS if kind not in counts}
     assert counts["results"] == 1_000_000
     assert counts["users"] == 52_000 and counts["demographics"] == 50_000 and counts["classes"] == 2_500
@@ -180,17 +182,81 @@ def test_a_district_with_results_adds_them_after_everything_else() -> None:
         assert with_scores[kind] == without[kind], kind
 
 
+@pytest.fixture(scope="module")
+def generated(client: TestClient) -> Iterator[dict[str, Any]]:
+    """A tenant seeded through the control plane with SCORED (20,000 results), with what a client needs."""
+    response = client.post(f"{ADMIN}/tenants", json={"appName": "generated", "recipe": SCORED})
+    assert response.status_code == 201, response.text
+    tenant = response.json()
+    yield {"headers": token_for(client, tenant), "gradebook": tenant["urls"]["gradebook"].removeprefix(
+        "http://testserver")}
+    client.delete(f"{ADMIN}/tenants/generated")
+
+
+def _results(client: TestClient, generated: dict[str, Any], **params: Any) -> Response:
+    response = client.get(f"{generated['gradebook']}/results", params=params, headers=generated["headers"])
+    assert response.status_code == 200, response.text
+    return response
+
+
+def test_or_paging_a_generated_district_filters_like_a_client_side_filter_of_the_full_set(
+        client: TestClient, generated: dict[str, Any]) -> None:
+    """OR-PAGING and the indexed filters (issue 17) on a generated tenant, through the API: each filter real clients
+    use returns exactly what filtering one big read in the client returns, in sourcedId order."""
+    whole = _results(client, generated, limit=25_000).json()["results"]
+    assert len(whole) == SCORED["results"]
+    stamps = sorted(doc["dateLastModified"] for doc in whole)
+    item = whole[len(whole) // 2]["lineItem"]["sourcedId"]
+    klass = whole[len(whole) // 3]["class"]["sourcedId"]
+    checks = {
+        "scoreStatus='exempt'": lambda doc: doc["scoreStatus"] == "exempt",
+        f"dateLastModified>'{stamps[-len(stamps) // 20]}'": lambda doc: doc["dateLastModified"] > stamps[
+            -len(stamps) // 20],
+        f"lineItem.sourcedId='{item}'": lambda doc: doc["lineItem"]["sourcedId"] == item,
+        f"class.sourcedId='{klass}' AND score>='50'": lambda doc: doc["class"]["sourcedId"] == klass
+        and doc.get("score", -1) >= 50,
+    }
+    for filter_text, keep in checks.items():
+        expected = sorted(doc["sourcedId"] for doc in whole if keep(doc))
+        found = _results(client, generated, filter=filter_text, limit=25_000, fields="sourcedId")
+        assert [doc["sourcedId"] for doc in found.json()["results"]] == expected, filter_text
+        assert found.headers["X-Total-Count"] == str(len(expected)) and 0 < len(expected) < len(whole), filter_text
+
+
+@pytest.mark.parametrize("limit", [1_000, 997])
+def test_or_paging_a_generated_district_walked_while_scores_change_equals_one_big_read(
+        client: TestClient, generated: dict[str, Any], limit: int) -> None:
+    """Walking every page of the generated tenant's results while a vendor rewrites scores between pages (PUTs in
+    place through the API) gives one big read's rows, each once, with one X-Total-Count."""
+    whole = _results(client, generated, limit=25_000).json()["results"]
+    vendor = [doc for doc in whole if "-u" in doc["sourcedId"]]
+    seen: list[str] = []
+    offset = 0
+    while True:
+        page = _results(client, generated, limit=limit, offset=offset, fields="sourcedId")
+        assert page.headers["X-Total-Count"] == str(len(whole))
+        if not page.json()["results"]:
+            break
+        seen += [doc["sourcedId"] for doc in page.json()["results"]]
+        rewritten = {**vendor[offset // limit % len(vendor)], "score": float(offset % 90)}
+        put = client.put(f"{generated['gradebook']}/results/{rewritten['sourcedId']}", json={"result": rewritten},
+                         headers=generated["headers"])
+        assert put.status_code == 200, put.text
+        offset += limit
+    assert seen == [doc["sourcedId"] for doc in whole]
+
+
 def test_tenant_creation_and_reset_stream_the_same_scored_district(client: TestClient) -> None:
-    """Through the control plane: a tenant made with a scored recipe serves its results (X-Total-Count, on 1.2
-    and 1.1), a vendor's PUT to a seeded vendor line item is its own to change (IC-LI-OWNER), and a reset brings
-    back exactly the seeded documents."""
-    response = client.post(f"{ADMIN}/tenants", json={"appName": "scored", "recipe": SCORED})
+    """Through the control plane: a tenant made with a scored recipe serves its results (X-Total-Count), a vendor's
+    PUT to a seeded vendor line item is its own to change (IC-LI-OWNER), and a reset brings back exactly the
+    seeded documents."""
+    response = client.post(f"{ADMIN}/tenants", json={"appName": "scored", "recipe": {**SCORED, "results": 5_000}})
     assert response.status_code == 201, response.text
     tenant = response.json()
     headers = token_for(client, tenant)
     gradebook = tenant["urls"]["gradebook"].removeprefix("http://testserver")
     first = client.get(f"{gradebook}/results?limit=1", headers=headers)
-    assert first.status_code == 200 and first.headers["X-Total-Count"] == str(SCORED["results"])
+    assert first.status_code == 200 and first.headers["X-Total-Count"] == "5000"
     seeded = client.get(f"{ADMIN}/tenants/scored/export").json()
     vendor = next(item for item in seeded["documents"]["lineItems"] if ic_origin(item) is None)
     renamed = {**vendor, "title": "Renamed by the vendor"}
