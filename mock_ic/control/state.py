@@ -82,7 +82,7 @@ def restore_snapshot(db: Database, tenant: str, name: str) -> int:
         if not snapshots.exists(conn, tenant, name):
             raise UnknownSnapshot(name)
         documents.drop_tenant(conn, tenant)
-        count = sum(documents.bulk_load(conn, tenant, {kind: docs}) for kind, docs in snapshots.batches(
+        count = sum(documents.bulk_load_stored(conn, tenant, kind, texts) for kind, texts in snapshots.batches(
             conn, tenant, name))
         db.analyze(conn)
         return count

@@ -49,21 +49,21 @@ def exists(conn: sa.Connection, tenant: str, name: str) -> bool:
                                                           snapshots.c.name == name)).first() is not None
 
 
-def batches(conn: sa.Connection, tenant: str, name: str) -> Iterator[tuple[str, list[dict[str, Any]]]]:
-    """The snapshot's documents, (kind, a batch of documents) at a time, each kind by sourcedId."""
+def batches(conn: sa.Connection, tenant: str, name: str) -> Iterator[tuple[str, list[str]]]:
+    """The snapshot's documents as stored texts, (kind, a batch of texts) at a time, each kind in the order it was
+    copied (a restore needs no order: the lists are sorted when read)."""
     data = conn.execute(sa.select(snapshots.c.data)
                         .where(snapshots.c.tenant == tenant, snapshots.c.name == name)).scalar_one_or_none()
     if data:  # taken before migration 0006: one blob
         for kind, docs in orjson.loads(zlib.decompress(data)).items():
             if docs:
-                yield kind, docs
+                yield kind, [orjson.dumps(doc).decode() for doc in docs]
         return
     for kind in TABLES:
         query = (sa.select(snapshot_docs.c.doc).where(snapshot_docs.c.tenant == tenant, snapshot_docs.c.name == name,
-                                                      snapshot_docs.c.kind == kind)
-                 .order_by(snapshot_docs.c.sourced_id).execution_options(yield_per=BATCH))
+                                                      snapshot_docs.c.kind == kind).execution_options(yield_per=BATCH))
         for partition in conn.execute(query).partitions():
-            yield kind, [orjson.loads(text) for (text,) in partition]
+            yield kind, [text for (text,) in partition]
 
 
 def _delete(conn: sa.Connection, tenant: str, name: str) -> None:
