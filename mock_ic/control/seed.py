@@ -7,6 +7,9 @@ The same recipe and ``today`` always give the same documents: the recipe's seed 
 
 Speed matters (a tenant is created in one request): Faker only fills small name pools once per
 district, and every per-document choice is a draw from those pools with the seeded Random.
+
+Size matters too (fixtures/districts/large.yaml: 1.4 million documents): :func:`stream` hands the kinds that grow
+with the district's people (STREAMED) to the store a batch at a time as they are made (docs/large-district.md).
 """
 
 from __future__ import annotations
