@@ -63,8 +63,9 @@ bench: $(BENCHING)
 bench-scale: $(BENCHING)
 	$(BIN)/python benchmarks/scale_out.py $(BENCH_ARGS)
 
-# The district-sized store benchmark (benchmarks/large_district.py, issue 17): paging, filters, a walk, PUTs during
-# a walk, snapshot and restore at 1M results on SQLite and PostgreSQL. BENCH_ARGS="--results 100000" for a quick run.
+# The district-sized benchmark (benchmarks/large_district.py, issue 17): `mock-ic seed --recipe large` (1.44M
+# documents, 1M results), then paging, filters, a walk, PUTs during a walk, snapshot and restore, on SQLite and
+# PostgreSQL (about 10 minutes). BENCH_ARGS="--results 100000 --databases sqlite" for a quick run.
 bench-large: $(TESTING)
 	$(BIN)/python benchmarks/large_district.py $(BENCH_ARGS)
 
