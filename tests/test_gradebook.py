@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import itertools
+import re
 from typing import Any
+from urllib.parse import quote
 
 import pytest
 from starlette.testclient import TestClient
@@ -12,6 +14,10 @@ from mock_ic.ic.rules import UNCATEGORIZED
 from tests.conftest import GRADEBOOK, ROSTER, code_minor
 
 _ids = itertools.count(1)
+
+
+_URI = re.compile(r"https?://[A-Za-z0-9\-._~:/?#\[\]@!$&'()*+,;=%]+")  # RFC 3986's characters, nothing else
+_PCHAR = "-._~!$&'()*+,;=:@"
 
 
 def new_id(prefix: str = "canvas-li") -> str:
@@ -88,6 +94,28 @@ def test_ic_li_upsert_same_object_on_every_base_path(client: TestClient, gb_auth
                       headers=gb_auth).status_code == 201
     for base in ("/campus/api/ims/oneroster/gradebook/v1p2", GRADEBOOK):
         assert client.get(f"{base}/lineItems/{sid}", headers=gb_auth).json()["lineItem"]["sourcedId"] == sid
+
+
+def test_ic_url_1p2_hrefs_are_percent_encoded_uris_that_lead_back_to_the_object(
+        client: TestClient, gb_auth: dict[str, str], klass: dict, category: dict) -> None:
+    """A sourcedId may hold a space, '#', '?', '%' or a non-ASCII letter (SourcedIdInPath); every href naming it is
+    still a URI (the 1EdTech schemas' ``format: uri``: only URI characters, the id percent-encoded) and following
+    it answers the object, on the line item itself and on a result's reference to it."""
+    sid, rid = new_id() + " Quiz #1? 50% \u00e9t\u00e9", new_id("canvas-res") + " \u00fc"
+    put = client.put(f"{GRADEBOOK}/lineItems/{quote(sid, safe='')}", json=line_item_body(klass, category),
+                     headers=gb_auth)
+    assert put.status_code == 201, put.text
+    result = {"result": {"lineItem": {"sourcedId": sid}, "student": {"sourcedId": klass["student"]["sourcedId"]},
+                         "score": 15, "scoreStatus": "fully graded"}}
+    assert client.put(f"{GRADEBOOK}/results/{quote(rid, safe='')}", json=result, headers=gb_auth).status_code == 201
+    stored = client.get(f"{GRADEBOOK}/results/{quote(rid, safe='')}", headers=gb_auth).json()["result"]
+    listed = client.get(f"{GRADEBOOK}/lineItems", params={"filter": f"sourcedId='{sid}'"}, headers=gb_auth)
+    reference = stored["lineItem"]
+    assert _URI.fullmatch(reference["href"]), reference["href"]
+    assert reference["href"].endswith(f"/lineItems/{quote(sid, safe=_PCHAR)}") and reference["sourcedId"] == sid
+    followed = client.get(stored["lineItem"]["href"].removeprefix("http://testserver"), headers=gb_auth)
+    assert followed.status_code == 200 and followed.json()["lineItem"]["sourcedId"] == sid
+    assert [item["sourcedId"] for item in listed.json()["lineItems"]] == [sid]
 
 
 def test_ic_li_delete_204_then_404_and_results_go_too(client: TestClient, gb_auth: dict[str, str],

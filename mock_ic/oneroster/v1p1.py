@@ -14,7 +14,7 @@ import orjson
 
 from mock_ic.ic import ids
 from mock_ic.store import users
-from mock_ic.store.refs import HREF_BASES
+from mock_ic.store.refs import HREF_BASES, href
 
 if TYPE_CHECKING:
     from mock_ic.store import Connection
@@ -87,7 +87,7 @@ def render(kind: str, doc: dict[str, Any], legacy: dict[str, str]) -> dict[str, 
 
 def _user_ref(ref: dict[str, str], legacy: dict[str, str]) -> dict[str, str]:
     sid = legacy.get(ref["sourcedId"], ref["sourcedId"])
-    return {**ref, "sourcedId": sid, "href": f"{HREF_BASES['rostering']}/users/{sid}"}
+    return {**ref, "sourcedId": sid, "href": href("users", sid)}
 
 
 def _relink(text: str) -> str:
