@@ -6,6 +6,7 @@ import argparse
 import json
 import os
 import sys
+from contextlib import ExitStack
 from pathlib import Path
 from typing import Any
 
@@ -94,8 +95,9 @@ def _request(args: argparse.Namespace) -> tuple[str, str, dict[str, Any]]:
         return "POST", f"/tenants/{app}/snapshots", {"json": {"name": args.name}}
     if args.action == "restore":
         return "POST", f"/tenants/{app}/snapshots/{args.name}/restore", {}
-    data = args.bundle.read_bytes()
-    return "POST", f"/tenants/{app}/import", {"data": data, "headers": {"content-type": "application/zip"}}
+    if not args.bundle.is_file():
+        raise OSError(f"no such file: {args.bundle}")
+    return "POST", f"/tenants/{app}/import", {"data": args.bundle, "headers": {"content-type": "application/zip"}}
 
 
 def run(args: argparse.Namespace) -> int:
@@ -109,8 +111,14 @@ def run(args: argparse.Namespace) -> int:
     admin_token = getattr(args, "admin_token", None) or os.environ.get("MOCK_IC_ADMIN_TOKEN")
     if admin_token:
         kwargs["headers"] = {**kwargs.get("headers", {}), "X-Mock-Admin-Token": admin_token}
+    # A district-sized tenant's bundle and export are hundreds of megabytes: the bundle is sent from the file and
+    # the export written as it arrives, neither held in memory (docs/large-district.md).
     try:
-        response = requests.request(method, f"{url.rstrip('/')}/_mock{path}", timeout=120, **kwargs)
+        with ExitStack() as files:
+            if isinstance(kwargs.get("data"), Path):
+                kwargs["data"] = files.enter_context(kwargs["data"].open("rb"))
+            response = requests.request(method, f"{url.rstrip('/')}/_mock{path}", timeout=120,
+                                        stream=args.action == "export", **kwargs)
     except requests.ConnectionError:
         print(f"mock-ic tenant: no mock-ic server answers at {url} (start one with `make run`)", file=sys.stderr)
         return EXIT_FAILED
@@ -123,6 +131,10 @@ def run(args: argparse.Namespace) -> int:
         return EXIT_FAILED
     if args.action == "list":
         console.print(_table(response.json()["tenants"]))
+    elif args.action == "export":
+        for chunk in response.iter_content(chunk_size=1 << 16):
+            sys.stdout.buffer.write(chunk)
+        sys.stdout.buffer.write(b"\n")
     elif response.content:
         print(json.dumps(response.json(), indent=2))
     return EXIT_OK

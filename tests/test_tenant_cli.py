@@ -6,6 +6,7 @@ import json
 from collections.abc import Iterator
 
 import pytest
+import requests
 
 from mock_ic.cli import main
 from mock_ic.resources import fixtures_dir
@@ -33,6 +34,12 @@ def test_tenant_cli_create_list_snapshot_restore_delete(url: str, capsys: pytest
     assert main(["tenant", "--url", url, "import-csv", "cli-one",
                  str(fixtures_dir() / "csv" / "oneroster-1.2-small.zip")]) == 0
     assert json.loads(capsys.readouterr().out)["documents"] > 0
+    assert main(["tenant", "--url", url, "export", "cli-one"]) == 0  # written as it arrives, not held
+    exported = json.loads(capsys.readouterr().out)
+    assert exported == requests.get(f"{url}/_mock/tenants/cli-one/export", timeout=30).json()
+    assert exported["appName"] == "cli-one" and exported["documents"]["users"]
+    assert main(["tenant", "--url", url, "import-csv", "cli-one", "no-such-bundle.zip"]) == 3
+    assert "no such file: no-such-bundle.zip" in capsys.readouterr().err
     assert main(["tenant", "--url", url, "delete", "cli-one"]) == 0
     assert main(["tenant", "--url", url, "show", "cli-one"]) == 2
     assert "Unknown tenant 'cli-one'" in capsys.readouterr().err
