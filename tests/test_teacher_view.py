@@ -373,3 +373,44 @@ def test_ic_view_class_list_and_tenant_list_link_to_the_pages(client: TestClient
     assert client.get(f"{ADMIN}/ui/{DEMO}", follow_redirects=False).headers["location"] == f"{ADMIN}/ui/{DEMO}/classes"
     tenants = client.get(f"{ADMIN}/ui/")
     assert tenants.status_code == 200 and f'href="{ADMIN}/ui/{DEMO}/classes"' in tenants.text
+
+
+def test_ic_view_class_list_is_remembered_until_a_kind_it_reads_changes(store_db: Any,
+                                                                        monkeypatch: pytest.MonkeyPatch) -> None:
+    """The class picker's rows (IC-VIEW) are gathered once per version of the kinds they read: asked again they
+    come from memory, and after a write (a vendor's line item, a student turned no-show) they are gathered
+    again and show it. On SQLite and PostgreSQL."""
+    from datetime import date
+
+    from mock_ic.control import seed, seeding
+    from mock_ic.store import class_lists
+
+    tenant = f"picker-{uuid.uuid4().hex[:6]}"
+    with store_db.write() as conn:
+        seeding.load(conn, tenant, seed.load_recipe({"schools": 1, "students": 60, "teachers": 4, "courses": 4,
+                                                     "classes": 8, "seed": 3}), today=date(2026, 10, 1))
+    with store_db.read() as conn:
+        first = class_lists.class_rows(conn, tenant)
+    gathered = []
+    real_gather = class_lists._gather
+    monkeypatch.setattr(class_lists, "_gather", lambda conn, t: gathered.append(t) or real_gather(conn, t))
+    with store_db.read() as conn:
+        assert class_lists.class_rows(conn, tenant) == first and gathered == []
+    klass = first[0]
+    with store_db.write() as conn:
+        documents.put(conn, tenant, "lineItems", {
+            "sourcedId": "vendor-li", "status": "active", "dateLastModified": "2026-10-01T00:00:00.000Z",
+            "title": "Vendor Quiz", "class": {"sourcedId": klass.sourced_id}, "dueDate": "2026-10-02T00:00:00.000Z"})
+    with store_db.read() as conn:
+        after = {row.sourced_id: row for row in class_lists.class_rows(conn, tenant)}
+    assert gathered == [tenant] and after[klass.sourced_id].vendor_line_items == klass.vendor_line_items + 1
+    with store_db.read() as conn:
+        enrolled = documents.all_docs(conn, tenant)["enrollments"]
+    shown = next(e for e in enrolled if e["role"] == "student" and e["class"]["sourcedId"] == klass.sourced_id
+                 and e["metadata"]["ic"]["noShow"] == "false")
+    with store_db.write() as conn:
+        documents.put(conn, tenant, "enrollments", {**shown, "metadata": {"ic": {"noShow": "true"}}})
+    with store_db.read() as conn:
+        assert {row.sourced_id: row for row in class_lists.class_rows(conn, tenant)}[
+            klass.sourced_id].students == klass.students - 1
+    assert gathered == [tenant, tenant]

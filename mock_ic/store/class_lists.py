@@ -5,12 +5,13 @@ how many vendor line items it holds, in five grouped queries whatever the number
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 import orjson
 import sqlalchemy as sa
 
+from mock_ic.store import kind_versions
 from mock_ic.store.tables import KINDS, class_terms
 
 
@@ -26,8 +27,30 @@ class ClassRow:
     vendor_line_items: int = 0  # active line items not made in Infinite Campus
 
 
+# What a class row is gathered from: while none of these kinds has changed (store/kind_versions.py), the rows
+# gathered last are still true. Gathering them for the large district's 2,500 classes reads its 300,000
+# enrollments (about 1 s on SQLite, docs/large-district.md); the picker's next page or filter should not.
+_SOURCES = ("classes", "orgs", "academicSessions", "enrollments", "users", "lineItems")
+_MEMORY: dict[str, tuple[tuple[int, ...], tuple[ClassRow, ...]]] = {}  # tenant -> (versions, rows), per process
+_REMEMBERED_TENANTS = 16
+
+
 def class_rows(conn: sa.Connection, tenant: str) -> list[ClassRow]:
-    """Every class of the tenant, in sourcedId order."""
+    """Every class of the tenant, in sourcedId order: remembered per process while the kinds they are gathered
+    from keep their versions, which every write moves, whichever server made it."""
+    versions = tuple(kind_versions.state(conn, tenant, kind)[0] for kind in _SOURCES)
+    known = _MEMORY.get(tenant)
+    if known is not None and known[0] == versions:
+        return [replace(row, teachers=list(row.teachers), terms=list(row.terms)) for row in known[1]]
+    rows = _gather(conn, tenant)
+    if len(_MEMORY) >= _REMEMBERED_TENANTS:
+        _MEMORY.clear()
+    _MEMORY[tenant] = (versions, tuple(replace(row, teachers=list(row.teachers), terms=list(row.terms))
+                                       for row in rows))
+    return rows
+
+
+def _gather(conn: sa.Connection, tenant: str) -> list[ClassRow]:
     classes, orgs = KINDS["classes"].table, KINDS["orgs"].table
     query = sa.select(classes.c.sourced_id, classes.c.doc, orgs.c.doc).outerjoin_from(
         classes, orgs, (orgs.c.tenant == classes.c.tenant) & (orgs.c.sourced_id == classes.c.school),
