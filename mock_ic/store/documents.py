@@ -237,13 +237,25 @@ def _load_kind(conn: sa.Connection, tenant: str, kind: str, docs: Sequence[dict[
 
 
 def _insert_many(conn: sa.Connection, table: sa.Table, rows: list[dict[str, Any]]) -> None:
-    """One executemany of prebuilt rows. On SQLite straight to the driver: SQLAlchemy's per-row parameter
-    processing was a third of the demo district's load (0.20 -> 0.14 s for 13k rows, BENCHMARKS.md);
-    no column type of ours converts a value on its way in (documents are stored as the text given)."""
-    if conn.dialect.name != "sqlite":
-        conn.execute(sa.insert(table), rows)
+    """Prebuilt rows (all with the same keys) straight to the driver: no column type of ours converts a value on
+    its way in (documents are stored as the text given). On SQLite one executemany: SQLAlchemy's per-row
+    parameter processing was a third of the demo district's load (0.20 -> 0.14 s for 13k rows, BENCHMARKS.md);
+    on PostgreSQL one ``COPY ... FROM STDIN`` (psycopg), which a district-sized load needs (BENCHMARKS.md,
+    issue 17)."""
+    names = tuple(rows[0])
+    quoting = conn.dialect.identifier_preparer
+    if conn.dialect.name == "postgresql":
+        with conn.connection.driver_connection.cursor() as cursor, cursor.copy(  # type: ignore[union-attr]
+                _copy_statement(table, names, quoting)) as copy:
+            for row in rows:
+                copy.write_row([row[name] for name in names])
         return
-    conn.exec_driver_sql(_driver_insert(table, tuple(rows[0]), conn.dialect.identifier_preparer), rows)
+    conn.exec_driver_sql(_driver_insert(table, names, quoting), rows)
+
+
+@cache
+def _copy_statement(table: sa.Table, names: tuple[str, ...], quoting: sa.sql.compiler.IdentifierPreparer) -> str:
+    return f"COPY {quoting.format_table(table)} ({', '.join(quoting.quote(name) for name in names)}) FROM STDIN"
 
 
 @cache
