@@ -51,7 +51,7 @@ class RowsPerSecond(ProgressColumn):
 def run(args: argparse.Namespace) -> int:
     try:
         from mock_ic.control import seed, state
-        from mock_ic.control.tenants import DEMO_APP, DEMO_CREDENTIALS, TenantRegistry
+        from mock_ic.control.tenants import APP_NAME, DEMO_APP, DEMO_CREDENTIALS, TenantExists, TenantRegistry
         from mock_ic.settings import Settings
         from mock_ic.store.engine import Database
     except ImportError as exc:  # a kit-only install: no SQLAlchemy
@@ -66,6 +66,11 @@ def run(args: argparse.Namespace) -> int:
         err.print(f"mock-ic seed: {exc}", markup=False, highlight=False)
         return EXIT_USAGE
     app_name = args.tenant or recipe.name
+    if not APP_NAME.fullmatch(app_name):
+        err.print(f"mock-ic seed: {app_name!r} cannot be a tenant's appName (it goes in every URL of the tenant): "
+                  f"letters, digits, '_', '.' and '-', at most 64, starting with a letter or digit; give --tenant",
+                  markup=False, highlight=False)
+        return EXIT_USAGE
     settings = Settings.from_env().with_overrides(data_dir=args.data_dir, database=args.database)
     db = Database(settings.database_url)
     try:
@@ -86,6 +91,9 @@ def run(args: argparse.Namespace) -> int:
             else:
                 state.reset(db, tenant, progress=progress)
         seconds = time.perf_counter() - started
+    except TenantExists as exc:  # made by another process since this one looked
+        err.print(f"mock-ic seed: {exc}; --replace seeds its district again", markup=False, highlight=False)
+        return EXIT_FAILED
     finally:
         db.dispose()
     print(f"Seeded tenant {app_name!r} from recipe {recipe.name!r}: {progress.written:,} documents in "

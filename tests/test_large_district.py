@@ -25,6 +25,7 @@ from httpx import Response
 from starlette.testclient import TestClient
 
 from mock_ic.control import seed
+from mock_ic.control.tenants import APP_NAME
 from mock_ic.ic.rules import ic_origin
 from mock_ic.testing import free_port
 from tests.test_admin_tenants import ADMIN, token_for
@@ -299,3 +300,15 @@ def test_mock_ic_seed_streams_a_recipe_into_the_database_a_server_then_serves(tm
             "x-vendor-authorization": f"{tenant['vendorKey']}:{tenant['vendorSecret']}"})
         assert results.status_code == 200, results.text
         assert results.headers["X-Total-Count"] == "3000"
+
+
+def test_mock_ic_seed_refuses_a_tenant_name_no_url_can_hold(tmp_path: Path) -> None:
+    """A recipe file's name becomes the tenant's appName unless --tenant gives one; one that cannot be a path
+    segment is a usage error naming the rule, before anything is written. The pattern is the admin API's."""
+    done = subprocess.run([sys.executable, "-m", "mock_ic.cli", "seed", "--recipe", "demo", "--tenant", "my district",
+                           "--data-dir", str(tmp_path)], capture_output=True, text=True, timeout=120, check=False)
+    assert done.returncode == 3 and "'my district' cannot be a tenant's appName" in done.stderr
+    assert not (tmp_path / "mock-ic.sqlite3").exists()
+    spec = yaml.safe_load((Path(__file__).parents[1] / "openapi" / "mock-admin.yaml").read_text())
+    assert spec["components"]["schemas"]["TenantCreate"]["properties"]["appName"]["pattern"] == APP_NAME.pattern
+

@@ -7,6 +7,7 @@ generation number stored with them tells each worker when to reload (:meth:`Tena
 
 from __future__ import annotations
 
+import re
 import secrets
 import threading
 from dataclasses import dataclass, field, replace
@@ -54,6 +55,11 @@ class Tenant:
 
 class TenantExists(ValueError):
     pass
+
+
+# What an appName may be: it is a path segment of every URL of the tenant. The admin API declares the same pattern
+# (openapi/mock-admin.yaml, TenantCreate; a test keeps the two equal); `mock-ic seed` checks it here.
+APP_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$")
 
 
 class TenantRegistry:
