@@ -22,6 +22,8 @@ from rich.console import Console
 from rich.markup import escape
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
+from conformance import connection_options
+
 if TYPE_CHECKING:  # imported when the command runs: `mock-ic serve` need not load the client
     from conformance.client import OneRosterClient
     from conformance.passback.canvas import CanvasCourse
@@ -29,10 +31,6 @@ if TYPE_CHECKING:  # imported when the command runs: `mock-ic serve` need not lo
 
 EXIT_USAGE = 3
 MAX_CONCURRENCY = 5  # = conformance.passback.sync.MAX_CONCURRENCY (IC-LOAD); a test keeps them equal
-DEMO_SERVER = "http://127.0.0.1:8080"
-DEMO_BASE = {"1.2": f"{DEMO_SERVER}/campus/api/oneroster/v1p2/demo/ims/oneroster",
-             "1.1": f"{DEMO_SERVER}/campus/oneroster/demo/ims/oneroster"}
-DEMO_TOKEN_URL = f"{DEMO_SERVER}/campus/oauth2/token?appName=demo"
 
 
 DESCRIPTION = """\
@@ -60,16 +58,7 @@ def add_parser(commands: Any) -> None:
                             description=DESCRIPTION, formatter_class=argparse.RawDescriptionHelpFormatter)
     p.add_argument("course", type=Path, help="the Canvas course file (docs/passback.md)")
     target = p.add_argument_group("server (defaults: the demo tenant of make run)")
-    target.add_argument("--oneroster-version", choices=("1.1", "1.2"), default="1.2",
-                        help="the OneRoster version of the connection (default 1.2)")
-    target.add_argument("--base-url", metavar="URL",
-                        help="the connection's OneRoster root, ending in /ims/oneroster (default: the demo tenant's)")
-    target.add_argument("--token-url", metavar="URL", default=DEMO_TOKEN_URL,
-                        help="the OAuth 2.0 token endpoint (default: the demo tenant's)")
-    target.add_argument("--client-id", metavar="ID", default="mock-ic-demo",
-                        help="the OAuth 2.0 client id (default %(default)s)")
-    target.add_argument("--client-secret", metavar="SECRET",
-                        help="the OAuth 2.0 client secret (default: $ONEROSTER_CLIENT_SECRET, else the demo secret)")
+    connection_options.add_connection(target)
     target.add_argument("--vendor-key", metavar="KEY", default="mock-ic-vendor",
                         help="the key of the x-vendor-authorization header (default %(default)s)")
     target.add_argument("--vendor-secret", metavar="SECRET",
@@ -102,10 +91,7 @@ def add_parser(commands: Any) -> None:
                      help=f"parallel result PUTs, 1..{MAX_CONCURRENCY} (default %(default)s)")
     how.add_argument("--deadline", metavar="SECONDS", type=float, default=3600.0,
                      help="seconds the whole sync may take (default 3600)")
-    how.add_argument("--timeout", metavar="SECONDS", type=float, default=30.0,
-                     help="seconds per request (default 30)")
-    how.add_argument("--retries", metavar="N", type=int, default=5,
-                     help="retries of 429/502/503/504 and connection errors (default %(default)s)")
+    connection_options.add_transport(how)
     how.add_argument("--state", metavar="FILE", type=Path,
                      help="the sync-state file (default: per-user state dir, per course)")
     how.add_argument("--no-state", action="store_true", help="remember nothing (every grade counts as changed)")
@@ -164,17 +150,11 @@ def default_state_path(course: CanvasCourse) -> Path:
 
 
 def _client(args: argparse.Namespace) -> OneRosterClient:
-    from conformance.client import OneRosterClient
-
     if not 1 <= args.concurrency <= MAX_CONCURRENCY:
         raise ValueError(f"--concurrency must be 1..{MAX_CONCURRENCY}, got {args.concurrency}")
-    secret = args.client_secret or os.environ.get("ONEROSTER_CLIENT_SECRET") or "mock-ic-demo-secret"
     vendor_secret = args.vendor_secret or os.environ.get("ONEROSTER_VENDOR_SECRET") or "mock-ic-vendor-secret"
     vendor = {} if args.no_vendor_header else {"vendor_key": args.vendor_key, "vendor_secret": vendor_secret}
-    version = args.oneroster_version
-    return OneRosterClient(base_url=args.base_url or DEMO_BASE[version], token_url=args.token_url,
-                           client_id=args.client_id, client_secret=secret, version=version,
-                           auth_method=args.auth, timeout=args.timeout, retries=args.retries, **vendor)
+    return connection_options.client(args, **vendor)
 
 
 def _options(args: argparse.Namespace, course: CanvasCourse) -> SyncOptions:

@@ -8,7 +8,6 @@ connection that cannot work is one line on stderr and exit status 3.
 from __future__ import annotations
 
 import argparse
-import os
 from datetime import date
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -17,7 +16,8 @@ import platformdirs
 from rich.console import Console
 from rich.markup import escape
 
-from conformance.passback.cli import DEMO_BASE, DEMO_TOKEN_URL, EXIT_USAGE
+from conformance import connection_options
+from conformance.passback.cli import EXIT_USAGE
 from conformance.provisioning.mapping import DROP_STATUSES, TERM_MODES
 from conformance.provisioning.pull import PAGE_SIZE, SCOPES
 
@@ -47,16 +47,7 @@ def add_parser(commands: Any) -> None:
     p = commands.add_parser("provision", help="pull the roster as Canvas's provisioning does; write its SIS CSVs",
                             description=DESCRIPTION, formatter_class=argparse.RawDescriptionHelpFormatter)
     target = p.add_argument_group("server (defaults: the demo tenant of make run)")
-    target.add_argument("--oneroster-version", choices=("1.1", "1.2"), default="1.2",
-                        help="the OneRoster version of the connection (default 1.2)")
-    target.add_argument("--base-url", metavar="URL",
-                        help="the connection's OneRoster root, ending in /ims/oneroster (default: the demo tenant's)")
-    target.add_argument("--token-url", metavar="URL", default=DEMO_TOKEN_URL,
-                        help="the OAuth 2.0 token endpoint (default: the demo tenant's)")
-    target.add_argument("--client-id", metavar="ID", default="mock-ic-demo",
-                        help="the OAuth 2.0 client id (default %(default)s)")
-    target.add_argument("--client-secret", metavar="SECRET",
-                        help="the OAuth 2.0 client secret (default: $ONEROSTER_CLIENT_SECRET, else the demo secret)")
+    connection_options.add_connection(target)
     target.add_argument("--auth", choices=("basic", "form"), default="basic",
                         help="how the client authenticates to the token endpoint (default %(default)s)")
     what = p.add_argument_group("what Canvas is configured to do")
@@ -77,10 +68,7 @@ def add_parser(commands: Any) -> None:
     how.add_argument("--dry-run", action="store_true", help="pull and report only: write no file, keep the state")
     how.add_argument("--page-size", metavar="N", type=int, default=PAGE_SIZE,
                      help="objects asked for per page (default %(default)s)")
-    how.add_argument("--timeout", metavar="SECONDS", type=float, default=30.0,
-                     help="seconds per request (default 30)")
-    how.add_argument("--retries", metavar="N", type=int, default=5,
-                     help="retries of 429/502/503/504 and connection errors (default %(default)s)")
+    connection_options.add_transport(how)
     how.add_argument("--strict", action="store_true", help="exit 1 when there is any warning")
     how.add_argument("--quiet", action="store_true", help="print only the one-line summary")
     p.set_defaults(func=run)
@@ -98,7 +86,7 @@ def run(args: argparse.Namespace) -> int:
     try:
         if args.page_size < 1:
             raise ValueError(f"--page-size must be at least 1, got {args.page_size}")
-        client = _client(args)
+        client = connection_options.client(args)
         state = ProvisioningState.load(None if args.no_state else (args.state or default_state_path(client)))
         options = Options(terms=args.terms, drop_status=args.drop_status, today=args.today or date.today())
     except (StateFileError, ValueError, OSError) as exc:
@@ -128,16 +116,6 @@ def run(args: argparse.Namespace) -> int:
 def default_state_path(client: OneRosterClient) -> Path:
     name = "".join(ch if ch.isalnum() or ch in "-_." else "_" for ch in f"{client.version}-{client.root}")
     return Path(platformdirs.user_state_dir("mock-ic")) / "provisioning" / f"{name}.json"
-
-
-def _client(args: argparse.Namespace) -> OneRosterClient:
-    from conformance.client import OneRosterClient
-
-    secret = args.client_secret or os.environ.get("ONEROSTER_CLIENT_SECRET") or "mock-ic-demo-secret"
-    version = args.oneroster_version
-    return OneRosterClient(base_url=args.base_url or DEMO_BASE[version], token_url=args.token_url,
-                           client_id=args.client_id, client_secret=secret, version=version, auth_method=args.auth,
-                           timeout=args.timeout, retries=args.retries)
 
 
 def _day(text: str) -> date:
