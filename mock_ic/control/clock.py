@@ -11,33 +11,24 @@ from __future__ import annotations
 
 import time
 
+from mock_ic.control.stored_copy import StoredCopy
 from mock_ic.store import server_meta
 from mock_ic.store.engine import Database
 
 
-class SharedClock:
+class SharedClock(StoredCopy):
     def __init__(self, db: Database) -> None:
-        self._db = db
-        self._stored_generation = server_meta.CounterReader(db, server_meta.CLOCK_GENERATION)
-        self._generation = -1
+        super().__init__(db, server_meta.CLOCK_GENERATION)
         self.offset = 0.0  # seconds added to the wall clock
         self.refresh()
 
     def now(self) -> float:
         return time.time() + self.offset
 
-    def refresh(self, stored_generation: int | None = None) -> bool:
-        """Take the stored offset when another worker (or clock) changed it since the last look; whether it did.
-        ``stored_generation``: the clock generation when the caller has just read it."""
-        if stored_generation is None:
-            stored_generation = self._stored_generation.read()
-        if stored_generation == self._generation:
-            return False
+    def load(self) -> None:
         with self._db.read() as conn:
-            # The generation first: the offset read after it is at least that new, never older.
             self._generation = server_meta.generation(conn, server_meta.CLOCK_GENERATION)
             self.offset = float(server_meta.value(conn, server_meta.CLOCK_OFFSET) or 0.0)
-        return True
 
     def set(self, offset: float) -> None:
         """Move the clock of every worker to the wall clock plus ``offset`` seconds."""

@@ -15,8 +15,9 @@ from datetime import date
 from typing import Any
 
 from mock_ic.control import seeding
+from mock_ic.control.stored_copy import StoredCopy
 from mock_ic.ic.settings import TenantSettings
-from mock_ic.store import documents, fault_rules, snapshots, tenant_rows
+from mock_ic.store import documents, fault_rules, server_meta, snapshots, tenant_rows
 from mock_ic.store.engine import Database
 
 __all__ = ["DEMO_APP", "DEMO_CREDENTIALS", "Tenant", "TenantExists", "TenantRegistry", "TenantSettings"]
@@ -62,7 +63,7 @@ class TenantExists(ValueError):
 APP_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$")
 
 
-class TenantRegistry:
+class TenantRegistry(StoredCopy):
     """The tenants of one worker, in memory, kept equal to the ``mock_tenants`` table.
 
     Every tenant write bumps a generation number in the same transaction (``tenant_rows``); :meth:`refresh`,
@@ -73,34 +74,21 @@ class TenantRegistry:
     """
 
     def __init__(self, db: Database) -> None:
-        self._db = db
+        super().__init__(db, server_meta.TENANTS_GENERATION)
         self._lock = threading.Lock()  # one reload at a time, so a slower, older one never lands last
         self._by_app: dict[str, Tenant] = {}
         self._by_client: dict[str, Tenant] = {}
-        self._generation = -1  # the stored generation the maps reflect; -1: not loaded yet
-        self._stored_generation = tenant_rows.generation_reader(db)
 
     def load(self) -> None:
         """Read every tenant from the database (at start, and whenever the generation moved)."""
         with self._lock, self._db.read() as conn:
-            # The generation first: rows read after it are at least that new (PostgreSQL READ COMMITTED may
-            # show newer rows, which only costs one more reload), never older.
+            # The generation first: rows read after it in this transaction are at least that new, never older.
             generation = tenant_rows.generation(conn)
             rows = tenant_rows.all_rows(conn)
             by_app = {row["app_name"]: _from_row(row) for row in rows}
             # Readers on other threads see the old maps or the new ones, never a half-built one.
             self._by_app, self._by_client = by_app, {t.client_id: t for t in by_app.values()}
             self._generation = generation
-
-    def refresh(self, stored_generation: int | None = None) -> bool:
-        """Reload when another worker (or registry) changed the tenants since the last load; whether it did.
-        ``stored_generation``: the tenants generation when the caller has just read it."""
-        if stored_generation is None:
-            stored_generation = self._stored_generation.read()
-        if stored_generation == self._generation:
-            return False
-        self.load()
-        return True
 
     @property
     def generation(self) -> int:

@@ -12,7 +12,6 @@ from typing import Any
 import sqlalchemy as sa
 
 from mock_ic.store import server_meta
-from mock_ic.store.engine import Database
 from mock_ic.store.tables import tenants
 
 
@@ -38,11 +37,6 @@ def names(conn: sa.Connection) -> list[str]:
 def generation(conn: sa.Connection) -> int:
     """How many times the table has been written (0 before the first write)."""
     return server_meta.generation(conn, server_meta.TENANTS_GENERATION)
-
-
-def generation_reader(db: Database) -> server_meta.CounterReader:
-    """A cheap repeated read of :func:`generation`, outside any transaction."""
-    return server_meta.CounterReader(db, server_meta.TENANTS_GENERATION)
 
 
 def insert(conn: sa.Connection, row: dict[str, Any]) -> None:

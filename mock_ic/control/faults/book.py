@@ -22,6 +22,7 @@ from typing import TYPE_CHECKING, Any
 import orjson
 
 from mock_ic.control.faults.rules import FaultRule
+from mock_ic.control.stored_copy import StoredCopy
 from mock_ic.store import fault_rules, server_meta
 from mock_ic.store.engine import Database
 
@@ -57,7 +58,7 @@ class Revocation:
     rule_id: str
 
 
-class FaultBook:
+class FaultBook(StoredCopy):
     """Per-tenant ordered rule lists. At most one rule applies per request: the first that fires.
 
     Every rule whose criteria match a request advances its counters once for that request (so each
@@ -66,13 +67,11 @@ class FaultBook:
     """
 
     def __init__(self, db: Database) -> None:
-        self._db = db
+        super().__init__(db, server_meta.FAULTS_GENERATION)
         self._lock = threading.Lock()  # one reload at a time
         self._rules: dict[str, builtins.list[FaultRule]] = {}  # the stored lists, as of _generation
         self._revoked: dict[str, Revocation] = {}
         self._parsed: dict[str, FaultRule] = {}  # rule JSON text -> rule: each text is parsed once
-        self._generation = -1
-        self._stored_generation = server_meta.CounterReader(db, server_meta.FAULTS_GENERATION)
         self.load()
 
     # --- the copy in memory ------------------------------------------------------------------
@@ -85,16 +84,6 @@ class FaultBook:
             self._rules = {tenant: [self._parse(text) for text in texts] for tenant, texts in stored.items()}
             self._revoked = {tenant: Revocation(r.revoked_at, r.rule_id) for tenant, r in revocations.items()}
             self._generation = generation
-
-    def refresh(self, stored_generation: int | None = None) -> bool:
-        """Reload when a rule list or a revocation changed (through any server) since the last load; whether
-        it did. ``stored_generation``: the faults generation when the caller has just read it."""
-        if stored_generation is None:
-            stored_generation = self._stored_generation.read()
-        if stored_generation == self._generation:
-            return False
-        self.load()
-        return True
 
     def _parse(self, text: str) -> FaultRule:
         rule = self._parsed.get(text)
