@@ -145,14 +145,21 @@ def _without_ic_origin(doc: dict[str, Any]) -> None:
         ic.pop("origin", None)
 
 
-def normalise_line_item(ctx: WriteContext, sourced_id: str, body: dict[str, Any]) -> dict[str, Any]:
-    what = "lineItem"
+def _vendor_item(body: dict[str, Any], sourced_id: str, what: str) -> dict[str, Any]:
+    """What a line item and an assessment line item start with: the common fields, never IC's origin mark, a
+    required title and an optional description."""
     doc = _base(body, sourced_id, what)
     _without_ic_origin(doc)
     doc["title"] = _text(body, "title", required=True, what=what)
     description = _text(body, "description", required=False, what=what)
     if description is not None:
         doc["description"] = description
+    return doc
+
+
+def normalise_line_item(ctx: WriteContext, sourced_id: str, body: dict[str, Any]) -> dict[str, Any]:
+    what = "lineItem"
+    doc = _vendor_item(body, sourced_id, what)
     due = _datetime(body, "dueDate", required=True, what=what)
     doc["assignDate"] = _datetime(body, "assignDate", required=False, what=what) or doc["dateLastModified"]
     doc["dueDate"] = due
@@ -266,12 +273,7 @@ def normalise_assessment_line_item(ctx: WriteContext, sourced_id: str, body: dic
     """IC-ASSESS-1P2. Unlike 1EdTech, the class is required: Infinite Campus files every score under a
     section, and the class gives the item its school (IC-LI-CLASS, IC-SCHOOL-SCOPE)."""
     what = "assessmentLineItem"
-    doc = _base(body, sourced_id, what)
-    _without_ic_origin(doc)
-    doc["title"] = _text(body, "title", required=True, what=what)
-    description = _text(body, "description", required=False, what=what)
-    if description is not None:
-        doc["description"] = description
+    doc = _vendor_item(body, sourced_id, what)
     class_id = _ref_id(body, "class", required=True, what=what) or ""
     klass = rules.require_class(ctx.rules, class_id, what, _visible(ctx, "classes", class_id))
     doc["class"] = ref("classes", klass["sourcedId"])
