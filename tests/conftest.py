@@ -3,7 +3,8 @@ cluster's database), with response validation ON.
 
 Every test that uses the shared server (``client``, ``runtime``, ...) runs once on each database: its id
 ends in ``[sqlite]`` or ``[postgresql]``. A module or test marked ``sqlite_only`` (the fuzzers, which
-prove the HTTP contract rather than the store) runs on SQLite alone. Without PostgreSQL binaries the
+prove the HTTP contract rather than the store) runs on SQLite alone; one marked ``postgresql_only`` (a
+behaviour of PostgreSQL's, such as its plans) on PostgreSQL alone. Without PostgreSQL binaries the
 ``[postgresql]`` runs skip, saying so, unless ``MOCK_IC_REQUIRE_POSTGRES=1`` (``tests/postgres_cluster.py``).
 """
 
@@ -45,7 +46,8 @@ DATABASES = ("sqlite", "postgresql")
 def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
     """Each test on the shared server runs on both databases (see the module docstring)."""
     if "database" in metafunc.fixturenames:
-        kinds = ["sqlite"] if metafunc.definition.get_closest_marker("sqlite_only") else list(DATABASES)
+        only = [kind for kind in DATABASES if metafunc.definition.get_closest_marker(f"{kind}_only")]
+        kinds = only or list(DATABASES)
         metafunc.parametrize("database", kinds, indirect=True, scope="session")
 
 

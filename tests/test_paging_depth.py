@@ -393,13 +393,12 @@ def test_kind_counters_membership_moves_only_when_rows_are_added_or_removed(stor
     assert changed(lambda c: documents.drop_tenant(c, T)) == (1, 1, -2)
 
 
+@pytest.mark.postgresql_only
 def test_or_paging_postgresql_finds_a_cold_deep_page_through_the_index_alone_after_a_bulk_load(
         db: Database) -> None:
     """OR-PAGING at depth on PostgreSQL: ``Database.analyze`` after a bulk load VACUUMs the document tables once the
     load has committed, so the seek of a cold deep page is an index-only scan that reads no row of the table (before
     the VACUUM it fetched every one of the 900,000 rows it skipped: 208 ms at offset 900,000 of 1M, BENCHMARKS.md)."""
-    if db.is_sqlite:
-        pytest.skip("SQLite reads an index alone without a VACUUM")
     sql = ("EXPLAIN (ANALYZE, FORMAT JSON) SELECT sourced_id FROM or_results WHERE tenant = :tenant "
            "ORDER BY sourced_id LIMIT 1 OFFSET 15000")
     with db.read() as conn:
