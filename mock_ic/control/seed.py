@@ -148,6 +148,11 @@ def stored_form(name_or_path: str | Path, recipe: Recipe) -> str | dict[str, Any
             for f in fields(Recipe)}
 
 
+def from_stored(stored: Mapping[str, Any]) -> Recipe:
+    """The recipe a tenant keeps (``{"name": ...}`` for a shipped one, else its values: :func:`stored_form`)."""
+    return load_recipe(stored["name"] if set(stored) == {"name"} else stored)
+
+
 def recipe_names() -> list[str]:
     """The recipes shipped in fixtures/districts."""
     return sorted(path.stem for path in (fixtures_dir() / "districts").glob("*.yaml"))

@@ -21,11 +21,6 @@ if TYPE_CHECKING:
 Progress = Callable[[str, int], None]  # (kind, documents just written)
 
 
-def recipe_of(stored: dict[str, Any]) -> seed.Recipe:
-    """The recipe a tenant keeps (``{"name": ...}`` for a shipped one, else the inline keys)."""
-    return seed.load_recipe(stored["name"] if set(stored) == {"name"} else stored)
-
-
 def load(conn: Connection, tenant: str, recipe: seed.Recipe, *, today: date,
          progress: Progress | None = None) -> int:
     """Write the district ``recipe`` generates for ``today`` as the tenant's documents; returns how many."""

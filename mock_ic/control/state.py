@@ -12,7 +12,7 @@ from typing import Any, BinaryIO
 
 import orjson
 
-from mock_ic.control import seeding
+from mock_ic.control import seed, seeding
 from mock_ic.control.tenants import Tenant
 from mock_ic.store import documents, snapshots
 from mock_ic.store.engine import Database
@@ -56,7 +56,7 @@ def replace_documents(db: Database, tenant: str, district: dict[str, list[dict[s
 def reset(db: Database, tenant: Tenant, today: date | None = None, progress: seeding.Progress | None = None) -> int:
     """Back to the district the tenant's recipe generates (same seed -> the same documents), streamed into the
     store in one transaction (mock_ic/control/seeding.py)."""
-    recipe = seeding.recipe_of(tenant.recipe)
+    recipe = seed.from_stored(tenant.recipe)
     with db.write() as conn:
         documents.drop_tenant(conn, tenant.app_name)
         count = seeding.load(conn, tenant.app_name, recipe, today=today or date.today(), progress=progress)

@@ -14,7 +14,7 @@ from dataclasses import dataclass, field, replace
 from datetime import date
 from typing import Any
 
-from mock_ic.control import seeding
+from mock_ic.control import seed, seeding
 from mock_ic.control.stored_copy import StoredCopy
 from mock_ic.ic.settings import TenantSettings
 from mock_ic.store import documents, fault_rules, server_meta, snapshots, tenant_rows
@@ -112,7 +112,7 @@ class TenantRegistry(StoredCopy):
         creds |= credentials or {}
         recipe_dict = {"name": recipe} if isinstance(recipe, str) else dict(recipe)
         tenant = Tenant(app_name=app_name, settings=settings or TenantSettings(), recipe=recipe_dict, **creds)
-        district = seeding.recipe_of(recipe_dict)  # an invalid recipe is refused before anything is written
+        district = seed.from_stored(recipe_dict)  # an invalid recipe is refused before anything is written
         with self._db.write() as conn:
             if tenant_rows.clashes(conn, app_name, tenant.client_id):
                 raise TenantExists(f"A tenant with appName {app_name!r} or clientId {tenant.client_id!r} exists")
